@@ -1,0 +1,162 @@
+"""Hidden grader for bn/batchnorm_forward; the oracle is torch.nn.functional.batch_norm."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+
+def torch_batchnorm(x, gamma, beta, running_mean, running_var, training, momentum, eps):
+    """Oracle: what torch returns, and the running buffers it leaves behind."""
+    mean_t, var_t = torch.tensor(running_mean), torch.tensor(running_var)
+    out = F.batch_norm(
+        torch.tensor(x), mean_t, var_t, torch.tensor(gamma), torch.tensor(beta),
+        training=training, momentum=momentum, eps=eps,
+    )
+    return out.numpy(), mean_t.numpy(), var_t.numpy()
+
+
+def draw(seed, shape, dtype=np.float64):
+    """A batch whose channels have different means and scales, plus affine parameters."""
+    gen = rng(seed)
+    channels = shape[1]
+    per_channel = (1, channels) + (1,) * (len(shape) - 2)
+    x = gen.normal(gen.normal(0, 3, channels).reshape(per_channel), 1, shape)
+    x = x * gen.uniform(0.5, 2.0, channels).reshape(per_channel)
+    gamma, beta = gen.uniform(0.5, 1.5, channels), gen.normal(0, 1, channels)
+    running_mean, running_var = gen.normal(0, 1, channels), gen.uniform(0.5, 2, channels)
+    return [a.astype(dtype) for a in (x, gamma, beta, running_mean, running_var)]
+
+
+def wrong_outputs(x, gamma, beta, eps):
+    """What the classic mistakes produce for this batch, to name them in the message."""
+    axes = (0, *range(2, x.ndim))
+    per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    g, b = gamma.reshape(per_channel), beta.reshape(per_channel)
+    mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
+    unbiased = x.var(axis=axes, keepdims=True, ddof=1)
+    return {
+        "adding the mean instead of subtracting it, (x + mean) / sqrt(var + eps)": (
+            g * (x + mean) / np.sqrt(var + eps) + b
+        ),
+        "eps added outside the square root, sqrt(var) + eps; it belongs inside, sqrt(var + eps)": (
+            g * (x - mean) / (np.sqrt(var) + eps) + b
+        ),
+        "normalising with the unbiased (m - 1) variance; the batch is normalised with the "
+        "biased (1/m) variance": g * (x - mean) / np.sqrt(unbiased + eps) + b,
+        "statistics over the batch axis only, per (c, h, w); BN takes them over N, H and W": (
+            g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + b
+        ),
+    }
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, shape", [(11, (8, 5)), (12, (3, 7))])
+def test_training_output_matches_torch_for_n_c_input(kata, seed, shape):
+    x, gamma, beta, rm, rv = draw(seed, shape)
+    before = snapshot(x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv)
+    out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
+    expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
+    assert_close(
+        out, expected, what="training output", where=describe(seed, x=x),
+        misconceptions=wrong_outputs(x, gamma, beta, 1e-5),
+    )
+    assert_unchanged(before, x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv)
+
+
+@pytest.mark.points(2)
+def test_training_output_uses_n_h_w_statistics_for_images(kata):
+    seed = 21
+    x, gamma, beta, rm, rv = draw(seed, (4, 3, 5, 6))
+    out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
+    expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
+    assert_close(
+        out, expected, what="training output", where=describe(seed, x=x),
+        misconceptions=wrong_outputs(x, gamma, beta, 1e-5),
+    )
+
+
+@pytest.mark.points(1)
+def test_eps_added_inside_sqrt_for_a_low_variance_channel(kata):
+    # Only when a channel's variance is near eps does the placement of eps show.
+    seed, eps = 31, 1e-3
+    x, gamma, beta, rm, rv = draw(seed, (16, 3))
+    x[:, 1] = 2.0 + 1e-2 * x[:, 1] / x[:, 1].std()
+    out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True, eps=eps)
+    expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, eps)
+    assert_close(
+        out, expected, what="training output", where=describe(seed, x=x, eps=eps),
+        misconceptions=wrong_outputs(x, gamma, beta, eps),
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("momentum", [0.1, 0.3])
+def test_running_stats_follow_torch_over_several_steps(kata, momentum):
+    seed = 41
+    _, gamma, beta, rm, rv = draw(seed, (6, 4, 3, 3))
+    expected_mean, expected_var = rm.copy(), rv.copy()
+    for step in range(4):
+        x, *_ = draw(seed + step + 1, (6, 4, 3, 3))
+        _, rm, rv = kata.batchnorm_forward(
+            x, gamma, beta, rm, rv, training=True, momentum=momentum
+        )
+        biased_var = (1 - momentum) * expected_var + momentum * x.var(axis=(0, 2, 3))
+        reversed_mean = momentum * expected_mean + (1 - momentum) * x.mean(axis=(0, 2, 3))
+        _, expected_mean, expected_var = torch_batchnorm(
+            x, gamma, beta, expected_mean, expected_var, True, momentum, 1e-5
+        )
+        where = describe(seed + step + 1, x=x, momentum=momentum) + f", after step {step + 1}"
+        assert_close(
+            rm, expected_mean, what="running_mean", where=where,
+            misconceptions={
+                "momentum weights the old value: torch keeps (1 - momentum) of the running "
+                "statistic and adds momentum times the batch statistic": reversed_mean,
+            },
+        )
+        assert_close(
+            rv, expected_var, what="running_var", where=where,
+            misconceptions={
+                "running_var updated with the biased (1/m) variance; torch stores the unbiased "
+                "(1/(m - 1)) estimate": biased_var,
+            },
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("shape", [(5, 3), (1, 4, 2, 2)])
+def test_evaluation_uses_running_statistics(kata, shape):
+    seed = 51
+    x, gamma, beta, rm, rv = draw(seed, shape)
+    before = snapshot(running_mean=rm, running_var=rv)
+    out, new_mean, new_var = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=False)
+    expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, False, 0.1, 1e-5)
+    misconceptions = {
+        "evaluation mode normalised with the batch statistics; it must use the running ones": (
+            torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)[0]
+        )
+    }
+    assert_close(
+        out, expected, what="evaluation output", where=describe(seed, x=x),
+        misconceptions=misconceptions,
+    )
+    assert_close(new_mean, rm, what="running_mean after evaluation", where="must be unchanged")
+    assert_close(new_var, rv, what="running_var after evaluation", where="must be unchanged")
+    assert_unchanged(before, running_mean=rm, running_var=rv)
+
+
+@pytest.mark.points(1)
+def test_float32_input_gives_float32_output(kata):
+    seed = 61
+    x, gamma, beta, rm, rv = draw(seed, (8, 3, 2, 2), dtype=np.float32)
+    out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
+    dtype = getattr(out, "dtype", type(out))
+    if str(dtype).replace("torch.", "") != "float32":
+        fail(f"output dtype: expected float32 for a float32 input, got {dtype}")
+    expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
+    assert_close(out, expected, what="float32 training output", where=describe(seed, x=x),
+                 rtol=1e-4, atol=1e-5)

@@ -1,0 +1,5 @@
+import sys
+
+from katakit.cli import main
+
+sys.exit(main())

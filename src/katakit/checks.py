@@ -1,0 +1,169 @@
+"""Comparison helpers for graders: convert before comparing, then say exactly what went wrong.
+
+Every grader imports its checks from here, so the rules of ``GRADING.md`` hold everywhere:
+learner results are converted to plain arrays or numbers before any comparison (an object whose
+``__eq__`` always says True gains nothing), shapes are checked before values, and a failure message
+names what was expected, what came back, the inputs (seed and shapes) and, where the answer matches
+one, the misconception behind it.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_array",
+    "as_number",
+    "assert_close",
+    "assert_unchanged",
+    "describe",
+    "fail",
+    "rng",
+    "snapshot",
+]
+
+
+def rng(seed: int) -> np.random.Generator:
+    """The seeded generator a grader draws one case's inputs from."""
+    return np.random.default_rng(seed)
+
+
+def describe(seed: int | None = None, **inputs: Any) -> str:
+    """``seed 7, x (4, 3) float64, eps 1e-05``: the line that lets a learner rebuild a case."""
+    parts = [f"seed {seed}"] if seed is not None else []
+    for name, value in inputs.items():
+        shape = getattr(value, "shape", None)
+        if shape is not None:
+            dtype = str(getattr(value, "dtype", "")).replace("torch.", "")
+            parts.append(f"{name} {tuple(shape)} {dtype}".rstrip())
+        else:
+            parts.append(f"{name}={value!r}")
+    return ", ".join(parts)
+
+
+def fail(message: str) -> None:
+    """Fail the current test with a message meant for the learner (no grader traceback)."""
+    __tracebackhide__ = True
+    raise AssertionError(message)
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if hasattr(value, "detach") and hasattr(
+        value, "numpy"
+    ):  # a torch tensor, without importing torch
+        value = value.detach().cpu()
+        if str(value.dtype) in ("torch.bfloat16", "torch.float16"):
+            value = value.float()
+        return value.numpy()
+    return np.asarray(value)
+
+
+def as_array(value: Any, what: str, *, dtype: type = np.float64) -> np.ndarray:
+    """Convert a learner's result (array, tensor, list, number) to a plain numeric array."""
+    __tracebackhide__ = True
+    if value is None:
+        fail(f"{what}: expected an array but got None (did you forget to return it?)")
+    try:
+        array = _to_numpy(value)
+    except Exception as exc:  # any failure to convert is the learner's result being garbage
+        fail(f"{what}: expected an array, got {type(value).__name__} ({exc})")
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        fail(f"{what}: expected numbers, got an array of {array.dtype} from {type(value).__name__}")
+    return array.astype(dtype)
+
+
+def as_number(value: Any, what: str) -> float:
+    """Convert a learner's scalar result (Python number, 0-d array or tensor) to a float."""
+    __tracebackhide__ = True
+    if isinstance(value, bool):
+        fail(f"{what}: expected a number, got a bool ({value})")
+    array = as_array(value, what)
+    if array.size != 1:
+        fail(f"{what}: expected a single number, got shape {array.shape}")
+    return float(array.reshape(()))
+
+
+def _show(label: str, array: np.ndarray) -> str:
+    """``label`` followed by the array, continuation lines aligned under its first value."""
+    body = np.array2string(array, precision=6, threshold=12, edgeitems=2, prefix=label)
+    return label + body
+
+
+def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+    return actual.shape == expected.shape and bool(
+        np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)
+    )
+
+
+def assert_close(
+    actual: Any,
+    expected: Any,
+    *,
+    what: str,
+    where: str = "",
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    misconceptions: Mapping[str, Any] | None = None,
+) -> None:
+    """Assert a learner's array equals ``expected`` within ``rtol``/``atol``.
+
+    ``misconceptions`` maps the name of a known mistake to the value that mistake produces for
+    this input; when the learner's answer matches one, the message names it.
+    """
+    __tracebackhide__ = True
+    expected_array = as_array(expected, "expected value")
+    actual_array = as_array(actual, what)
+    case = f" [{where}]" if where else ""
+    if actual_array.shape != expected_array.shape:
+        fail(
+            f"{what}: expected shape {expected_array.shape}, got {actual_array.shape}{case}"
+            + _diagnose(actual_array, misconceptions, rtol, atol)
+        )
+    if _close(actual_array, expected_array, rtol, atol):
+        return
+    lines = [f"{what}: values differ{case}"]
+    bad = ~np.isfinite(actual_array)
+    if bad.any():
+        lines.append(f"  {int(bad.sum())} of {actual_array.size} values are NaN or infinite")
+    else:
+        error = np.abs(actual_array - expected_array)
+        worst = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+        lines.append(
+            f"  largest difference {float(error[worst]):.3g} at index {tuple(int(i) for i in worst)}: "
+            f"expected {float(expected_array[worst]):.6g}, got {float(actual_array[worst]):.6g} "
+            f"(rtol={rtol:g}, atol={atol:g})"
+        )
+    lines.append(_show("  expected: ", expected_array))
+    lines.append(_show("  got:      ", actual_array))
+    fail("\n".join(lines) + _diagnose(actual_array, misconceptions, rtol, atol))
+
+
+def _diagnose(
+    actual: np.ndarray, misconceptions: Mapping[str, Any] | None, rtol: float, atol: float
+) -> str:
+    for name, wrong in (misconceptions or {}).items():
+        if _close(actual, np.asarray(_to_numpy(wrong), dtype=np.float64), rtol, atol):
+            return f"\n  This matches a known mistake: {name}."
+    return ""
+
+
+def snapshot(**inputs: Any) -> dict[str, Any]:
+    """Deep copies of the inputs, to check afterwards that the learner did not modify them."""
+    return {name: copy.deepcopy(value) for name, value in inputs.items()}
+
+
+def assert_unchanged(before: Mapping[str, Any], **after: Any) -> None:
+    """Fail if an input the statement says must not be modified was changed in place."""
+    __tracebackhide__ = True
+    for name, original in before.items():
+        now = as_array(after[name], name)
+        if now.shape != np.shape(original) or not np.array_equal(
+            now, as_array(original, name), equal_nan=True
+        ):
+            fail(
+                f"the input {name} was modified in place; the statement asks you to leave it as is"
+            )

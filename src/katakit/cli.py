@@ -1,0 +1,178 @@
+"""``katakit`` on the command line: argument parsing only; each command calls the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from katakit.catalog import Catalog, CatalogError, coverage, find_root, load_questions
+
+
+def _root(args: argparse.Namespace) -> Path:
+    start = Path(args.root) if args.root else Path(os.environ.get("KATAKIT_ROOT", Path.cwd()))
+    root = find_root(start)
+    if root is None:
+        raise CatalogError(
+            f"no katakit project at or above {start}: run from a folder that holds "
+            "exercises/<topic>/katas.toml, or pass --root"
+        )
+    return root
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from katakit.target import resolve_target
+
+    catalog = Catalog.load(_root(args))
+    target = resolve_target(args.target, catalog.root)
+    rows = [("id", "title", "points", "level", "status")]
+    for kata in catalog.select(args.topics):
+        path = target.locate(kata.id)
+        if path is None:
+            status = "missing"
+        elif "NotImplementedError" in path.read_text(encoding="utf-8"):
+            status = "to do"
+        else:
+            status = "written"
+        rows.append((kata.id, kata.title, str(kata.points), "★" * kata.difficulty, status))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    print(f"\ntarget: {target.name}; `katakit grade TOPIC` scores them")
+    return 0
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    from katakit.reporting import score_table, to_json
+    from katakit.runner import grade
+    from katakit.target import resolve_target
+
+    catalog = Catalog.load(_root(args))
+    katas = catalog.select(args.selection)
+    target = resolve_target(args.target, catalog.root)
+    report = grade(catalog, katas, target, echo=args.verbose, test_timeout=args.timeout)
+    text = to_json(report) if args.format == "json" else score_table(report)
+    _write(text, args.output)
+    full_marks = report.score == report.max_score
+    return 0 if full_marks or args.exit_zero else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from katakit.verify import verify, verify_table
+
+    catalog = Catalog.load(_root(args))
+    results = verify(catalog, catalog.select(args.selection))
+    print(verify_table(results))
+    failures = [check for check in results if check.problems]
+    print(f"\n{len(results) - len(failures)} of {len(results)} katas pass the self-check")
+    return 1 if failures else 0
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    catalog = Catalog.load(_root(args))
+    rows = coverage(catalog, load_questions())
+    covered = sum(1 for _, katas in rows if katas)
+    if args.format == "json":
+        document = {
+            "questions": [{"id": q.id, "title": q.title, "katas": katas} for q, katas in rows],
+            "covered": covered,
+            "total": len(rows),
+        }
+        _write(json.dumps(document, indent=2, ensure_ascii=False), args.output)
+        return 0
+    lines = [f"{q.id}  {', '.join(katas) or '-'}  {q.title}" for q, katas in rows]
+    uncovered = [q.id for q, katas in rows if not katas]
+    lines.append(f"\n{covered} of {len(rows)} questions covered")
+    if uncovered:
+        lines.append("uncovered: " + " ".join(uncovered))
+    _write("\n".join(lines), args.output)
+    return 0
+
+
+def cmd_hint(args: argparse.Namespace) -> int:
+    catalog = Catalog.load(_root(args))
+    kata = catalog.by_id.get(args.kata)
+    if kata is None:
+        raise CatalogError(f"no kata '{args.kata}'; `katakit list` shows the ids")
+    level = max(1, min(args.level, len(kata.hints)))
+    for number, hint in enumerate(kata.hints[:level], start=1):
+        print(f"hint {number}/{len(kata.hints)}: {hint}")
+    if level < len(kata.hints):
+        print(f"\nstill stuck? `katakit hint {kata.id} --level {level + 1}`")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from katakit.treecheck import check_tree
+
+    problems = check_tree(_root(args))
+    for problem in problems:
+        print(problem)
+    print("kata tree ok" if not problems else f"\n{len(problems)} problem(s) in the kata tree")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="katakit", description=__doc__)
+    parser.add_argument("--root", help="project folder (default: found from the current folder)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    listing = commands.add_parser("list", help="katas with their points and status")
+    listing.add_argument("topics", nargs="*", metavar="TOPIC")
+    listing.add_argument("--target", default=os.environ.get("KATAKIT_TARGET", "exercises"))
+    listing.set_defaults(run=cmd_list)
+
+    grading = commands.add_parser("grade", help="run the hidden graders and report scores")
+    grading.add_argument("selection", nargs="*", metavar="SELECTION", help="topics or kata ids")
+    grading.add_argument(
+        "--target",
+        default=os.environ.get("KATAKIT_TARGET", "exercises"),
+        help="exercises (default), solutions, or a folder of <topic>/<kata>.py",
+    )
+    grading.add_argument("--format", choices=("text", "json"), default="text")
+    grading.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
+    grading.add_argument("--timeout", type=float, default=10.0, help="seconds per test")
+    grading.add_argument("--exit-zero", action="store_true", help="exit 0 even without full marks")
+    grading.add_argument("-v", "--verbose", action="store_true", help="show pytest's output too")
+    grading.set_defaults(run=cmd_grade)
+
+    checking = commands.add_parser(
+        "verify", help="self-check: reference full, stub 0, mutants lose"
+    )
+    checking.add_argument("selection", nargs="*", metavar="SELECTION")
+    checking.set_defaults(run=cmd_verify)
+
+    covering = commands.add_parser("coverage", help="which katas cover each seed question")
+    covering.add_argument("--format", choices=("text", "json"), default="text")
+    covering.add_argument("--output", metavar="FILE")
+    covering.set_defaults(run=cmd_coverage)
+
+    hinting = commands.add_parser("hint", help="progressive hints for one kata")
+    hinting.add_argument("kata", metavar="KATA", help="a kata id, e.g. bn/batchnorm_forward")
+    hinting.add_argument("--level", type=int, default=1, help="how many hints to show")
+    hinting.set_defaults(run=cmd_hint)
+
+    tree = commands.add_parser("check", help="static checks of the kata tree (pre-commit)")
+    tree.set_defaults(run=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (CatalogError, ValueError) as exc:
+        print(f"katakit: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,306 @@
+"""katakit's pytest plugin: hidden graders join the learner's run, and the run ends with scores.
+
+Loaded through the ``pytest11`` entry point; it stays silent unless pytest runs inside a katakit
+project (a folder with ``exercises/<topic>/katas.toml``). Then:
+
+* collecting a kata file (``exercises/bn/batchnorm_forward.py``) yields its hidden grader
+  (``graders/bn/test_batchnorm_forward.py``) when the project has one, so ``pytest exercises/bn``
+  runs the public examples *and* the graders;
+* the ``kata`` fixture hands a test the kata module from the chosen target, loaded by the engine;
+* every test report becomes points (``@pytest.mark.points(n)``) in a :class:`Report`;
+* the terminal summary is a score table; tracebacks are left to ``-v``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from katakit import guard
+from katakit.catalog import Catalog, Kata, find_root
+from katakit.reporting import score_table
+from katakit.results import KataResult, Report, TestResult
+from katakit.target import KataImportError, KataMissing, Target, load_kata_module, resolve_target
+
+DEFAULT_TEST_TIMEOUT = 10.0
+_SESSION = pytest.StashKey["KatakitSession"]()
+
+
+class KataTimeout(BaseException):
+    """Raised into learner code that runs past the time limit (BaseException: not swallowed by
+    a learner's ``except Exception``)."""
+
+
+class KatakitSession:
+    """State of one katakit run: the catalogue, the target, loaded modules and the results."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        target: Target,
+        katas: list[Kata] | None = None,
+        *,
+        show_table: bool = True,
+        test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    ) -> None:
+        self.catalog = catalog
+        self.target = target
+        self.show_table = show_table
+        self.test_timeout = test_timeout
+        self.report = Report(target.name)
+        self._results: dict[str, KataResult] = {}
+        self._modules: dict[str, ModuleType | Exception] = {}
+        for kata in katas or []:
+            self._result(kata)
+
+    # -- loading -------------------------------------------------------------------------------
+    def module(self, kata: Kata) -> ModuleType:
+        """The target's module for ``kata``, loaded once per run, with forbidden calls guarded."""
+        if kata.id not in self._modules:
+            try:
+                module = load_kata_module(self.target, kata.id)
+                guard.install(module, kata.id, kata.forbidden)
+                self._modules[kata.id] = module
+            except (KataMissing, KataImportError) as exc:
+                self._modules[kata.id] = exc
+        loaded = self._modules[kata.id]
+        if isinstance(loaded, Exception):
+            raise loaded
+        return loaded
+
+    def _result(self, kata: Kata) -> KataResult:
+        if kata.id not in self._results:
+            result = KataResult(kata.id, kata.title, kata.points)
+            self._results[kata.id] = result
+            self.report.katas.append(result)
+        return self._results[kata.id]
+
+    def _kata_of(self, path: Path) -> tuple[Kata | None, bool]:
+        """The kata a test file belongs to, and whether the file is a hidden grader."""
+        kata = self.catalog.kata_for_path(path)
+        is_grader = (self.catalog.root / "graders") in path.resolve().parents
+        return kata, is_grader
+
+    # -- collection ----------------------------------------------------------------------------
+    @pytest.hookimpl
+    def pytest_collect_file(self, file_path: Path, parent: pytest.Collector):
+        """A kata file in ``exercises/`` collects as its hidden grader."""
+        if file_path.suffix != ".py" or file_path.parent.parent.name != "exercises":
+            return None
+        kata = self.catalog.kata_for_path(file_path)
+        if kata is None or file_path.stem != kata.name:
+            return None
+        self._result(kata)
+        grader = self.catalog.files(kata).grader
+        if not grader.is_file():
+            return None
+        return pytest.Module.from_parent(parent, path=grader)
+
+    @pytest.hookimpl
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        declared: dict[str, int] = {}
+        for item in items:
+            kata, is_grader = self._kata_of(item.path)
+            if kata is None:
+                continue
+            self._result(kata)
+            if is_grader:
+                declared[kata.id] = declared.get(kata.id, 0) + _points(item)
+        for kata_id, total in declared.items():
+            kata = self.catalog.by_id[kata_id]
+            if total != kata.points:
+                raise pytest.UsageError(
+                    f"the tests of graders for {kata_id} carry {total} points but katas.toml says "
+                    f"{kata.points}; make the @pytest.mark.points markers add up to the manifest"
+                )
+
+    # -- running -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _time_limit(self) -> Iterator[None]:
+        """Raise :class:`KataTimeout` into whatever runs past ``test_timeout`` seconds."""
+        if self.test_timeout <= 0 or not hasattr(signal, "setitimer"):
+            yield
+            return
+
+        def on_alarm(signum, frame):
+            raise KataTimeout(f"timed out after {self.test_timeout:g} s")
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, self.test_timeout)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        with self._time_limit():
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        with self._time_limit():
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        kata, is_grader = self._kata_of(item.path)
+        if kata is None:
+            return report
+        report.user_properties.append(("katakit_points", _points(item) if is_grader else 0))
+        if call.excinfo is not None and report.outcome != "skipped":
+            path = self.target.locate(kata.id)
+            report.user_properties.append(("katakit_message", explain(call.excinfo, path)))
+            report.user_properties.append(("katakit_outcome", _outcome(call)))
+        return report
+
+    @pytest.hookimpl
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        path = Path(report.fspath)
+        if not path.is_absolute():
+            path = self.catalog.root / path
+        kata, is_grader = self._kata_of(path)
+        if kata is None:
+            return
+        if report.when == "call" or report.outcome != "passed":
+            properties = dict(report.user_properties)
+            outcome = properties.get("katakit_outcome", report.outcome)
+            if report.skipped:
+                outcome = "skipped"
+            name = report.nodeid.split("::", 1)[-1]
+            result = self._result(kata)
+            tests = result.tests if is_grader else result.examples
+            if any(test.name == name for test in tests):
+                return  # a teardown error after a failed call: the first verdict stands
+            points = properties.get("katakit_points", 0)
+            tests.append(TestResult(name, points, outcome, properties.get("katakit_message", "")))
+
+    @pytest.hookimpl
+    def pytest_report_header(self) -> str:
+        return f"katakit: target={self.target.name} root={self.catalog.root}"
+
+    @pytest.hookimpl
+    def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
+        if not self.show_table or not self.report.katas:
+            return
+        terminalreporter.section("katakit scores", sep="=")
+        width = terminalreporter._tw.fullwidth
+        for line in score_table(self.report, width=width).splitlines():
+            terminalreporter.write_line(line)
+
+
+def _points(item: pytest.Item) -> int:
+    marker = item.get_closest_marker("points")
+    return int(marker.args[0]) if marker and marker.args else 0
+
+
+def _outcome(call: pytest.CallInfo) -> str:
+    assert call.excinfo is not None
+    if call.excinfo.errisinstance(KataMissing):
+        return "missing"
+    if call.excinfo.errisinstance(KataTimeout):
+        return "timeout"
+    return "error" if call.when != "call" else "failed"
+
+
+def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
+    """A message for the learner: the grader's own text, or what their code raised and where."""
+    exc = excinfo.value
+    if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
+        return str(exc)
+    frames = traceback.extract_tb(excinfo.tb)
+    own = [f for f in frames if learner_file is not None and Path(f.filename) == learner_file]
+    if isinstance(exc, KataTimeout):
+        where = f" (last in {own[-1].name}, line {own[-1].lineno})" if own else ""
+        return f"{exc}{where}: look for a loop that never ends or work that grows too fast"
+    if isinstance(exc, NotImplementedError) and own:
+        return f"{own[-1].name} is not implemented yet (it raises NotImplementedError)"
+    if isinstance(exc, guard.ForbiddenCall):
+        return str(exc)
+    text = f"{type(exc).__name__}: {exc}"
+    if own:
+        return f"{own[-1].name} raised {text} (line {own[-1].lineno})"
+    return f"grading stopped with {text}"
+
+
+# -- module-level hooks: options, activation, the kata fixture ----------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("katakit")
+    group.addoption(
+        "--katakit-target",
+        default=os.environ.get("KATAKIT_TARGET", "exercises"),
+        help="code to grade: exercises (default), solutions, or a folder of <topic>/<kata>.py "
+        "(env KATAKIT_TARGET)",
+    )
+    group.addoption(
+        "--katakit-timeout",
+        type=float,
+        default=DEFAULT_TEST_TIMEOUT,
+        help=f"seconds one test may run before it scores 0 as 'timeout' (default "
+        f"{DEFAULT_TEST_TIMEOUT:g}; 0 disables)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): points a grader test is worth (katakit)")
+    config.addinivalue_line("markers", "gpu: needs a CUDA device; skipped without one")
+    session = next(
+        (p for p in config.pluginmanager.get_plugins() if isinstance(p, KatakitSession)), None
+    )
+    if session is None:
+        root = _project_root(config)
+        if root is None:
+            return
+        catalog = Catalog.load(root)
+        target = resolve_target(config.getoption("katakit_target"), root)
+        session = KatakitSession(catalog, target, test_timeout=config.getoption("katakit_timeout"))
+        config.pluginmanager.register(session, "katakit-session")
+        if (
+            _is_kata_run(config, root)
+            and config.option.verbose <= 0
+            and config.option.tbstyle == "auto"
+        ):
+            # The score table carries each failure's message; tracebacks are for -v.
+            config.option.tbstyle = "no"
+            config.option.reportchars = "s"
+    config.stash[_SESSION] = session
+
+
+def _project_root(config: pytest.Config) -> Path | None:
+    for start in (*(Path(arg.split("::")[0]) for arg in config.args), config.rootpath):
+        root = find_root(start if start.is_absolute() else config.invocation_params.dir / start)
+        if root is not None:
+            return root
+    return None
+
+
+def _is_kata_run(config: pytest.Config, root: Path) -> bool:
+    """True when every path pytest was given lies in the project's exercises or graders."""
+    starts = [Path(arg.split("::")[0]) for arg in config.args] or [Path(".")]
+    kata_areas = (root / "exercises", root / "graders")
+    for start in starts:
+        path = (config.invocation_params.dir / start).resolve()
+        if not any(area == path or area in path.parents for area in kata_areas):
+            return False
+    return True
+
+
+@pytest.fixture
+def kata(request: pytest.FixtureRequest) -> ModuleType:
+    """The kata module under test, loaded from the run's target by the engine."""
+    session = request.config.stash.get(_SESSION, None)
+    if session is None:
+        raise pytest.UsageError("the kata fixture needs a katakit project (exercises/*/katas.toml)")
+    found = session.catalog.kata_for_path(request.node.path)
+    if found is None:
+        raise pytest.UsageError(f"{request.node.path} does not belong to any kata in katas.toml")
+    return session.module(found)

@@ -1,0 +1,110 @@
+"""The results of one grading run: points per test, summed per kata, and the run's total.
+
+One :class:`Report` is filled per run and every output (score table, JSON, later exports) is a
+pure function of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# How a single test ended.
+TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "timeout", "missing")
+# How a whole kata ended; "ungraded" means no hidden grader was available for it.
+KATA_STATUSES = ("passed", "failed", "error", "missing", "timeout", "ungraded")
+
+
+@dataclass
+class TestResult:
+    name: str
+    max_score: int
+    outcome: str
+    message: str = ""
+
+    @property
+    def score(self) -> int:
+        return self.max_score if self.outcome == "passed" else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        max_score = 0 if self.outcome == "skipped" else self.max_score
+        return {
+            "name": self.name,
+            "score": self.score,
+            "max_score": max_score,
+            "outcome": self.outcome,
+            "message": self.message,
+        }
+
+
+@dataclass
+class KataResult:
+    id: str
+    title: str
+    points: int
+    tests: list[TestResult] = field(default_factory=list)
+    examples: list[TestResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return sum(test.score for test in self.tests)
+
+    @property
+    def max_score(self) -> int:
+        """The kata's points, less the points of tests skipped on this machine (GPU tests)."""
+        if not self.tests:
+            return self.points
+        return sum(test.max_score for test in self.tests if test.outcome != "skipped")
+
+    @property
+    def status(self) -> str:
+        outcomes = {test.outcome for test in self.tests}
+        if not self.tests:
+            return "ungraded"
+        for status in ("missing", "timeout", "error"):
+            if status in outcomes:
+                return status
+        return "passed" if self.score == self.max_score else "failed"
+
+    @property
+    def first_failure(self) -> str:
+        for test in (*self.tests, *self.examples):
+            if test.outcome not in ("passed", "skipped"):
+                return test.message
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "tests": [test.to_dict() for test in self.tests],
+            "examples": [test.to_dict() for test in self.examples],
+        }
+
+
+@dataclass
+class Report:
+    target: str
+    katas: list[KataResult] = field(default_factory=list)
+
+    @property
+    def score(self) -> int:
+        return sum(kata.score for kata in self.katas)
+
+    @property
+    def max_score(self) -> int:
+        return sum(kata.max_score for kata in self.katas)
+
+    def kata(self, kata_id: str) -> KataResult:
+        return next(kata for kata in self.katas if kata.id == kata_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "score": self.score,
+            "max_score": self.max_score,
+            "katas": [kata.to_dict() for kata in self.katas],
+        }

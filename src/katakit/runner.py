@@ -1,0 +1,68 @@
+"""Run a selection of katas against a target and return the :class:`~katakit.results.Report`.
+
+The CLI, the self-check and every exporter call :func:`grade`; it runs pytest in this process
+(torch is imported once, which keeps repeated runs quick) with the plugin's session object
+injected, and keeps pytest's own terminal output out of the caller's way unless asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from katakit.catalog import Catalog, Kata
+from katakit.plugin import DEFAULT_TEST_TIMEOUT, KatakitSession
+from katakit.results import Report
+from katakit.target import Target
+
+
+def grade(
+    catalog: Catalog,
+    katas: list[Kata],
+    target: Target,
+    *,
+    echo: bool = False,
+    test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    pytest_args: tuple[str, ...] = (),
+) -> Report:
+    """Grade ``katas`` of ``catalog`` against ``target``; katas without a grader stay 'ungraded'."""
+    session = KatakitSession(catalog, target, katas, show_table=False, test_timeout=test_timeout)
+    graders = [catalog.files(kata).grader for kata in katas]
+    paths = [str(path) for path in graders if path.is_file()]
+    if not paths:
+        return session.report
+    args = [
+        *paths,
+        f"--rootdir={catalog.root}",
+        "--import-mode=importlib",
+        "-p",
+        "no:cacheprovider",
+        "-q" if echo else "-qq",
+        *pytest_args,
+    ]
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        args += ["-p", "katakit.plugin"]
+    output = contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO())
+    with output, _cwd(catalog.root):
+        code = pytest.main(args, plugins=[session])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(
+            f"pytest could not run the graders (exit code {int(code)}); "
+            f"run `pytest {' '.join(paths)} --katakit-target {target.name}` to see why"
+        )
+    return session.report
+
+
+@contextlib.contextmanager
+def _cwd(path: Path):
+    """Run from the project root, so a grader's relative paths mean the same from anywhere."""
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
