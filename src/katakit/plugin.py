@@ -38,6 +38,18 @@ class KataTimeout(BaseException):
     a learner's ``except Exception``)."""
 
 
+class HiddenGrader(pytest.File):
+    """Stands at the kata file's path (so ``pytest exercises/bn/x.py`` selects it) and collects
+    the grader module that lives in ``graders/``."""
+
+    def __init__(self, *, grader: Path, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.grader = grader
+
+    def collect(self):
+        yield pytest.Module.from_parent(self, path=self.grader)
+
+
 class KatakitSession:
     """State of one katakit run: the catalogue, the target, loaded modules and the results."""
 
@@ -97,11 +109,10 @@ class KatakitSession:
         kata = self.catalog.kata_for_path(file_path)
         if kata is None or file_path.stem != kata.name:
             return None
-        self._result(kata)
         grader = self.catalog.files(kata).grader
         if not grader.is_file():
             return None
-        return pytest.Module.from_parent(parent, path=grader)
+        return HiddenGrader.from_parent(parent, path=file_path, grader=grader)
 
     @pytest.hookimpl
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -123,9 +134,10 @@ class KatakitSession:
 
     # -- running -------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def _time_limit(self) -> Iterator[None]:
-        """Raise :class:`KataTimeout` into whatever runs past ``test_timeout`` seconds."""
-        if self.test_timeout <= 0 or not hasattr(signal, "setitimer"):
+    def _time_limit(self, item: pytest.Item) -> Iterator[None]:
+        """Raise :class:`KataTimeout` into a kata test that runs past ``test_timeout`` seconds."""
+        limited = self._kata_of(item.path)[0] is not None and self.test_timeout > 0
+        if not limited or not hasattr(signal, "setitimer"):
             yield
             return
 
@@ -142,12 +154,12 @@ class KatakitSession:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item):
-        with self._time_limit():
+        with self._time_limit(item):
             return (yield)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        with self._time_limit():
+        with self._time_limit(item):
             return (yield)
 
     @pytest.hookimpl(wrapper=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def grade(
     ]
     if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
         args += ["-p", "katakit.plugin"]
+    _forget_graders()
     output = contextlib.nullcontext() if echo else contextlib.redirect_stdout(io.StringIO())
     with output, _cwd(catalog.root):
         code = pytest.main(args, plugins=[session])
@@ -55,6 +57,13 @@ def grade(
             f"run `pytest {' '.join(paths)} --katakit-target {target.name}` to see why"
         )
     return session.report
+
+
+def _forget_graders() -> None:
+    """Drop grader modules an earlier run in this process imported: pytest's importlib mode names
+    them by their path from the root (``graders.bn.test_x``) and would reuse a stale one."""
+    for name in [name for name in sys.modules if name.split(".")[0] == "graders"]:
+        del sys.modules[name]
 
 
 @contextlib.contextmanager

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+import torch
+
+from katakit.checks import as_array, as_number, assert_close, assert_unchanged, describe, snapshot
+
+
+def message_of(call) -> str:
+    with pytest.raises(AssertionError) as info:
+        call()
+    return str(info.value)
+
+
+def test_tensors_lists_and_arrays_convert_to_float64():
+    assert as_array(torch.ones(2, dtype=torch.float16), "x").dtype == np.float64
+    assert as_array([1, 2], "x").tolist() == [1.0, 2.0]
+
+
+def test_an_object_that_equals_everything_is_not_a_number():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    message = message_of(lambda: assert_close(AlwaysEqual(), [1.0], what="out"))
+    assert "expected numbers" in message
+
+
+def test_none_says_a_return_is_missing():
+    assert "forget to return" in message_of(lambda: as_array(None, "out"))
+
+
+def test_shape_is_checked_before_values():
+    message = message_of(lambda: assert_close(np.zeros(3), np.zeros((3, 1)), what="out"))
+    assert "expected shape (3, 1), got (3,)" in message
+
+
+def test_value_message_names_the_worst_entry_and_the_case():
+    message = message_of(
+        lambda: assert_close([1.0, 2.5], [1.0, 2.0], what="out", where=describe(7, x=np.zeros(2)))
+    )
+    assert "values differ [seed 7, x (2,) float64]" in message
+    assert "at index (1,): expected 2, got 2.5" in message
+
+
+def test_nan_is_reported_as_such():
+    assert "NaN or infinite" in message_of(lambda: assert_close([np.nan], [1.0], what="out"))
+
+
+def test_matching_misconception_is_named_and_others_are_not():
+    message = message_of(
+        lambda: assert_close([3.0], [1.0], what="out", misconceptions={"off by two": [3.0], "x": [9]})
+    )
+    assert message.endswith("This matches a known mistake: off by two.")
+
+
+def test_as_number_rejects_bools_and_vectors():
+    assert as_number(torch.tensor(2.5), "s") == 2.5
+    assert "bool" in message_of(lambda: as_number(True, "s"))
+    assert "single number" in message_of(lambda: as_number([1, 2], "s"))
+
+
+def test_inputs_modified_in_place_are_caught():
+    x = np.zeros(3)
+    before = snapshot(x=x)
+    x[0] = 1
+    assert "modified in place" in message_of(lambda: assert_unchanged(before, x=x))

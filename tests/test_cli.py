@@ -1,0 +1,83 @@
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from katakit.cli import main
+
+from .conftest import PROJECT, SUBMISSIONS
+
+
+def katakit(capsys, *args):
+    code = main(["--root", str(PROJECT), *args])
+    return code, capsys.readouterr().out
+
+
+def test_list_shows_points_difficulty_and_status(capsys):
+    code, out = katakit(capsys, "list", "demo", "--target", str(SUBMISSIONS / "partial"))
+    assert code == 0
+    assert "demo/add   Add two numbers" in out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("demo/")}
+    assert lines["demo/add"].endswith("written") and lines["demo/mean"].endswith("missing")
+
+
+def test_grade_json_to_a_file_and_exit_codes(capsys, tmp_path):
+    output = tmp_path / "report.json"
+    code, _ = katakit(capsys, "grade", "demo/add", "--target", "solutions", "--format", "json",
+                      "--output", str(output))
+    report = json.loads(output.read_text())
+    assert code == 0 and report["score"] == report["max_score"] == 3
+    code, out = katakit(capsys, "grade", "demo/add")
+    assert code == 1 and re.search(r"demo/add\s+0/3\s+failed", out)
+    code, _ = katakit(capsys, "grade", "demo/add", "--exit-zero")
+    assert code == 0
+
+
+def test_verify_names_the_surviving_mutant_and_fails(capsys):
+    code, out = katakit(capsys, "verify", "demo")
+    assert code == 1
+    assert "mutant 'returns_zero' survives with 1/1" in out
+    assert "2 of 3 katas pass the self-check" in out
+
+
+def test_verify_passes_on_katas_with_discriminating_graders(capsys):
+    code, out = katakit(capsys, "verify", "demo/add", "demo/mean")
+    assert code == 0 and "2 of 2 katas pass" in out
+
+
+def test_coverage_json_shape(capsys):
+    code, out = katakit(capsys, "coverage", "--format", "json")
+    document = json.loads(out)
+    assert code == 0 and set(document) == {"questions", "covered", "total"}
+    assert document["total"] == 121 and document["covered"] == 2
+    first = document["questions"][0]
+    assert set(first) == {"id", "title", "katas"}
+
+
+def test_coverage_text_lists_uncovered_ids(capsys):
+    _, out = katakit(capsys, "coverage")
+    assert "2 of 121 questions covered" in out
+    assert "uncovered: s000-01" in out
+
+
+def test_hints_come_one_level_at_a_time(capsys):
+    _, out = katakit(capsys, "hint", "demo/add")
+    assert "hint 1/2: Use +." in out and "Really" not in out and "--level 2" in out
+    _, out = katakit(capsys, "hint", "demo/add", "--level", "2")
+    assert "hint 2/2: Really" in out
+
+
+@pytest.mark.parametrize("args", [["grade", "nope"], ["hint", "demo/nope"]])
+def test_unknown_names_exit_2_with_a_message(capsys, args):
+    assert main(["--root", str(PROJECT), *args]) == 2
+    assert "katakit list" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "katakit", "--root", str(PROJECT), "hint", "demo/mean"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0 and "Sum, then divide" in result.stdout

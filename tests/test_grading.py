@@ -1,0 +1,77 @@
+"""Grade each broken submission in fixtures/submissions and compare with its expected.json."""
+
+import json
+
+import pytest
+
+from katakit.runner import grade
+from katakit.target import Target
+
+from .conftest import SUBMISSIONS
+
+CASES = sorted(path.name for path in SUBMISSIONS.iterdir() if path.is_dir())
+
+
+@pytest.fixture(scope="module")
+def demo_katas(demo_catalog):
+    return demo_catalog.select(["demo/add", "demo/mean"])
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_submission_scores_as_expected(demo_catalog, demo_katas, case):
+    report = grade(demo_catalog, demo_katas, Target(case, SUBMISSIONS / case), test_timeout=1)
+    expected = json.loads((SUBMISSIONS / case / "expected.json").read_text())
+    for kata_id, want in expected.items():
+        result = report.kata(kata_id)
+        assert (result.score, result.status) == (want["score"], want["status"]), kata_id
+        assert want["message_contains"] in result.first_failure
+    # A kata the case does not mention is simply absent from the submission.
+    for result in report.katas:
+        if result.id not in expected:
+            assert (result.score, result.status) == (0, "missing")
+
+
+def test_report_json_has_the_documented_shape(demo_catalog, demo_katas):
+    report = grade(demo_catalog, demo_katas, Target("partial", SUBMISSIONS / "partial"))
+    document = json.loads(json.dumps(report.to_dict()))
+    assert set(document) == {"target", "score", "max_score", "katas"}
+    assert (document["score"], document["max_score"]) == (2, 5)
+    kata = document["katas"][0]
+    assert {"id", "score", "max_score", "status", "tests"} <= set(kata)
+    assert kata["status"] in ("passed", "failed", "error", "missing", "timeout")
+    test = kata["tests"][0]
+    assert set(test) == {"name", "score", "max_score", "outcome", "message"}
+    assert sum(t["max_score"] for t in kata["tests"]) == kata["max_score"] == 3
+
+
+def test_partial_credit_is_the_sum_of_passed_tests(demo_catalog, demo_katas):
+    report = grade(demo_catalog, demo_katas, Target("partial", SUBMISSIONS / "partial"))
+    add = report.kata("demo/add")
+    assert [t.outcome for t in add.tests] == ["passed", "failed", "passed"]
+    assert add.score == sum(t.max_score for t in add.tests if t.outcome == "passed") == 2
+
+
+def test_reference_gets_full_marks_and_stub_zero(demo_catalog, demo_katas):
+    full = grade(demo_catalog, demo_katas, Target("solutions", demo_catalog.root / "solutions"))
+    stub = grade(demo_catalog, demo_katas, Target("exercises", demo_catalog.root / "exercises"))
+    assert (full.score, full.max_score) == (5, 5)
+    assert stub.score == 0
+    assert "add is not implemented yet" in stub.kata("demo/add").first_failure
+
+
+def test_misconception_is_named_in_the_message(demo_catalog, demo_katas):
+    mutant = demo_catalog.root / "graders/demo/mutants/add__subtracts.py"
+    report = grade(demo_catalog, demo_katas, Target("m", files={"demo/add": mutant}))
+    assert "This matches a known mistake: subtracting instead of adding" in (
+        report.kata("demo/add").first_failure
+    )
+
+
+def test_points_that_disagree_with_the_manifest_stop_the_run(demo_project):
+    from katakit.catalog import Catalog
+
+    grader = demo_project / "graders/demo/test_add.py"
+    grader.write_text(grader.read_text().replace("points(1)", "points(2)", 1))
+    catalog = Catalog.load(demo_project)
+    with pytest.raises(RuntimeError, match="could not run the graders"):
+        grade(catalog, catalog.select(["demo/add"]), Target("s", demo_project / "solutions"))

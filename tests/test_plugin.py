@@ -1,0 +1,59 @@
+"""The learner's view: real pytest runs in a copy of the fixture project."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_stub_run_ends_with_a_score_table_and_no_tracebacks(demo_project):
+    result = run_pytest(demo_project, "exercises/demo")
+    assert result.returncode == 1
+    out = result.stdout
+    assert "katakit: target=exercises" in out
+    table = out[out.index("katakit scores"):]
+    assert re.search(r"demo/add\s+0/3\s+failed\s+add is not implemented yet", table)
+    assert re.search(r"demo/mean\s+0/2\s+failed\s+mean is not implemented yet", table)
+    assert re.search(r"total\s+0/6", table)
+    assert "Traceback" not in out and "def test_" not in out and "FAILURES" not in out
+
+
+def test_hidden_graders_and_public_examples_both_run(demo_project):
+    out = run_pytest(demo_project, "exercises/demo").stdout
+    assert "graders/demo/test_add.py FFF" in out
+    assert "exercises/demo/add_test.py F" in out
+
+
+def test_run_from_inside_the_topic_folder(demo_project):
+    result = run_pytest(demo_project / "exercises" / "demo")
+    assert re.search(r"total\s+0/6", result.stdout)
+
+
+def test_one_kata_file_selects_its_grader_only(demo_project):
+    out = run_pytest(demo_project, "exercises/demo/mean.py").stdout
+    assert re.search(r"demo/mean\s+0/2", out) and "demo/add" not in out
+
+
+def test_verbose_run_shows_tracebacks(demo_project):
+    out = run_pytest(demo_project, "exercises/demo/add.py", "-v").stdout
+    assert "FAILURES" in out and "NotImplementedError" in out
+
+
+def test_solutions_target_gives_full_marks(demo_project):
+    result = run_pytest(demo_project, "exercises/demo", "--katakit-target", "solutions")
+    assert result.returncode == 0
+    assert re.search(r"total\s+6/6", result.stdout)
+
+
+def test_plugin_is_silent_outside_a_katakit_project(tmp_path):
+    (tmp_path / "test_plain.py").write_text("def test_ok():\n    assert True\n")
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0
+    assert "katakit: target" not in result.stdout and "katakit scores" not in result.stdout
