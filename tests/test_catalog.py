@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from katakit.catalog import Catalog, CatalogError, coverage, find_root, load_questions, read_manifest
+from katakit.catalog import (
+    Catalog,
+    CatalogError,
+    coverage,
+    find_root,
+    load_questions,
+    read_manifest,
+)
 
 from .conftest import PROJECT, REPO
 
@@ -31,7 +38,7 @@ def test_unknown_manifest_key_is_rejected_with_the_allowed_keys(tmp_path: Path):
     manifest.parent.mkdir()
     manifest.write_text(
         '[[katas]]\nname = "x"\ntitle = "X"\ntitle_zh = "X"\nquestions = []\n'
-        'difficulty = 1\npoints = 1\nhints = []\npionts = 3\n'
+        "difficulty = 1\npoints = 1\nhints = []\npionts = 3\n"
     )
     with pytest.raises(CatalogError, match=r"unknown key\(s\) \['pionts'\].*allowed keys"):
         read_manifest(manifest)
@@ -43,8 +50,13 @@ def test_unknown_manifest_key_is_rejected_with_the_allowed_keys(tmp_path: Path):
 )
 def test_bad_field_values_are_rejected(tmp_path: Path, field, value, message):
     entry = {
-        "name": '"x"', "title": '"X"', "title_zh": '"X"', "questions": "[]",
-        "difficulty": "1", "points": "1", "hints": "[]",
+        "name": '"x"',
+        "title": '"X"',
+        "title_zh": '"X"',
+        "questions": "[]",
+        "difficulty": "1",
+        "points": "1",
+        "hints": "[]",
     }
     entry[field] = value
     manifest = tmp_path / "topic" / "katas.toml"
@@ -62,8 +74,13 @@ def test_files_pair_by_path(demo_catalog):
 
 
 @pytest.mark.parametrize(
-    "relative", ["exercises/demo/add.py", "exercises/demo/add_test.py",
-                 "graders/demo/test_add.py", "graders/demo/mutants/add__subtracts.py"],
+    "relative",
+    [
+        "exercises/demo/add.py",
+        "exercises/demo/add_test.py",
+        "graders/demo/test_add.py",
+        "graders/demo/mutants/add__subtracts.py",
+    ],
 )
 def test_every_file_of_a_kata_maps_back_to_it(demo_catalog, relative):
     assert demo_catalog.kata_for_path(PROJECT / relative).id == "demo/add"

@@ -48,7 +48,9 @@ def test_nan_is_reported_as_such():
 
 def test_matching_misconception_is_named_and_others_are_not():
     message = message_of(
-        lambda: assert_close([3.0], [1.0], what="out", misconceptions={"off by two": [3.0], "x": [9]})
+        lambda: assert_close(
+            [3.0], [1.0], what="out", misconceptions={"off by two": [3.0], "x": [9]}
+        )
     )
     assert message.endswith("This matches a known mistake: off by two.")
 

@@ -25,8 +25,17 @@ def test_list_shows_points_difficulty_and_status(capsys):
 
 def test_grade_json_to_a_file_and_exit_codes(capsys, tmp_path):
     output = tmp_path / "report.json"
-    code, _ = katakit(capsys, "grade", "demo/add", "--target", "solutions", "--format", "json",
-                      "--output", str(output))
+    code, _ = katakit(
+        capsys,
+        "grade",
+        "demo/add",
+        "--target",
+        "solutions",
+        "--format",
+        "json",
+        "--output",
+        str(output),
+    )
     report = json.loads(output.read_text())
     assert code == 0 and report["score"] == report["max_score"] == 3
     code, out = katakit(capsys, "grade", "demo/add")
@@ -78,6 +87,8 @@ def test_unknown_names_exit_2_with_a_message(capsys, args):
 def test_module_entry_point_runs():
     result = subprocess.run(
         [sys.executable, "-m", "katakit", "--root", str(PROJECT), "hint", "demo/mean"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0 and "Sum, then divide" in result.stdout

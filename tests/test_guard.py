@@ -18,7 +18,7 @@ def make_module(source: str) -> types.ModuleType:
 def test_forbidden_call_raises_inside_learner_code_only():
     module = make_module("import numpy as np\ndef f(v):\n    return np.mean(v)\n")
     guard.install(module, "demo/mean", ["numpy.mean"])
-    with pytest.raises(guard.ForbiddenCall, match="numpy.mean is not allowed in demo/mean"):
+    with pytest.raises(guard.ForbiddenCall, match=r"numpy\.mean is not allowed in demo/mean"):
         module.f([1.0, 2.0])
     assert np.mean([1.0, 3.0]) == 2.0  # the grader's oracle still works afterwards
 
@@ -43,7 +43,8 @@ def test_swallowing_the_error_does_not_help():
 
 def test_methods_of_learner_classes_are_guarded():
     module = make_module(
-        "import numpy as np\nclass Averager:\n    def __call__(self, v):\n        return np.mean(v)\n"
+        "import numpy as np\n"
+        "class Averager:\n    def __call__(self, v):\n        return np.mean(v)\n"
     )
     guard.install(module, "demo/mean", ["numpy.mean"])
     with pytest.raises(guard.ForbiddenCall):
@@ -51,7 +52,9 @@ def test_methods_of_learner_classes_are_guarded():
 
 
 def test_allowed_code_runs_normally_and_nests():
-    module = make_module("def inner(v):\n    return sum(v)\ndef outer(v):\n    return inner(v) / len(v)\n")
+    module = make_module(
+        "def inner(v):\n    return sum(v)\ndef outer(v):\n    return inner(v) / len(v)\n"
+    )
     guard.install(module, "demo/mean", ["numpy.mean"])
     assert module.outer([1.0, 3.0]) == 2.0
 

@@ -9,7 +9,10 @@ from pathlib import Path
 def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=cwd, capture_output=True, text=True, timeout=120,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -18,7 +21,7 @@ def test_stub_run_ends_with_a_score_table_and_no_tracebacks(demo_project):
     assert result.returncode == 1
     out = result.stdout
     assert "katakit: target=exercises" in out
-    table = out[out.index("katakit scores"):]
+    table = out[out.index("katakit scores") :]
     assert re.search(r"demo/add\s+0/3\s+failed\s+add is not implemented yet", table)
     assert re.search(r"demo/mean\s+0/2\s+failed\s+mean is not implemented yet", table)
     assert re.search(r"total\s+0/6", table)

@@ -9,7 +9,9 @@ from .conftest import PROJECT, SUBMISSIONS
 
 def test_named_targets_resolve_inside_the_project():
     assert resolve_target("solutions", PROJECT).folder == PROJECT / "solutions"
-    assert resolve_target("exercises", PROJECT).locate("demo/add") == PROJECT / "exercises/demo/add.py"
+    assert (
+        resolve_target("exercises", PROJECT).locate("demo/add") == PROJECT / "exercises/demo/add.py"
+    )
 
 
 def test_a_folder_target_and_a_bad_one(tmp_path):
@@ -40,5 +42,5 @@ def test_syntax_error_names_the_line():
 
 
 def test_import_error_is_reported_not_raised_raw():
-    with pytest.raises(KataImportError, match="ModuleNotFoundError.*numpy_but_misspelled"):
+    with pytest.raises(KataImportError, match=r"ModuleNotFoundError.*numpy_but_misspelled"):
         load_kata_module(Target("t", SUBMISSIONS / "import_error"), "demo/add")

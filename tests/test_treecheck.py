@@ -12,7 +12,9 @@ def test_repository_kata_tree_is_clean():
 
 
 def test_broken_tree_problems_are_each_reported(demo_project):
-    (demo_project / "exercises/demo/add.py").write_text('"""Add."""\n\ndef add(a, b):\n    return 0\n')
+    (demo_project / "exercises/demo/add.py").write_text(
+        '"""Add."""\n\ndef add(a, b):\n    return 0\n'
+    )
     (demo_project / "graders/demo/mutants/mean__n_minus_one.py").unlink()
     grader = demo_project / "graders/demo/test_weak.py"
     grader.write_text(grader.read_text().replace("@pytest.mark.points(1)\n", ""))
@@ -22,6 +24,8 @@ def test_broken_tree_problems_are_each_reported(demo_project):
     problems = "\n".join(check_tree(demo_project))
     assert "demo/add: stub function add does not raise NotImplementedError" in problems
     assert "demo/mean: has 1 mutant(s); at least 2 are required" in problems
-    assert "demo/weak: grader test test_double_of_zero_is_zero has no @pytest.mark.points" in problems
+    assert (
+        "demo/weak: grader test test_double_of_zero_is_zero has no @pytest.mark.points" in problems
+    )
     assert "solutions/demo/stray.py: no kata in katas.toml explains it" in problems
     assert "demo/add: unknown question id s999-01" in problems

@@ -132,8 +132,9 @@ def assert_close(
     else:
         error = np.abs(actual_array - expected_array)
         worst = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
+        at = f" at index {tuple(int(i) for i in worst)}" if error.ndim else ""
         lines.append(
-            f"  largest difference {float(error[worst]):.3g} at index {tuple(int(i) for i in worst)}: "
+            f"  largest difference {float(error[worst]):.3g}{at}: "
             f"expected {float(expected_array[worst]):.6g}, got {float(actual_array[worst]):.6g} "
             f"(rtol={rtol:g}, atol={atol:g})"
         )

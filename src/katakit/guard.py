@@ -22,7 +22,7 @@ class ForbiddenCall(Exception):
 
 
 def resolve(dotted: str) -> tuple[Any, str]:
-    """``torch.nn.functional.batch_norm`` -> (the ``torch.nn.functional`` module, ``"batch_norm"``)."""
+    """``torch.nn.functional.batch_norm`` -> (module ``torch.nn.functional``, ``"batch_norm"``)."""
     parts = dotted.split(".")
     for split in range(len(parts) - 1, 0, -1):
         try:
