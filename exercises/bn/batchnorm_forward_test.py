@@ -21,8 +21,13 @@ def test_two_samples_one_channel_normalise_to_minus_one_and_one(kata):
 def test_gamma_and_beta_scale_and_shift_each_channel(kata):
     x = np.array([[0.0, 10.0], [2.0, 30.0]])
     out, _, _ = kata.batchnorm_forward(
-        x, np.array([2.0, 1.0]), np.array([0.0, 5.0]), np.zeros(2), np.ones(2),
-        training=True, eps=0.0,
+        x,
+        np.array([2.0, 1.0]),
+        np.array([0.0, 5.0]),
+        np.zeros(2),
+        np.ones(2),
+        training=True,
+        eps=0.0,
     )
     np.testing.assert_allclose(out, [[-2.0, 4.0], [2.0, 6.0]])
 

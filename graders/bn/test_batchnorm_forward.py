@@ -14,8 +14,14 @@ def torch_batchnorm(x, gamma, beta, running_mean, running_var, training, momentu
     """Oracle: what torch returns, and the running buffers it leaves behind."""
     mean_t, var_t = torch.tensor(running_mean), torch.tensor(running_var)
     out = F.batch_norm(
-        torch.tensor(x), mean_t, var_t, torch.tensor(gamma), torch.tensor(beta),
-        training=training, momentum=momentum, eps=eps,
+        torch.tensor(x),
+        mean_t,
+        var_t,
+        torch.tensor(gamma),
+        torch.tensor(beta),
+        training=training,
+        momentum=momentum,
+        eps=eps,
     )
     return out.numpy(), mean_t.numpy(), var_t.numpy()
 
@@ -62,7 +68,10 @@ def test_training_output_matches_torch_for_n_c_input(kata, seed, shape):
     out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
     assert_close(
-        out, expected, what="training output", where=describe(seed, x=x),
+        out,
+        expected,
+        what="training output",
+        where=describe(seed, x=x),
         misconceptions=wrong_outputs(x, gamma, beta, 1e-5),
     )
     assert_unchanged(before, x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv)
@@ -75,7 +84,10 @@ def test_training_output_uses_n_h_w_statistics_for_images(kata):
     out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
     assert_close(
-        out, expected, what="training output", where=describe(seed, x=x),
+        out,
+        expected,
+        what="training output",
+        where=describe(seed, x=x),
         misconceptions=wrong_outputs(x, gamma, beta, 1e-5),
     )
 
@@ -89,7 +101,10 @@ def test_eps_added_inside_sqrt_for_a_low_variance_channel(kata):
     out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True, eps=eps)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, eps)
     assert_close(
-        out, expected, what="training output", where=describe(seed, x=x, eps=eps),
+        out,
+        expected,
+        what="training output",
+        where=describe(seed, x=x, eps=eps),
         misconceptions=wrong_outputs(x, gamma, beta, eps),
     )
 
@@ -102,9 +117,7 @@ def test_running_stats_follow_torch_over_several_steps(kata, momentum):
     expected_mean, expected_var = rm.copy(), rv.copy()
     for step in range(4):
         x, *_ = draw(seed + step + 1, (6, 4, 3, 3))
-        _, rm, rv = kata.batchnorm_forward(
-            x, gamma, beta, rm, rv, training=True, momentum=momentum
-        )
+        _, rm, rv = kata.batchnorm_forward(x, gamma, beta, rm, rv, training=True, momentum=momentum)
         biased_var = (1 - momentum) * expected_var + momentum * x.var(axis=(0, 2, 3))
         reversed_mean = momentum * expected_mean + (1 - momentum) * x.mean(axis=(0, 2, 3))
         _, expected_mean, expected_var = torch_batchnorm(
@@ -112,14 +125,20 @@ def test_running_stats_follow_torch_over_several_steps(kata, momentum):
         )
         where = describe(seed + step + 1, x=x, momentum=momentum) + f", after step {step + 1}"
         assert_close(
-            rm, expected_mean, what="running_mean", where=where,
+            rm,
+            expected_mean,
+            what="running_mean",
+            where=where,
             misconceptions={
                 "momentum weights the old value: torch keeps (1 - momentum) of the running "
                 "statistic and adds momentum times the batch statistic": reversed_mean,
             },
         )
         assert_close(
-            rv, expected_var, what="running_var", where=where,
+            rv,
+            expected_var,
+            what="running_var",
+            where=where,
             misconceptions={
                 "running_var updated with the biased (1/m) variance; torch stores the unbiased "
                 "(1/(m - 1)) estimate": biased_var,
@@ -141,7 +160,10 @@ def test_evaluation_uses_running_statistics(kata, shape):
         )
     }
     assert_close(
-        out, expected, what="evaluation output", where=describe(seed, x=x),
+        out,
+        expected,
+        what="evaluation output",
+        where=describe(seed, x=x),
         misconceptions=misconceptions,
     )
     assert_close(new_mean, rm, what="running_mean after evaluation", where="must be unchanged")
@@ -158,5 +180,11 @@ def test_float32_input_gives_float32_output(kata):
     if str(dtype).replace("torch.", "") != "float32":
         fail(f"output dtype: expected float32 for a float32 input, got {dtype}")
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
-    assert_close(out, expected, what="float32 training output", where=describe(seed, x=x),
-                 rtol=1e-4, atol=1e-5)
+    assert_close(
+        out,
+        expected,
+        what="float32 training output",
+        where=describe(seed, x=x),
+        rtol=1e-4,
+        atol=1e-5,
+    )

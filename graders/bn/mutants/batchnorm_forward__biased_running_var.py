@@ -22,9 +22,7 @@ def batchnorm_forward(
     if training:
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
-        count = x.size // x.shape[1]
         new_mean = (1 - momentum) * running_mean + momentum * mean
-        # The running estimate is unbiased even though the batch is normalised with the biased one.
         new_var = (1 - momentum) * running_var + momentum * var
     else:
         mean, var = running_mean, running_var

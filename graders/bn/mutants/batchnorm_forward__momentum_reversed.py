@@ -1,4 +1,4 @@
-"""Mutant of bn/batchnorm_forward: Keeps momentum of the old statistic and (1 - momentum) of the batch."""
+"""Mutant of bn/batchnorm_forward: momentum weights the old statistic."""
 
 from __future__ import annotations
 

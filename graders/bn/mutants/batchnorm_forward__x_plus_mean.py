@@ -1,4 +1,4 @@
-"""Mutant of bn/batchnorm_forward: Adds the batch mean instead of subtracting it (the seed's own error)."""
+"""Mutant of bn/batchnorm_forward: adds the mean (the seed's error)."""
 
 from __future__ import annotations
 
