@@ -87,10 +87,19 @@ def as_number(value: Any, what: str) -> float:
     return float(array.reshape(()))
 
 
+_SHOW_WHOLE = 24  # arrays up to this many values are printed whole
+
+
 def _show(label: str, array: np.ndarray) -> str:
     """``label`` followed by the array, continuation lines aligned under its first value."""
-    body = np.array2string(array, precision=6, threshold=12, edgeitems=2, prefix=label)
+    body = np.array2string(array, precision=6, threshold=_SHOW_WHOLE, edgeitems=3, prefix=label)
     return label + body
+
+
+def _focus(array: np.ndarray, index: tuple[int, ...]) -> tuple[str, np.ndarray]:
+    """The last-axis slice through ``index``: ``[1, 2, :]`` and its values, for big arrays."""
+    where = "[" + ", ".join([*(str(i) for i in index[:-1]), ":"]) + "]"
+    return where, array[index[:-1]]
 
 
 def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
@@ -126,20 +135,28 @@ def assert_close(
     if _close(actual_array, expected_array, rtol, atol):
         return
     lines = [f"{what}: values differ{case}"]
+    error = np.abs(actual_array - expected_array)
+    error[~np.isfinite(error)] = np.inf
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
     bad = ~np.isfinite(actual_array)
     if bad.any():
         lines.append(f"  {int(bad.sum())} of {actual_array.size} values are NaN or infinite")
     else:
-        error = np.abs(actual_array - expected_array)
-        worst = np.unravel_index(int(np.argmax(error)), error.shape) if error.ndim else ()
-        at = f" at index {tuple(int(i) for i in worst)}" if error.ndim else ""
+        at = f" at index {worst}" if worst else ""
         lines.append(
             f"  largest difference {float(error[worst]):.3g}{at}: "
             f"expected {float(expected_array[worst]):.6g}, got {float(actual_array[worst]):.6g} "
             f"(rtol={rtol:g}, atol={atol:g})"
         )
-    lines.append(_show("  expected: ", expected_array))
-    lines.append(_show("  got:      ", actual_array))
+    if actual_array.size <= _SHOW_WHOLE or actual_array.ndim < 2:
+        lines.append(_show("  expected: ", expected_array))
+        lines.append(_show("  got:      ", actual_array))
+    else:
+        where, expected_row = _focus(expected_array, worst)
+        _, actual_row = _focus(actual_array, worst)
+        lines.append(f"  the row through that index, {where}:")
+        lines.append(_show("    expected: ", expected_row))
+        lines.append(_show("    got:      ", actual_row))
     fail("\n".join(lines) + _diagnose(actual_array, misconceptions, rtol, atol))
 
 

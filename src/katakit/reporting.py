@@ -24,7 +24,7 @@ def _first_line(message: str, width: int) -> str:
 def score_table(report: Report, width: int = 100, details: bool = True) -> str:
     """One line per kata (score, status, first failure), a total, then each first failure in full.
 
-    The full message is repeated below the table only where it has more than one line: that is
+    The full message is repeated below the table wherever the table cell cannot hold it: that is
     where the expected and received values, the seed and the misconception are.
     """
     id_width = max([len("kata"), *(len(kata.id) for kata in report.katas)])
@@ -44,7 +44,7 @@ def score_table(report: Report, width: int = 100, details: bool = True) -> str:
     if details:
         for kata in report.katas:
             message = kata.first_failure.strip()
-            if "\n" in message:
+            if message != _first_line(message, message_width):
                 lines.extend(["", f"{kata.id}:", *("  " + line for line in message.splitlines())])
     return "\n".join(lines)
 
