@@ -1,0 +1,597 @@
+"""Hidden grader for bn/batchnorm_module; the oracle is torch.nn.BatchNorm2d, run side by side.
+
+Every test builds the learner's module and torch's with the same flags and the same affine
+parameters, feeds both the same seeded batches, and compares outputs, buffers and gradients. The
+mistakes the messages name are computed here from the batch and the oracle's previous state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from katakit.checks import as_number, assert_close, assert_unchanged, describe, fail, rng
+
+C = 3
+EPS = 1e-4  # not the default, so that a constructor ignoring eps shows
+# Several steps of different shapes, including one sample with H * W > 1 and H = W = 1.
+STEPS = [(4, C, 2, 3), (2, C, 3, 1), (1, C, 2, 2), (6, C, 1, 1)]
+FLAGS = [
+    {"affine": affine, "track_running_stats": track, "momentum": momentum}
+    for affine in (True, False)
+    for track in (True, False)
+    for momentum in (0.1, None)
+]
+TRACKING = [flags for flags in FLAGS if flags["track_running_stats"]]
+BUFFERS = ("running_mean", "running_var")
+
+
+def settings(flags: dict) -> str:
+    return ", ".join(f"{key}={value}" for key, value in flags.items())
+
+
+def draw(seed: int, shape: tuple[int, ...], *, tiny: bool = True) -> torch.Tensor:
+    """A float64 batch; with ``tiny``, channel 2 varies far less than eps, where the placement
+    of eps shows (too little spread for float32 to resolve: use ``tiny=False`` there)."""
+    gen = rng(seed)
+    means = gen.normal(0, 2, C).reshape(1, C, 1, 1)
+    third = 1e-3 if tiny else gen.uniform(0.5, 2.0)
+    scales = np.array([gen.uniform(0.5, 2.0), gen.uniform(2.0, 4.0), third]).reshape(1, C, 1, 1)
+    return torch.tensor(means + scales * gen.normal(0, 1, shape))
+
+
+def attr(module: torch.nn.Module, name: str) -> torch.Tensor:
+    """The module's tensor ``name``, or a failure that says it is missing."""
+    value = getattr(module, name, None)
+    if not isinstance(value, torch.Tensor):
+        fail(
+            f"the module has no tensor attribute '{name}' (found {type(value).__name__}); "
+            "torch.nn.BatchNorm2d has one with these flags"
+        )
+    return value
+
+
+def assign(module: torch.nn.Module, name: str, value: torch.Tensor) -> None:
+    """Copy ``value`` into the module's tensor ``name`` in place (a parameter or a buffer)."""
+    target = attr(module, name)
+    if tuple(target.shape) != tuple(value.shape):
+        fail(f"{name}: expected shape {tuple(value.shape)}, got {tuple(target.shape)}")
+    with torch.no_grad():
+        target.copy_(value)
+
+
+def build(kata, seed: int | None = None, *, double: bool = True, **flags):
+    """The learner's module and torch's, with the same flags and (when affine) random weights."""
+    cls = kata.BatchNorm2d
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        fail("BatchNorm2d must be a class that derives from torch.nn.Module")
+    if issubclass(cls, _BatchNorm):
+        fail(
+            "BatchNorm2d derives from torch's own batch norm classes; this kata asks you to "
+            "write it yourself on top of torch.nn.Module"
+        )
+    mine = cls(C, **flags)
+    theirs = torch.nn.BatchNorm2d(C, **flags)
+    if flags.get("affine", True) and seed is not None:
+        gen = rng(seed)
+        weight = torch.tensor(gen.uniform(0.5, 1.5, C), dtype=torch.float32)
+        bias = torch.tensor(gen.normal(0, 1, C), dtype=torch.float32)
+        for module in (mine, theirs):
+            assign(module, "weight", weight)
+            assign(module, "bias", bias)
+    if double:
+        mine.double()
+        theirs.double()
+        for name in ("weight", "bias", *BUFFERS):
+            value = getattr(mine, name, None)
+            if isinstance(value, torch.Tensor) and value.dtype != torch.float64:
+                fail(
+                    f"after module.double(), {name} is still {value.dtype}: create it as an "
+                    "nn.Parameter (weight, bias) or with self.register_buffer (running "
+                    "statistics) so that .double(), .to(device) and state_dict() include it"
+                )
+    mine.train()
+    theirs.train()
+    return mine, theirs
+
+
+def per_channel(values: torch.Tensor) -> torch.Tensor:
+    return values.reshape(1, -1, 1, 1)
+
+
+def batch_stats(x: torch.Tensor):
+    """Per-channel mean, biased and unbiased variance, values per channel m, and batch size N."""
+    dims = (0, 2, 3)
+    return (
+        x.mean(dim=dims),
+        x.var(dim=dims, correction=0),
+        x.var(dim=dims, correction=1),
+        x.numel() // x.shape[1],
+        x.shape[0],
+    )
+
+
+def affine_of(theirs: torch.nn.Module):
+    if theirs.affine:
+        return theirs.weight.detach(), theirs.bias.detach()
+    return None, None
+
+
+def wrong_training_outputs(x: torch.Tensor, theirs: torch.nn.Module) -> dict:
+    """What classic mistakes produce for this batch in training mode."""
+    weight, bias = affine_of(theirs)
+    mean, var, unbiased, _, _ = batch_stats(x)
+    scale = per_channel(weight) if weight is not None else 1.0
+    shift = per_channel(bias) if bias is not None else 0.0
+    centred = x - per_channel(mean)
+    wrong = {
+        "the constructor's eps was ignored (the default 1e-5 was used instead)": F.batch_norm(
+            x, None, None, weight, bias, training=True, eps=1e-5
+        ),
+        "eps added outside the square root, sqrt(var) + eps; it belongs inside, "
+        "sqrt(var + eps)": scale * centred / (per_channel(var).sqrt() + theirs.eps) + shift,
+        "the batch was normalised with the unbiased (m - 1) variance; training normalises with "
+        "the biased (1/m) one": scale * centred / (per_channel(unbiased) + theirs.eps).sqrt()
+        + shift,
+    }
+    if weight is not None:
+        wrong["weight and bias were not applied although affine=True"] = F.batch_norm(
+            x, None, None, None, None, training=True, eps=theirs.eps
+        )
+    return wrong
+
+
+def one_update(previous: torch.Tensor, batch: torch.Tensor, factor: float) -> torch.Tensor:
+    return (1 - factor) * previous + factor * batch
+
+
+def wrong_running_stats(x, previous_mean, previous_var, count, momentum):
+    """(wrong running_mean, wrong running_var) for classic mistakes, from the previous state."""
+    mean, var, unbiased, m, n = batch_stats(x)
+    factor = momentum if momentum is not None else 1.0 / count
+    wrong_mean, wrong_var = {}, {}
+    if momentum is None:
+        name = (
+            "momentum=None treated as momentum=0.1; None means a cumulative average, with "
+            "factor 1 / num_batches_tracked"
+        )
+        wrong_mean[name] = one_update(previous_mean, mean, 0.1)
+        wrong_var[name] = one_update(previous_var, unbiased, 0.1)
+        name = (
+            "factor 1 / (num_batches_tracked + 1) after the increment; the count used is the "
+            "one that includes this batch"
+        )
+        wrong_mean[name] = one_update(previous_mean, mean, 1.0 / (count + 1))
+        wrong_var[name] = one_update(previous_var, unbiased, 1.0 / (count + 1))
+    else:
+        name = (
+            "momentum weights the old value; torch keeps (1 - momentum) of the running "
+            "statistic and adds momentum times the batch statistic"
+        )
+        wrong_mean[name] = one_update(mean, previous_mean, factor)
+        wrong_var[name] = one_update(unbiased, previous_var, factor)
+    wrong_var[
+        "running_var updated with the biased (1/m) variance; it stores the unbiased "
+        "(1/(m - 1)) estimate"
+    ] = one_update(previous_var, var, factor)
+    if n > 1 and n != m:
+        wrong_var[
+            "the unbiased correction used the batch size N; m is the number of values per "
+            "channel, N * H * W"
+        ] = one_update(previous_var, var * n / (n - 1), factor)
+    return wrong_mean, wrong_var
+
+
+@pytest.mark.points(2)
+def test_training_output_matches_torch_for_every_flag_combination(kata):
+    for case, flags in enumerate(FLAGS):
+        seed = 100 + 10 * case
+        mine, theirs = build(kata, seed, eps=EPS, **flags)
+        for step, shape in enumerate(STEPS, start=1):
+            x = draw(seed + step, shape)
+            given = x.clone()
+            out = mine(given)
+            expected = theirs(x.clone())
+            assert_close(
+                out,
+                expected.detach(),
+                what="training output",
+                where=f"{settings(flags)}, eps={EPS}, step {step}, " + describe(seed + step, x=x),
+                misconceptions=wrong_training_outputs(x, theirs),
+            )
+            assert_unchanged({"x": x}, x=given)
+
+
+@pytest.mark.points(2)
+def test_running_statistics_follow_torch_over_several_steps(kata):
+    for case, flags in enumerate(TRACKING):
+        seed = 200 + 10 * case
+        mine, theirs = build(kata, seed, eps=EPS, **flags)
+        for step, shape in enumerate(STEPS + STEPS[:2], start=1):
+            x = draw(seed + step, shape)
+            previous_mean, previous_var = theirs.running_mean.clone(), theirs.running_var.clone()
+            mine(x.clone())
+            theirs(x.clone())
+            wrong_mean, wrong_var = wrong_running_stats(
+                x, previous_mean, previous_var, step, flags["momentum"]
+            )
+            where = f"{settings(flags)}, after training step {step}, " + describe(seed + step, x=x)
+            for name, expected, wrong in (
+                ("running_mean", theirs.running_mean, wrong_mean),
+                ("running_var", theirs.running_var, wrong_var),
+            ):
+                actual = attr(mine, name)
+                assert_close(actual, expected, what=name, where=where, misconceptions=wrong)
+                if getattr(actual, "requires_grad", False):
+                    fail(
+                        f"{name} requires grad after a training step [{where}]: update the "
+                        "running statistics under torch.no_grad() (or from detached batch "
+                        "statistics); they are estimates, not part of the graph"
+                    )
+
+
+@pytest.mark.points(1)
+def test_momentum_none_gives_the_equal_weight_average_of_all_batches(kata):
+    # Closed form: with momentum=None, after k batches the running statistics are the plain
+    # averages of the k batch means and of the k unbiased batch variances.
+    seed = 300
+    shapes = [(2, C, 1, 1), (5, C, 2, 1), (3, C, 2, 2), (1, C, 3, 1), (8, C, 1, 2)]
+    mine, _ = build(kata, affine=False, momentum=None)
+    means, variances, counts = [], [], []
+    ema_mean, ema_var = torch.zeros(C, dtype=torch.float64), torch.ones(C, dtype=torch.float64)
+    for step, shape in enumerate(shapes, start=1):
+        x = draw(seed + step, shape)
+        mine(x.clone())
+        mean, _, unbiased, m, _ = batch_stats(x)
+        means.append(mean)
+        variances.append(unbiased)
+        counts.append(m)
+        ema_mean, ema_var = one_update(ema_mean, mean, 0.1), one_update(ema_var, unbiased, 0.1)
+    weights = torch.tensor(counts, dtype=torch.float64).reshape(-1, 1) / sum(counts)
+    where = describe(seed, batches=[s[0] for s in shapes]) + f", {len(shapes)} batches"
+    as_ema = "momentum=None treated as momentum=0.1; None means every batch weighs the same"
+    assert_close(
+        attr(mine, "running_mean"),
+        torch.stack(means).mean(dim=0),
+        what="running_mean with momentum=None",
+        where=where,
+        misconceptions={
+            as_ema: ema_mean,
+            "batches weighted by their number of values; the cumulative average gives each "
+            "batch the same weight": (torch.stack(means) * weights).sum(dim=0),
+        },
+    )
+    assert_close(
+        attr(mine, "running_var"),
+        torch.stack(variances).mean(dim=0),
+        what="running_var with momentum=None (the average of the unbiased batch variances)",
+        where=where,
+        misconceptions={as_ema: ema_var},
+    )
+
+
+@pytest.mark.points(1)
+def test_num_batches_tracked_counts_training_steps_only(kata):
+    seed = 400
+    mine, theirs = build(kata, seed, momentum=0.1)
+    counter = getattr(mine, "num_batches_tracked", None)
+    if not isinstance(counter, torch.Tensor) or counter.dtype != torch.long or counter.dim():
+        fail(
+            "num_batches_tracked must be a 0-d torch.long tensor buffer, as torch's is; got "
+            f"{counter!r}"
+        )
+    plan = ["train", "train", "train", "eval", "eval", "train"]
+    for step, mode in enumerate(plan, start=1):
+        mine.train(mode == "train")
+        theirs.train(mode == "train")
+        x = draw(seed + step, STEPS[step % len(STEPS)])
+        mine(x.clone())
+        theirs(x.clone())
+        expected = int(theirs.num_batches_tracked)
+        got = as_number(attr(mine, "num_batches_tracked"), "num_batches_tracked")
+        if got != expected:
+            why = (
+                "evaluation passes must not count"
+                if mode == "eval"
+                else "add 1 on every training forward pass when tracking running statistics"
+            )
+            fail(
+                f"num_batches_tracked after the passes {plan[:step]}: expected {expected}, got "
+                f"{got:g}; {why}"
+            )
+
+
+@pytest.mark.points(1)
+def test_evaluation_output_matches_torch_for_every_flag_combination(kata):
+    for case, flags in enumerate(FLAGS):
+        seed = 500 + 10 * case
+        mine, theirs = build(kata, seed, eps=EPS, **flags)
+        if flags["track_running_stats"]:
+            # Running statistics of our choosing, so this test does not depend on the updates.
+            gen = rng(seed + 1)
+            mean = torch.tensor(gen.normal(0, 2, C))
+            var = torch.tensor(gen.uniform(0.5, 3.0, C))
+            for module in (mine, theirs):
+                assign(module, "running_mean", mean)
+                assign(module, "running_var", var)
+        mine.eval()
+        theirs.eval()
+        for step, shape in enumerate(STEPS[:3], start=1):
+            x = draw(seed + 1 + step, shape)
+            weight, bias = affine_of(theirs)
+            batch = F.batch_norm(x, None, None, weight, bias, training=True, eps=EPS)
+            if flags["track_running_stats"]:
+                wrong = {
+                    "evaluation normalised with the batch statistics; in eval mode use "
+                    "running_mean and running_var": batch
+                }
+                if step == 1:  # num_batches_tracked is 0: what updating it first would give
+                    mean, _, unbiased, _, _ = batch_stats(x)
+                    factor = flags["momentum"] or 1.0
+                    refreshed = F.batch_norm(
+                        x,
+                        one_update(theirs.running_mean, mean, factor),
+                        one_update(theirs.running_var, unbiased, factor),
+                        weight,
+                        bias,
+                        training=False,
+                        eps=EPS,
+                    )
+                    wrong[
+                        "the running statistics were updated with this batch in eval mode "
+                        "before normalising; evaluation leaves them unchanged"
+                    ] = refreshed
+                source = "running statistics"
+            else:
+                initial = F.batch_norm(
+                    x,
+                    torch.zeros(C, dtype=x.dtype),
+                    torch.ones(C, dtype=x.dtype),
+                    weight,
+                    bias,
+                    training=False,
+                    eps=EPS,
+                )
+                wrong = {
+                    "evaluation used the initial statistics (mean 0, var 1); without running "
+                    "statistics evaluation uses the batch statistics": initial
+                }
+                source = "batch statistics: there are no running statistics"
+            assert_close(
+                mine(x.clone()),
+                theirs(x.clone()).detach(),
+                what=f"evaluation output (uses the {source})",
+                where=f"{settings(flags)}, eps={EPS}, " + describe(seed + 1 + step, x=x),
+                misconceptions=wrong,
+            )
+
+
+@pytest.mark.points(1)
+def test_evaluation_leaves_running_statistics_unchanged(kata):
+    for case, flags in enumerate(TRACKING):
+        seed = 600 + 10 * case
+        mine, _ = build(kata, seed, eps=EPS, **flags)
+        for step in range(1, 3):
+            mine(draw(seed + step, STEPS[step]))
+        mine.eval()
+        before = {name: attr(mine, name).detach().clone() for name in BUFFERS}
+        count = as_number(attr(mine, "num_batches_tracked"), "num_batches_tracked")
+        x = draw(seed + 3, STEPS[0])
+        mine(x.clone())
+        mean, _, unbiased, _, _ = batch_stats(x)
+        factor = flags["momentum"] if flags["momentum"] is not None else 1.0 / (count + 1)
+        where = f"{settings(flags)}, one evaluation pass after 2 training steps, " + describe(
+            seed + 3, x=x
+        )
+        for name, batch in (("running_mean", mean), ("running_var", unbiased)):
+            assert_close(
+                attr(mine, name),
+                before[name],
+                what=f"{name} after an evaluation pass (must be unchanged)",
+                where=where,
+                misconceptions={
+                    "the running statistics were updated in eval mode; only training passes "
+                    "update them": one_update(before[name], batch, factor)
+                },
+            )
+
+
+@pytest.mark.points(1)
+def test_gradients_reach_input_and_affine_parameters(kata):
+    for case, (affine, mode) in enumerate(
+        [(True, "train"), (False, "train"), (True, "eval"), (False, "eval")]
+    ):
+        seed = 700 + 10 * case
+        mine, theirs = build(kata, seed, eps=EPS, affine=affine)
+        if mode == "eval":
+            gen = rng(seed + 1)
+            mean, var = torch.tensor(gen.normal(0, 1, C)), torch.tensor(gen.uniform(0.5, 2, C))
+            for module in (mine, theirs):
+                assign(module, "running_mean", mean)
+                assign(module, "running_var", var)
+            mine.eval()
+            theirs.eval()
+        x = draw(seed + 2, (3, C, 2, 2))
+        upstream = torch.tensor(rng(seed + 3).normal(0, 1, x.shape))
+        x_mine, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
+        out = mine(x_mine)
+        if not isinstance(out, torch.Tensor) or not out.requires_grad:
+            fail(
+                "the output does not require grad for an input that does: build it from x with "
+                "differentiable tensor operations (no torch.no_grad(), .detach() or .numpy())"
+            )
+        (out * upstream).sum().backward()
+        (theirs(x_theirs) * upstream).sum().backward()
+        where = f"affine={affine}, {mode} mode, loss = sum(out * g), " + describe(seed + 2, x=x)
+        wrong = {}
+        if mode == "train":
+            _, var, _, _, _ = batch_stats(x)
+            scale = per_channel(theirs.weight.detach()) if affine else 1.0
+            wrong[
+                "the batch mean and variance were detached (treated as constants); gradients "
+                "also flow through them in training"
+            ] = scale * upstream / (per_channel(var) + EPS).sqrt()
+        assert_close(
+            x_mine.grad, x_theirs.grad, what="gradient of x", where=where, misconceptions=wrong
+        )
+        if affine:
+            for name in ("weight", "bias"):
+                grad = attr(mine, name).grad
+                if grad is None:
+                    fail(
+                        f"{name}.grad is None after backward [{where}]: {name} must be an "
+                        "nn.Parameter used in the forward computation"
+                    )
+                assert_close(
+                    grad, getattr(theirs, name).grad, what=f"gradient of {name}", where=where
+                )
+
+
+@pytest.mark.points(1)
+def test_state_dict_keys_shapes_and_initial_values_match_torch(kata):
+    for affine in (True, False):
+        for track in (True, False):
+            flags = {"affine": affine, "track_running_stats": track}
+            mine, theirs = build(kata, double=False, **flags)
+            layout = {k: (tuple(v.shape), v.dtype) for k, v in theirs.state_dict().items()}
+            got = {}
+            for key, value in mine.state_dict().items():
+                shape = tuple(getattr(value, "shape", ()))
+                got[key] = (shape, getattr(value, "dtype", type(value).__name__))
+            if got != layout:
+                fail(
+                    f"state_dict for {settings(flags)}: expected the entries {layout}, got {got}"
+                    " -- weight and bias are nn.Parameters, the running statistics buffers "
+                    "(self.register_buffer), num_batches_tracked a 0-d torch.long tensor, and "
+                    "what a flag turns off is not there at all"
+                )
+            params = sorted(name for name, _ in mine.named_parameters())
+            expected_params = sorted(name for name, _ in theirs.named_parameters())
+            if params != expected_params:
+                fail(
+                    f"learnable parameters for {settings(flags)}: expected {expected_params}, got "
+                    f"{params}; the running statistics are buffers, never trained"
+                )
+            for key, value in theirs.state_dict().items():
+                assert_close(
+                    mine.state_dict()[key],
+                    value,
+                    what=f"initial {key}",
+                    where=f"{settings(flags)}, a freshly built module",
+                )
+
+
+@pytest.mark.points(1)
+def test_state_dict_loads_from_torch_and_back(kata):
+    # float32, as people use it; momentum=None so that the loaded num_batches_tracked matters.
+    seed = 900
+    for case, direction in enumerate(("torch -> yours", "yours -> torch")):
+        mine, theirs = build(kata, seed + case, double=False, momentum=None)
+        source, target = (theirs, mine) if direction == "torch -> yours" else (mine, theirs)
+        for step in range(1, 4):
+            source(draw(seed + step, STEPS[step], tiny=False).float())
+        with torch.no_grad():
+            source.weight.mul_(1.5)  # trained weights, not the initial ones
+        try:
+            target.load_state_dict(source.state_dict())
+        except RuntimeError as exc:
+            fail(f"load_state_dict ({direction}) failed: {exc}")
+        where = f"momentum=None, float32, {direction} after 3 training steps"
+        loaded = {name: getattr(theirs, name).clone() for name in BUFFERS}
+        for mode in ("eval", "train"):
+            mine.train(mode == "train")
+            theirs.train(mode == "train")
+            x = draw(seed + 10, (2, C, 2, 2), tiny=False).float()
+            assert_close(
+                mine(x.clone()),
+                theirs(x.clone()).detach(),
+                what=f"{mode} output after loading the state_dict",
+                where=where + ", " + describe(seed + 10, x=x),
+                rtol=1e-4,
+                atol=1e-5,
+            )
+        mean, _, unbiased, _, _ = batch_stats(x.double())
+        for name, batch in (("running_mean", mean), ("running_var", unbiased)):
+            assert_close(
+                attr(mine, name),
+                getattr(theirs, name),
+                what=f"{name} after loading and one more training step (factor 1/4)",
+                where=where,
+                rtol=1e-4,
+                atol=1e-6,
+                misconceptions={
+                    "factor 1/3: num_batches_tracked stayed at the loaded 3; add 1 before "
+                    "computing 1 / num_batches_tracked": one_update(loaded[name], batch, 1 / 3),
+                },
+            )
+
+
+@pytest.mark.points(1)
+def test_reset_running_stats_restores_the_initial_buffers(kata):
+    seed = 1000
+    mine, theirs = build(kata, seed, momentum=None)
+    for step in range(1, 4):
+        for module in (mine, theirs):
+            module(draw(seed + step, STEPS[step]))
+    weight = mine.weight.detach().clone()
+    mine.reset_running_stats()
+    theirs.reset_running_stats()
+    for name in (*BUFFERS, "num_batches_tracked"):
+        assert_close(
+            attr(mine, name),
+            getattr(theirs, name),
+            what=f"{name} after reset_running_stats()",
+            where="3 training steps, then the reset",
+        )
+    assert_close(
+        mine.weight,
+        weight,
+        what="weight after reset_running_stats()",
+        where="the reset touches only the running statistics",
+    )
+    x = draw(seed + 5, STEPS[0])
+    mine(x.clone())
+    theirs(x.clone())
+    assert_close(
+        attr(mine, "running_mean"),
+        theirs.running_mean,
+        what="running_mean of the first step after the reset (momentum=None: the batch mean)",
+        where=describe(seed + 5, x=x),
+    )
+    untracked, _ = build(kata, track_running_stats=False)
+    untracked.reset_running_stats()  # must simply do nothing
+
+
+@pytest.mark.points(1)
+def test_one_value_per_channel_in_training_raises_value_error(kata):
+    seed = 1100
+    for track in (True, False):
+        mine, theirs = build(kata, seed, track_running_stats=track)
+        one_sample = draw(seed, (1, C, 2, 1))
+        try:
+            out = mine(one_sample.clone())
+        except ValueError as exc:
+            fail(
+                f"raised ValueError ({exc}) for an input of shape (1, {C}, 2, 1): one sample is "
+                "fine when H * W > 1; only a channel with a single value (N * H * W == 1) is an "
+                "error"
+            )
+        assert_close(
+            out,
+            theirs(one_sample.clone()).detach(),
+            what="training output for one sample",
+            where=f"track_running_stats={track}, " + describe(seed, x=one_sample),
+        )
+        single = draw(seed + 1, (1, C, 1, 1))
+        try:
+            mine(single.clone())
+        except ValueError:
+            continue
+        fail(
+            f"an input of shape (1, {C}, 1, 1) in training mode (track_running_stats={track}) "
+            "returned without error; raise ValueError('Expected more than 1 value per channel "
+            "when training, ...') as torch does: one value has no spread to normalise by"
+        )
