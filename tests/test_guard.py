@@ -1,3 +1,4 @@
+import collections
 import types
 
 import numpy as np
@@ -62,3 +63,11 @@ def test_allowed_code_runs_normally_and_nests():
 def test_a_name_that_does_not_resolve_is_a_clear_error():
     with pytest.raises(ValueError, match="does not resolve"):
         guard.resolve("numpy.no_such_function")
+
+
+def test_subclassing_a_forbidden_class_is_refused():
+    module = make_module("import collections\nclass Counter(collections.Counter):\n    pass\n")
+    guard.install(module, "demo/count", ["collections.Counter"])
+    with pytest.raises(guard.ForbiddenCall, match=r"collections\.Counter is not allowed"):
+        module.Counter("abc")
+    assert collections.Counter("aa")["a"] == 2

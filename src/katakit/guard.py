@@ -45,11 +45,14 @@ class Guard:
         self.module = module
         self.violations: list[str] = []
         self._depth = 0
+        # (the forbidden object, the function that replaces it) per forbidden name
+        self.replacements: list[tuple[Any, Callable[..., Any]]] = []
         self._patches: list[tuple[Any, str, Any, Any]] = []
         for dotted in forbidden:
             owner, attr = resolve(dotted)
             original = getattr(owner, attr)
             raiser = self._raiser(dotted)
+            self.replacements.append((original, raiser))
             self._patches.append((owner, attr, original, raiser))
             for name, value in list(vars(module).items()):
                 if value is original:
@@ -94,6 +97,19 @@ def _guarded(function: Callable[..., Any], guard: Guard) -> Callable[..., Any]:
     return call
 
 
+def _refuse_forbidden_bases(cls: type, guard: Guard) -> None:
+    """A learner class that inherits from a forbidden class would run the library's methods
+    unguarded; constructing it raises instead."""
+    for original, raiser in guard.replacements:
+        if isinstance(original, type) and issubclass(cls, original):
+
+            def refuse(self: Any, *args: Any, _raiser: Callable[..., Any] = raiser, **kw: Any):
+                _raiser()
+
+            cls.__init__ = refuse  # type: ignore[misc]
+            return
+
+
 def install(module: ModuleType, kata_id: str, forbidden: Sequence[str]) -> None:
     """Wrap every function and method ``module`` defines so it runs under a :class:`Guard`."""
     if not forbidden:
@@ -103,6 +119,7 @@ def install(module: ModuleType, kata_id: str, forbidden: Sequence[str]) -> None:
         if inspect.isfunction(value) and value.__module__ == module.__name__:
             setattr(module, name, _guarded(value, guard))
         elif inspect.isclass(value) and value.__module__ == module.__name__:
+            _refuse_forbidden_bases(value, guard)
             for attr, member in list(vars(value).items()):
                 if isinstance(member, (staticmethod, classmethod)):
                     setattr(value, attr, type(member)(_guarded(member.__func__, guard)))
