@@ -66,3 +66,8 @@ def test_inputs_modified_in_place_are_caught():
     before = snapshot(x=x)
     x[0] = 1
     assert "modified in place" in message_of(lambda: assert_unchanged(before, x=x))
+
+
+def test_scalars_that_differ_get_a_message_without_an_index():
+    message = message_of(lambda: assert_close(3.0, 2.0, what="loss"))
+    assert "largest difference 1: expected 2, got 3" in message

@@ -135,7 +135,7 @@ def assert_close(
     if _close(actual_array, expected_array, rtol, atol):
         return
     lines = [f"{what}: values differ{case}"]
-    error = np.abs(actual_array - expected_array)
+    error = np.asarray(np.abs(actual_array - expected_array))
     error[~np.isfinite(error)] = np.inf
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
     bad = ~np.isfinite(actual_array)

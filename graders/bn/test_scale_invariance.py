@@ -1,0 +1,269 @@
+"""Hidden grader for bn/scale_invariance.
+
+Oracles: torch.nn.functional.batch_norm (training mode) and torch autograd, run by the grader in
+float64, and the closed form of the effective learning rate.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katakit.checks import as_number, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+REPORT_KEYS = ("output_change", "grad_norm_ratio", "grad_dot_w")
+
+
+def oracle_forward(x, w, gamma, beta, eps):
+    """torch's batch_norm of x @ w.T; it refuses eps = 0, where the closed form stands in."""
+    z = x @ w.T
+    if eps > 0:
+        return F.batch_norm(z, None, None, gamma, beta, training=True, eps=eps)
+    return gamma * (z - z.mean(dim=0)) / z.var(dim=0, unbiased=False).sqrt() + beta
+
+
+def oracle_loss_and_grad(x, w, gamma, beta, target, eps, forward=oracle_forward, reduce=torch.mean):
+    """Autograd of the loss; ``forward`` and ``reduce`` swap in a mistake for the messages."""
+    w = w.detach().clone().requires_grad_(True)
+    loss = reduce((forward(x, w, gamma, beta, eps) - target) ** 2)
+    (grad,) = torch.autograd.grad(loss, w)
+    return loss.item(), grad
+
+
+def oracle_report(x, w, gamma, beta, target, alpha, eps, forward=oracle_forward):
+    with torch.no_grad():
+        change = forward(x, alpha * w, gamma, beta, eps) - forward(x, w, gamma, beta, eps)
+    _, grad = oracle_loss_and_grad(x, w, gamma, beta, target, eps, forward)
+    _, grad_scaled = oracle_loss_and_grad(x, alpha * w, gamma, beta, target, eps, forward)
+    return {
+        "output_change": change.abs().max().item(),
+        "grad_norm_ratio": (grad_scaled.norm() / grad.norm()).item(),
+        "grad_dot_w": (grad * w).sum().item(),
+    }
+
+
+def draw(seed, n, d_in, d_out, dtype=torch.float64):
+    """A batch, weights of mixed scales, affine parameters and a regression target."""
+    gen = rng(seed)
+    x = gen.normal(gen.normal(0, 1, d_in), 1, (n, d_in))
+    w = gen.normal(0, 1, (d_out, d_in)) * gen.uniform(0.5, 2.0, (d_out, 1))
+    gamma = gen.uniform(0.5, 1.5, d_out)
+    beta = gen.normal(0, 1, d_out)
+    target = gen.normal(0, 1, (n, d_out))
+    return [torch.tensor(a, dtype=dtype) for a in (x, w, gamma, beta, target)]
+
+
+def unbiased_forward(x, w, gamma, beta, eps):
+    z = x @ w.T
+    return gamma * (z - z.mean(dim=0)) / torch.sqrt(z.var(dim=0) + eps) + beta
+
+
+def centred_only_forward(x, w, gamma, beta, eps):
+    z = x @ w.T
+    return gamma * (z - z.mean(dim=0)) + beta
+
+
+def feature_axis_forward(x, w, gamma, beta, eps):
+    z = x @ w.T
+    mean = z.mean(dim=1, keepdim=True)
+    return gamma * (z - mean) / torch.sqrt(z.var(dim=1, unbiased=False, keepdim=True) + eps) + beta
+
+
+def eps_outside_forward(x, w, gamma, beta, eps):
+    z = x @ w.T
+    return gamma * (z - z.mean(dim=0)) / (torch.sqrt(z.var(dim=0, unbiased=False)) + eps) + beta
+
+
+# The classic mistakes in bn_linear, to name them wherever their consequences show.
+WRONG_FORWARDS = {
+    "bn_linear normalises with the unbiased variance (torch.var's default, 1/(N - 1)); batch "
+    "norm divides by N: use z.var(dim=0, unbiased=False)": unbiased_forward,
+    "bn_linear centres the batch but does not divide by its standard deviation, so nothing undoes "
+    "the scale of w": centred_only_forward,
+    "bn_linear takes its statistics over the features (axis 1) instead of the batch (axis 0)": (
+        feature_axis_forward
+    ),
+    "bn_linear adds eps outside the square root; it belongs inside, sqrt(var + eps)": (
+        eps_outside_forward
+    ),
+}
+
+
+def mistaken_reports(x, w, gamma, beta, target, alpha, eps):
+    """The report each bn_linear mistake would produce, to name it in the message."""
+    return {
+        name: oracle_report(x, w, gamma, beta, target, alpha, eps, forward)
+        for name, forward in WRONG_FORWARDS.items()
+    }
+
+
+def assert_number_close(actual, expected, *, misconceptions, **kwargs):
+    """assert_close for one number, held as a 1-element array: checks.assert_close cannot yet
+    report a mismatch between two 0-d values (its error array is then a numpy scalar)."""
+    __tracebackhide__ = True
+    assert_close(
+        [actual], [expected], misconceptions={k: [v] for k, v in misconceptions.items()}, **kwargs
+    )
+
+
+def report_of(kata, x, w, gamma, beta, target, alpha, eps):
+    __tracebackhide__ = True
+    before = snapshot(x=x, w=w, gamma=gamma, beta=beta, target=target)
+    report = kata.scale_invariance_report(x, w, gamma, beta, target, alpha, eps=eps)
+    assert_unchanged(before, x=x, w=w, gamma=gamma, beta=beta, target=target)
+    if not isinstance(report, dict):
+        fail(f"scale_invariance_report must return a dict, got {type(report).__name__}")
+    missing = [key for key in REPORT_KEYS if key not in report]
+    if missing:
+        fail(f"scale_invariance_report is missing the keys {missing}; it returned {sorted(report)}")
+    return {key: as_number(report[key], f"report[{key!r}]") for key in REPORT_KEYS}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, n, d_in, d_out, dtype",
+    [(11, 8, 5, 3, torch.float64), (12, 2, 4, 6, torch.float64), (13, 16, 3, 4, torch.float32)],
+    ids=["8x5_to_3", "batch_of_two", "float32"],
+)
+def test_bn_linear_matches_torch_batch_norm(kata, seed, n, d_in, d_out, dtype):
+    x, w, gamma, beta, _ = draw(seed, n, d_in, d_out, dtype)
+    eps = 1e-5
+    before = snapshot(x=x, w=w, gamma=gamma, beta=beta)
+    out = kata.bn_linear(x, w, gamma, beta, eps=eps)
+    assert_unchanged(before, x=x, w=w, gamma=gamma, beta=beta)
+    tolerance = {"rtol": 1e-4, "atol": 1e-5} if dtype == torch.float32 else {}
+    assert_close(
+        out,
+        oracle_forward(x, w, gamma, beta, eps),
+        what="bn_linear output",
+        where=describe(seed, x=x, w=w, eps=eps),
+        misconceptions={
+            name: forward(x, w, gamma, beta, eps) for name, forward in WRONG_FORWARDS.items()
+        },
+        **tolerance,
+    )
+
+
+@pytest.mark.points(1)
+def test_loss_and_weight_grad_match_autograd(kata):
+    seed, eps = 21, 1e-5
+    x, w, gamma, beta, target = draw(seed, 10, 4, 3)
+    before = snapshot(x=x, w=w, gamma=gamma, beta=beta, target=target)
+    result = kata.loss_and_weight_grad(x, w, gamma, beta, target, eps=eps)
+    assert_unchanged(before, x=x, w=w, gamma=gamma, beta=beta, target=target)
+    if w.grad is not None or w.requires_grad:
+        fail(
+            "loss_and_weight_grad left the caller's w requiring grad or holding a .grad; "
+            "differentiate a detached copy: w.detach().clone().requires_grad_(True)"
+        )
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        fail(f"loss_and_weight_grad must return a tuple (loss, grad), got {type(result).__name__}")
+    loss, grad = result
+    expected_loss, expected_grad = oracle_loss_and_grad(x, w, gamma, beta, target, eps)
+    summed_loss, summed_grad = oracle_loss_and_grad(
+        x, w, gamma, beta, target, eps, reduce=torch.sum
+    )
+    mistaken = {
+        name: oracle_loss_and_grad(x, w, gamma, beta, target, eps, forward)
+        for name, forward in WRONG_FORWARDS.items()
+    }
+    where = describe(seed, x=x, w=w, eps=eps)
+    summed = "the loss is summed; it is the mean over all N * D_out entries"
+    assert_number_close(
+        as_number(loss, "loss"),
+        expected_loss,
+        what="loss",
+        where=where,
+        misconceptions={summed: summed_loss} | {name: v[0] for name, v in mistaken.items()},
+    )
+    assert_close(
+        grad,
+        expected_grad,
+        what="dL/dw",
+        where=where,
+        misconceptions={
+            summed: summed_grad,
+            "dL/dw has the shape of w.T; it must have the shape of w, (D_out, D_in)": (
+                expected_grad.T
+            ),
+        }
+        | {name: v[1] for name, v in mistaken.items()},
+    )
+
+
+def check_report(report, x, w, gamma, beta, target, alpha, eps, seed):
+    """Compare each measured value with the oracle's, naming the mistake a mismatch matches."""
+    __tracebackhide__ = True
+    expected = oracle_report(x, w, gamma, beta, target, alpha, eps)
+    mistaken = mistaken_reports(x, w, gamma, beta, target, alpha, eps)
+    ideal = {"output_change": 0.0, "grad_norm_ratio": 1 / alpha, "grad_dot_w": 0.0}
+    special = {
+        "grad_norm_ratio": {
+            "the ratio is inverted, ||dL/dw at w|| / ||dL/dw at alpha * w||; put the gradient at "
+            "alpha * w on top": 1 / expected["grad_norm_ratio"],
+            "both gradients were taken at w; the second one belongs at alpha * w": 1.0,
+        },
+    }
+    where = describe(seed, x=x, w=w, alpha=alpha, eps=eps)
+    for key in REPORT_KEYS:
+        misconceptions = dict(special.get(key, {}))
+        if eps > 0:
+            misconceptions["the idealised value for eps = 0; measure it with the eps given"] = (
+                ideal[key]
+            )
+        misconceptions |= {name: values[key] for name, values in mistaken.items()}
+        # With eps = 0, output_change and grad_dot_w are rounding noise around 0: atol covers it.
+        assert_number_close(
+            report[key],
+            expected[key],
+            what=f"report[{key!r}]",
+            where=where,
+            rtol=1e-5,
+            atol=1e-9 if eps == 0 else 1e-10,
+            misconceptions=misconceptions,
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("alpha", [4.0, 0.25])
+def test_report_shows_invariant_output_and_gradient_shrinking_by_alpha(kata, alpha):
+    # With eps = 0 the invariance is exact: the oracle measures 0, 1/alpha and 0 up to rounding.
+    seed, eps = 31, 0.0
+    x, w, gamma, beta, target = draw(seed, 12, 5, 4)
+    report = report_of(kata, x, w, gamma, beta, target, alpha, eps)
+    check_report(report, x, w, gamma, beta, target, alpha, eps, seed)
+
+
+@pytest.mark.points(1)
+def test_report_measures_the_broken_invariance_when_the_variance_falls_below_eps(kata):
+    # alpha * z has a variance of about 1e-5 here, the size of eps: sqrt(var + eps) no longer
+    # scales with alpha, and the measured values leave the ideal 0 and 1/alpha far behind.
+    seed, eps, alpha = 41, 1e-5, 1e-3
+    x, w, gamma, beta, target = draw(seed, 12, 5, 4)
+    report = report_of(kata, x, w, gamma, beta, target, alpha, eps)
+    check_report(report, x, w, gamma, beta, target, alpha, eps, seed)
+
+
+@pytest.mark.points(1)
+def test_equivalent_lr_reproduces_the_step_taken_from_scaled_weights(kata):
+    lr = 0.1
+    for alpha in (3.0, 0.5):
+        answer = as_number(kata.equivalent_lr(lr, alpha), "equivalent_lr")
+        # Closed form: a step from alpha*w is alpha*w - lr*g(w)/alpha
+        # = alpha * (w - lr/alpha**2 * g(w)), and the factor alpha leaves the outputs unchanged.
+        expected = lr / alpha**2
+        assert_number_close(
+            answer,
+            expected,
+            what="equivalent_lr",
+            where=f"lr={lr}, alpha={alpha}",
+            misconceptions={
+                "lr / alpha only counts that the gradient shrinks by 1/alpha; the step must also "
+                "be compared with weights that are alpha times larger": lr / alpha,
+                "lr * alpha**2 has the power right but the direction wrong: larger weights make "
+                "the same step relatively smaller, so the effective rate falls": lr * alpha**2,
+                "lr * alpha goes the wrong way: larger weights make the same step relatively "
+                "smaller, so the effective rate falls": lr * alpha,
+            },
+        )
