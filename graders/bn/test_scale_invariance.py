@@ -98,15 +98,6 @@ def mistaken_reports(x, w, gamma, beta, target, alpha, eps):
     }
 
 
-def assert_number_close(actual, expected, *, misconceptions, **kwargs):
-    """assert_close for one number, held as a 1-element array: checks.assert_close cannot yet
-    report a mismatch between two 0-d values (its error array is then a numpy scalar)."""
-    __tracebackhide__ = True
-    assert_close(
-        [actual], [expected], misconceptions={k: [v] for k, v in misconceptions.items()}, **kwargs
-    )
-
-
 def report_of(kata, x, w, gamma, beta, target, alpha, eps):
     __tracebackhide__ = True
     before = snapshot(x=x, w=w, gamma=gamma, beta=beta, target=target)
@@ -170,7 +161,7 @@ def test_loss_and_weight_grad_match_autograd(kata):
     }
     where = describe(seed, x=x, w=w, eps=eps)
     summed = "the loss is summed; it is the mean over all N * D_out entries"
-    assert_number_close(
+    assert_close(
         as_number(loss, "loss"),
         expected_loss,
         what="loss",
@@ -214,7 +205,7 @@ def check_report(report, x, w, gamma, beta, target, alpha, eps, seed):
             )
         misconceptions |= {name: values[key] for name, values in mistaken.items()}
         # With eps = 0, output_change and grad_dot_w are rounding noise around 0: atol covers it.
-        assert_number_close(
+        assert_close(
             report[key],
             expected[key],
             what=f"report[{key!r}]",
@@ -253,7 +244,7 @@ def test_equivalent_lr_reproduces_the_step_taken_from_scaled_weights(kata):
         # Closed form: a step from alpha*w is alpha*w - lr*g(w)/alpha
         # = alpha * (w - lr/alpha**2 * g(w)), and the factor alpha leaves the outputs unchanged.
         expected = lr / alpha**2
-        assert_number_close(
+        assert_close(
             answer,
             expected,
             what="equivalent_lr",
