@@ -1,0 +1,72 @@
+"""Mutant of bn/transfer_stats: Lets BN's training-mode momentum update collect the statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+Stats = tuple[int, torch.Tensor, torch.Tensor]  # (count, mean, M2) per channel
+
+
+def _batch_stats(x: torch.Tensor) -> Stats:
+    # One row per channel: statistics are over every axis but axis 1. Float64 keeps the merge
+    # exact to rounding even for large datasets.
+    values = x.detach().transpose(0, 1).reshape(x.shape[1], -1).to(torch.float64)
+    mean = values.mean(dim=1)
+    return values.shape[1], mean, ((values - mean[:, None]) ** 2).sum(dim=1)
+
+
+def _merge(a: Stats, b: Stats) -> Stats:
+    (count_a, mean_a, m2_a), (count_b, mean_b, m2_b) = a, b
+    count = count_a + count_b
+    delta = mean_b - mean_a
+    # Weights are counts, not batches; the delta**2 term is the spread *between* the two parts,
+    # which the parts' own M2 values know nothing about.
+    mean = mean_a + delta * (count_b / count)
+    m2 = m2_a + m2_b + delta**2 * (count_a * count_b / count)
+    return count, mean, m2
+
+
+def _combine(parts: list[Stats]) -> Stats:
+    total = parts[0]
+    for part in parts[1:]:
+        total = _merge(total, part)
+    return total
+
+
+def recompute_bn_stats(model: nn.Module, batches: Sequence[torch.Tensor]) -> None:
+    modes = {module: module.training for module in model.modules()}
+    # Start from fresh statistics and let BN's own training-mode update collect the target's.
+    for layer in model.modules():
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            layer.reset_running_stats()
+    model.train()
+    try:
+        with torch.no_grad():
+            for batch in batches:
+                model(batch)
+    finally:
+        for module, training in modes.items():
+            module.training = training
+
+
+def blend_stats(
+    source_mean: torch.Tensor,
+    source_var: torch.Tensor,
+    target_mean: torch.Tensor,
+    target_var: torch.Tensor,
+    alpha: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    mean = (1 - alpha) * source_mean + alpha * target_mean
+    # Law of total variance: the mixture's variance is the mean of the variances plus the
+    # variance of the means, alpha * (1 - alpha) * (difference of means)**2.
+    var = (
+        (1 - alpha) * source_var
+        + alpha * target_var
+        + alpha * (1 - alpha) * (source_mean - target_mean) ** 2
+    )
+    return mean, var

@@ -1,0 +1,388 @@
+"""Hidden grader for bn/fold_into_conv; the oracle is conv -> BN run by torch in eval mode."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from katakit.checks import assert_close, describe, fail, rng
+
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+
+def tensor(gen, *shape, loc=0.0, scale=1.0, dtype=torch.float64):
+    return torch.from_numpy(gen.normal(loc, scale, shape)).to(dtype)
+
+
+def calibrated_pair(
+    seed,
+    in_ch,
+    out_ch,
+    kernel,
+    *,
+    stride=1,
+    padding=0,
+    dilation=1,
+    groups=1,
+    bias=True,
+    affine=True,
+    dtype=torch.float64,
+):
+    """A conv and the BN after it, with random affine parameters and non-trivial running stats.
+
+    The running statistics come from a few training batches whose inputs are off-centre, so
+    running_mean is far from 0 and running_var far from 1; then both modules go to eval mode.
+    """
+    gen = rng(seed)
+    torch.manual_seed(seed)
+    conv = nn.Conv2d(
+        in_ch,
+        out_ch,
+        kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        bias=bias,
+    ).to(dtype)
+    bn = nn.BatchNorm2d(out_ch, affine=affine, momentum=None).to(dtype)
+    with torch.no_grad():
+        if bias:
+            conv.bias.copy_(tensor(gen, out_ch, scale=2.0, dtype=dtype))
+        if affine:
+            signs = torch.from_numpy(gen.choice([-1.0, 1.0], out_ch)).to(dtype)
+            bn.weight.copy_(signs * torch.from_numpy(gen.uniform(0.5, 2.0, out_ch)).to(dtype))
+            bn.bias.copy_(tensor(gen, out_ch, dtype=dtype))
+        for _ in range(3):
+            bn(conv(tensor(gen, 4, in_ch, 9, 8, loc=1.5, scale=2.0, dtype=dtype)))
+    return conv.eval(), bn.eval()
+
+
+def per_channel(y):
+    """(N, C, H, W) -> (C, N*H*W): one row per output channel, so messages stay readable."""
+    return y.detach().transpose(0, 1).reshape(y.shape[1], -1)
+
+
+def wrong_outputs(conv, bn, x):
+    """What the classic folding mistakes compute for ``x`` (per channel), to name them."""
+    with torch.no_grad():
+        y0 = F.conv2d(x, conv.weight, None, conv.stride, conv.padding, conv.dilation, conv.groups)
+        b = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
+        gamma = bn.weight if bn.weight is not None else torch.ones_like(bn.running_mean)
+        beta = bn.bias if bn.bias is not None else torch.zeros_like(bn.running_mean)
+        mean, var, eps = bn.running_mean, bn.running_var, bn.eps
+
+        def ch(v):
+            return v.reshape(1, -1, 1, 1)
+
+        scale = gamma / torch.sqrt(var + eps)
+        wrong = {
+            "the conv's own bias was dropped; it passes through BN too, so the folded bias is "
+            "(conv_bias - running_mean) * scale + beta": ch(scale) * (y0 - ch(mean)) + ch(beta),
+            "eps added outside the square root, sqrt(var) + eps; BN uses sqrt(var + eps)": (
+                ch(gamma / (torch.sqrt(var) + eps)) * (y0 + ch(b) - ch(mean)) + ch(beta)
+            ),
+            "the folded bias was scaled by gamma only, gamma * (conv_bias - mean) + beta; it "
+            "needs the whole scale gamma / sqrt(var + eps)": (
+                ch(scale) * y0 + ch(gamma * (b - mean) + beta)
+            ),
+            "running_mean was left out of the folded bias": ch(scale) * (y0 + ch(b)) + ch(beta),
+            "divided by the variance instead of the standard deviation": (
+                ch(gamma / (var + eps)) * (y0 + ch(b) - ch(mean)) + ch(beta)
+            ),
+        }
+        return {name: per_channel(value) for name, value in wrong.items()}
+
+
+def check_folded(kata, conv, bn, x, where, *, rtol=1e-9, atol=1e-10):
+    """Fold, then compare the folded bias and the folded output with torch's unfolded pair."""
+    zeros = torch.zeros(1, conv.in_channels, 8, 8, dtype=x.dtype)
+    with torch.no_grad():
+        expected = bn(conv(x))
+        # An all-zero input makes the conv output its bias everywhere (zero padding), so
+        # bn(conv(0)) at any position is exactly the bias the folded conv must have.
+        expected_bias = bn(conv(zeros))[0, :, 0, 0]
+    folded = kata.fold_bn_into_conv(conv, bn)
+    if not isinstance(folded, nn.Conv2d):
+        fail(f"fold_bn_into_conv must return an nn.Conv2d, got {type(folded).__name__} [{where}]")
+    if folded.weight.dtype != conv.weight.dtype:
+        fail(
+            f"folded weight dtype: expected {conv.weight.dtype} like the conv, got "
+            f"{folded.weight.dtype} [{where}]"
+        )
+    keep = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups")
+    changed = [
+        f"{k} {getattr(conv, k)} -> {getattr(folded, k)}"
+        for k in keep
+        if getattr(folded, k) != getattr(conv, k)
+    ]
+    if changed:
+        fail(
+            f"the folded conv must keep the conv's geometry; changed: {', '.join(changed)} "
+            f"[{where}]"
+        )
+    if folded.bias is None:
+        fail(
+            f"the folded conv has no bias; BN's shift (beta - scale * running_mean) must go "
+            f"into a bias even when the conv had none [{where}]"
+        )
+    wrong = wrong_outputs(conv, bn, zeros)
+    assert_close(
+        folded.bias.detach(),
+        expected_bias,
+        what="folded bias (= bn(conv(0)) per channel)",
+        where=where,
+        rtol=rtol,
+        atol=atol,
+        misconceptions={name: value[:, 0] for name, value in wrong.items()},
+    )
+    with torch.no_grad():
+        got = per_channel(folded(x))
+    assert_close(
+        got,
+        per_channel(expected),
+        what="folded conv output vs bn(conv(x)) in eval mode, one row per output channel",
+        where=where,
+        rtol=rtol,
+        atol=atol,
+        misconceptions=wrong_outputs(conv, bn, x),
+    )
+
+
+def structure(block, expected_types, what):
+    if not isinstance(block, nn.Sequential):
+        fail(f"{what} must return an nn.Sequential, got {type(block).__name__}")
+    got = [type(m).__name__ for m in block]
+    want = [t.__name__ for t in expected_types]
+    if got != want:
+        fail(f"{what}: expected the modules {want} in this order, got {got}")
+
+
+@pytest.mark.points(1)
+def test_conv_bn_relu_block_is_conv_then_bn_then_relu_without_conv_bias(kata):
+    for in_ch, out_ch, k in [(3, 8, 3), (5, 2, 5)]:
+        what = f"conv_bn_relu({in_ch}, {out_ch}, {k})"
+        block = kata.conv_bn_relu(in_ch, out_ch, k)
+        structure(block, [nn.Conv2d, nn.BatchNorm2d, nn.ReLU], what)
+        conv, bn = block[0], block[1]
+        if conv.bias is not None:
+            fail(
+                f"{what}: the conv has a bias; the BN right after it subtracts the channel mean "
+                "and cancels it, so build the conv with bias=False"
+            )
+        if (conv.in_channels, conv.out_channels, conv.kernel_size, conv.padding) != (
+            in_ch,
+            out_ch,
+            (k, k),
+            (k // 2, k // 2),
+        ):
+            fail(
+                f"{what}: expected Conv2d({in_ch}, {out_ch}, kernel_size={k}, "
+                f"padding={k // 2}), got {conv}"
+            )
+        if bn.num_features != out_ch:
+            fail(f"{what}: the BN must normalise the conv's {out_ch} output channels, got {bn}")
+        out = block(torch.randn(2, in_ch, 7, 6))
+        if tuple(out.shape) != (2, out_ch, 7, 6) or bool((out < 0).any()):
+            fail(
+                f"{what}: expected a non-negative output of shape (2, {out_ch}, 7, 6) for an "
+                f"input (2, {in_ch}, 7, 6), got shape {tuple(out.shape)}"
+            )
+
+
+@pytest.mark.points(1)
+def test_bn_relu_conv_block_is_the_pre_activation_order(kata):
+    for in_ch, out_ch, k in [(4, 6, 3), (2, 3, 1)]:
+        what = f"bn_relu_conv({in_ch}, {out_ch}, {k})"
+        block = kata.bn_relu_conv(in_ch, out_ch, k)
+        structure(block, [nn.BatchNorm2d, nn.ReLU, nn.Conv2d], what)
+        bn, conv = block[0], block[2]
+        if bn.num_features != in_ch:
+            fail(
+                f"{what}: the BN comes first, so it normalises the {in_ch} input channels; got {bn}"
+            )
+        if (conv.in_channels, conv.out_channels, conv.kernel_size, conv.padding) != (
+            in_ch,
+            out_ch,
+            (k, k),
+            (k // 2, k // 2),
+        ) or conv.bias is None:
+            fail(
+                f"{what}: expected Conv2d({in_ch}, {out_ch}, kernel_size={k}, "
+                f"padding={k // 2}, bias=True), got {conv}"
+            )
+
+
+FOLD_CASES = {
+    "3x3 conv with bias": dict(seed=11, in_ch=3, out_ch=4, kernel=3, padding=1),
+    "non-square kernel, stride (2, 1), no conv bias": dict(
+        seed=12, in_ch=4, out_ch=6, kernel=(3, 2), stride=(2, 1), padding=(1, 0), bias=False
+    ),
+    "groups 2, dilation 2, padding (2, 1), with bias": dict(
+        seed=13, in_ch=4, out_ch=6, kernel=3, groups=2, dilation=2, padding=(2, 1)
+    ),
+    "depthwise conv, BN without affine parameters, float32": dict(
+        seed=14,
+        in_ch=5,
+        out_ch=5,
+        kernel=3,
+        groups=5,
+        padding=1,
+        affine=False,
+        dtype="float32",
+    ),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", list(FOLD_CASES))
+def test_folded_conv_equals_conv_then_bn_in_eval_mode(kata, case):
+    params = dict(FOLD_CASES[case])
+    seed, dtype = params.pop("seed"), DTYPES[params.pop("dtype", "float64")]
+    conv, bn = calibrated_pair(seed, dtype=dtype, **params)
+    x = tensor(rng(seed + 100), 3, params["in_ch"], 11, 10, loc=1.0, scale=2.0, dtype=dtype)
+    tolerance = dict(rtol=1e-4, atol=1e-5) if dtype == torch.float32 else {}
+    check_folded(kata, conv, bn, x, f"{case}; " + describe(seed, x=x), **tolerance)
+
+
+@pytest.mark.points(1)
+def test_fold_puts_eps_inside_the_square_root_for_a_low_variance_channel(kata):
+    # eps only shows when a channel's running variance is near it.
+    seed = 21
+    conv, bn = calibrated_pair(seed, 3, 4, 3, padding=1)
+    bn.eps = 1e-3
+    with torch.no_grad():
+        bn.running_var[0] = 1e-4
+    x = tensor(rng(seed + 100), 2, 3, 6, 7, dtype=torch.float64)
+    where = describe(seed, x=x, eps=bn.eps) + ", running_var[0] = 1e-4"
+    check_folded(kata, conv, bn, x, where)
+
+
+@pytest.mark.points(1)
+def test_fold_leaves_the_conv_and_bn_unchanged(kata):
+    seed = 31
+    conv, bn = calibrated_pair(seed, 3, 5, 3, stride=2, padding=1)
+    conv.train()
+    bn.train()  # the fold must still use the running statistics, without touching bn's mode
+    before = copy.deepcopy((conv.state_dict(), bn.state_dict()))
+    x = tensor(rng(seed + 100), 2, 3, 8, 8, dtype=torch.float64)
+    reference_conv, reference_bn = copy.deepcopy(conv).eval(), copy.deepcopy(bn).eval()
+    with torch.no_grad():
+        expected = reference_bn(reference_conv(x))
+    folded = kata.fold_bn_into_conv(conv, bn)
+    for name, module, original in [("conv", conv, before[0]), ("bn", bn, before[1])]:
+        for key, value in module.state_dict().items():
+            if not torch.equal(value, original[key]):
+                fail(
+                    f"fold_bn_into_conv modified the input {name}: its {key} changed; build a "
+                    "new conv instead of writing into the given modules"
+                )
+    if not (conv.training and bn.training):
+        fail(
+            "fold_bn_into_conv changed the training mode of its inputs; leave them as they "
+            "are and read bn.running_mean / bn.running_var directly"
+        )
+    if folded is conv or folded.weight is conv.weight:
+        fail("fold_bn_into_conv must return a new conv, not the given one or its weight")
+    with torch.no_grad():
+        got = folded(x)
+    assert_close(
+        got,
+        expected,
+        what="folded conv output when bn is in training mode",
+        where=describe(seed, x=x),
+        rtol=1e-9,
+        atol=1e-10,
+        misconceptions=wrong_outputs(reference_conv, reference_bn, x),
+    )
+
+
+def calibrated_block(seed):
+    """Conv-BN-ReLU, a pool, a nested Conv-BN-ReLU block, and a final Conv-BN pair."""
+    gen = rng(seed)
+    torch.manual_seed(seed)
+    block = nn.Sequential(
+        nn.Conv2d(3, 6, 3, padding=1, bias=False),
+        nn.BatchNorm2d(6),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Sequential(nn.Conv2d(6, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU()),
+        nn.Conv2d(8, 4, 1),
+        nn.BatchNorm2d(4),
+    ).double()
+    with torch.no_grad():
+        for module in block.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.momentum = None
+                module.weight.copy_(torch.from_numpy(gen.uniform(0.5, 2.0, module.num_features)))
+                module.bias.copy_(tensor(gen, module.num_features))
+        for _ in range(3):
+            block(tensor(gen, 4, 3, 12, 10, loc=1.0, scale=2.0))
+    return block.eval()
+
+
+@pytest.mark.points(1)
+def test_fold_sequential_folds_every_conv_bn_pair_including_nested_blocks(kata):
+    seed = 41
+    block = calibrated_block(seed)
+    before = copy.deepcopy(block.state_dict())
+    x = tensor(rng(seed + 100), 2, 3, 12, 10, loc=1.0, scale=2.0)
+    with torch.no_grad():
+        expected = block(x)
+    folded = kata.fold_sequential(block)
+    if not isinstance(folded, nn.Sequential):
+        fail(f"fold_sequential must return an nn.Sequential, got {type(folded).__name__}")
+    left = [
+        type(m).__name__ for m in folded.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
+    if left:
+        fail(
+            f"after folding, {len(left)} BatchNorm2d layer(s) are still in the block; every "
+            "one of them directly follows a Conv2d (one inside a nested Sequential, one last)"
+        )
+    for key, value in block.state_dict().items():
+        if not torch.equal(value, before[key]):
+            fail(f"fold_sequential modified the given block: {key} changed")
+    with torch.no_grad():
+        got = folded(x)
+    assert_close(
+        got,
+        expected,
+        what="folded block output vs the block in eval mode",
+        where=describe(seed, x=x),
+        rtol=1e-9,
+        atol=1e-10,
+    )
+
+
+@pytest.mark.points(1)
+def test_fold_refuses_a_bn_that_does_not_directly_follow_a_conv(kata):
+    cases = {
+        "BN -> ReLU -> Conv (the pre-activation order: nothing before the BN)": lambda: (
+            kata.fold_sequential(nn.Sequential(nn.BatchNorm2d(3), nn.ReLU(), nn.Conv2d(3, 4, 3)))
+        ),
+        "Conv -> ReLU -> BN (a nonlinearity between them)": lambda: kata.fold_sequential(
+            nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4))
+        ),
+        "Conv -> BN inside a nested block, then a second BN": lambda: kata.fold_sequential(
+            nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.BatchNorm2d(4)))
+        ),
+        "fold_bn_into_conv(Conv2d(3, 4), BatchNorm2d(5)): channel counts differ": lambda: (
+            kata.fold_bn_into_conv(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(5).eval())
+        ),
+    }
+    for name, call in cases.items():
+        try:
+            result = call()
+        except ValueError:
+            continue
+        except Exception as exc:  # the wrong kind of refusal
+            fail(f"{name}: expected a ValueError, got {type(exc).__name__}: {exc}")
+        fail(
+            f"{name}: expected a ValueError, but it returned {type(result).__name__}; a BN "
+            "can only be folded into a conv whose output it directly normalises"
+        )

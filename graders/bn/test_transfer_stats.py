@@ -1,0 +1,363 @@
+"""Hidden grader for bn/transfer_stats; the oracle is torch.mean/var of the concatenated inputs."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+BN = nn.modules.batchnorm._BatchNorm
+TIGHT = dict(rtol=1e-9, atol=1e-12)
+
+
+class RegisteredBackwards(nn.Module):
+    """Two BN layers registered head first, although forward calls the stem's BN first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head_bn = nn.BatchNorm2d(5)
+        self.head_conv = nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False)
+        self.stem_bn = nn.BatchNorm2d(4)
+        self.stem_conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.relu(self.stem_bn(self.stem_conv(x)))
+        return self.head_bn(self.head_conv(x))
+
+
+def two_bn_model() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False),
+        nn.BatchNorm2d(5),
+        nn.ReLU(),
+    )
+
+
+def bn1d_head_model() -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(2, 3, 3),
+        nn.BatchNorm2d(3),
+        nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(3, 4),
+        nn.BatchNorm1d(4),
+    )
+
+
+def data(gen, sizes, shape, shift):
+    """Batches of unequal size, each with its own offset and scale, so batch means differ."""
+    return [
+        torch.from_numpy(gen.normal(gen.normal(shift, 2.0), gen.uniform(0.5, 3.0), (n, *shape)))
+        for n in sizes
+    ]
+
+
+def source_trained(seed, build, in_shape):
+    """A float64 model whose BN layers hold source-domain statistics and random affine params."""
+    gen = rng(seed)
+    torch.manual_seed(seed)
+    model = build().double()
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, BN):
+                layer.momentum = None  # cumulative average over the source batches
+                layer.weight.copy_(torch.from_numpy(gen.uniform(0.5, 2.0, layer.num_features)))
+                layer.bias.copy_(torch.from_numpy(gen.normal(0.0, 1.0, layer.num_features)))
+        model.train()
+        for batch in data(gen, [8, 8, 8], in_shape, shift=0.0):
+            model(batch)
+        for layer in model.modules():
+            if isinstance(layer, BN):
+                layer.momentum = 0.1
+    return model
+
+
+def capture(model, layer_name, batches, *, train=False):
+    """The inputs the named BN layer receives, batch by batch, from a copy of ``model``."""
+    model = copy.deepcopy(model).train(train)
+    captured = []
+    handle = model.get_submodule(layer_name).register_forward_pre_hook(
+        lambda module, inputs: captured.append(inputs[0].detach().clone())
+    )
+    with torch.no_grad():
+        for batch in batches:
+            model(batch)
+    handle.remove()
+    return captured
+
+
+def exact(xs):
+    """Per-channel mean and unbiased variance of the concatenated inputs, by torch."""
+    x = torch.cat(xs)
+    dims = [0, *range(2, x.ndim)]
+    return x.mean(dim=dims), x.var(dim=dims, correction=1)
+
+
+def oracle(model, batches, call_order):
+    """A copy of ``model`` whose BN layers, in call order, get the exact statistics."""
+    model = copy.deepcopy(model)
+    inputs = {}
+    for name in call_order:
+        inputs[name] = capture(model, name, batches)
+        mean, var = exact(inputs[name])
+        layer = model.get_submodule(name)
+        layer.running_mean.copy_(mean)
+        layer.running_var.copy_(var)
+    return model, inputs
+
+
+def mistakes(xs):
+    """What the classic merging mistakes store for the per-batch inputs ``xs``: (means, vars)."""
+    per_batch = []
+    for x in xs:
+        values = x.transpose(0, 1).reshape(x.shape[1], -1)
+        per_batch.append((values.shape[1], values.mean(dim=1), values.var(dim=1, correction=0)))
+    counts = torch.tensor([float(n) for n, _, _ in per_batch])
+    means = torch.stack([m for _, m, _ in per_batch])
+    biased = torch.stack([v for _, _, v in per_batch])
+    total = counts.sum()
+    # sample variances of single-value batches are 0/0, as torch.var says
+    unbiased = biased * (counts / (counts - 1))[:, None]
+    momentum_mean, momentum_var = torch.zeros_like(means[0]), torch.ones_like(means[0])
+    for mean, var in zip(means, unbiased, strict=True):
+        momentum_mean = 0.9 * momentum_mean + 0.1 * mean
+        momentum_var = 0.9 * momentum_var + 0.1 * var
+    x = torch.cat(xs)
+    dims = [0, *range(2, x.ndim)]
+    momentum = (
+        "torch's running average (momentum 0.1) over the batches; the target statistics must be "
+        "exact, not an exponential average that still depends on the order and the reset values"
+    )
+    wrong_means = {
+        "the mean of the batch means, one weight per batch; weight each batch by its number "
+        "of values": means.mean(dim=0),
+        momentum: momentum_mean,
+    }
+    wrong_vars = {
+        "the between-batch term was left out of the merge: M2 = M2_a + M2_b needs "
+        "+ delta**2 * n_a * n_b / n, the spread of the batch means": (
+            (biased * counts[:, None]).sum(dim=0) / (total - 1)
+        ),
+        "the average of the per-batch variances (what torch stores with momentum=None); it "
+        "ignores both the batch sizes and the spread between batch means": unbiased.mean(dim=0),
+        "the biased variance, dividing by M; running_var stores the unbiased estimate, "
+        "dividing by M - 1": x.var(dim=dims, correction=0),
+        momentum: momentum_var,
+    }
+    return wrong_means, wrong_vars
+
+
+def compare_layer(model, name, inputs, where, extra=None):
+    """The learner's running stats of layer ``name`` vs the exact stats of its ``inputs``."""
+    layer = model.get_submodule(name)
+    mean, var = exact(inputs)
+    wrong_means, wrong_vars = mistakes(inputs)
+    for label, value in (extra or {}).items():
+        wrong_means[label], wrong_vars[label] = exact(value)
+    label = f"BN layer '{name}' ({type(layer).__name__})"
+    assert_close(
+        layer.running_mean,
+        mean,
+        what=f"running_mean of {label}",
+        where=where,
+        misconceptions=wrong_means,
+        **TIGHT,
+    )
+    assert_close(
+        layer.running_var,
+        var,
+        what=f"running_var of {label}",
+        where=where,
+        misconceptions=wrong_vars,
+        **TIGHT,
+    )
+
+
+def sizes_text(batches):
+    return "batch sizes " + str([len(b) for b in batches])
+
+
+CASES = {61: [7, 3, 1, 5, 2], 62: [2, 9, 4]}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed", list(CASES))
+def test_first_layer_statistics_are_exact_over_uneven_batches(kata, seed):
+    model = source_trained(seed, two_bn_model, (3, 6, 5))
+    batches = data(rng(seed + 100), CASES[seed], (3, 6, 5), shift=3.0)
+    _, inputs = oracle(model, batches, ["1", "4"])
+    kata.recompute_bn_stats(model, [b.clone() for b in batches])
+    compare_layer(model, "1", inputs["1"], describe(seed) + ", " + sizes_text(batches))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed", list(CASES))
+def test_second_layer_statistics_see_the_first_layer_with_its_new_statistics(kata, seed):
+    model = source_trained(seed, two_bn_model, (3, 6, 5))
+    batches = data(rng(seed + 100), CASES[seed], (3, 6, 5), shift=3.0)
+    _, inputs = oracle(model, batches, ["1", "4"])
+    extra = {
+        "layer 2 was measured while layer 1 still normalised with its old (source) "
+        "statistics; measure it after layer 1 holds its new ones": capture(model, "4", batches),
+        "layer 2 was measured in training mode, where layer 1 normalises each batch with that "
+        "batch's own statistics; measure in evaluation mode": capture(
+            model, "4", batches, train=True
+        ),
+    }
+    kata.recompute_bn_stats(model, [b.clone() for b in batches])
+    compare_layer(model, "4", inputs["4"], describe(seed) + ", " + sizes_text(batches), extra)
+
+
+@pytest.mark.points(1)
+def test_batchnorm1d_statistics_include_a_single_sample_batch(kata):
+    seed = 71
+    model = source_trained(seed, bn1d_head_model, (2, 5, 4))
+    batches = data(rng(seed + 100), [4, 1, 6], (2, 5, 4), shift=2.0)
+    _, inputs = oracle(model, batches, ["1", "6"])
+    kata.recompute_bn_stats(model, [b.clone() for b in batches])
+    where = describe(seed) + ", " + sizes_text(batches) + " (BatchNorm1d sees (N, 4) inputs)"
+    for name in ["1", "6"]:
+        compare_layer(model, name, inputs[name], where)
+
+
+@pytest.mark.points(1)
+def test_layers_registered_out_of_call_order_are_still_exact(kata):
+    seed = 81
+    model = source_trained(seed, RegisteredBackwards, (3, 6, 6))
+    batches = data(rng(seed + 100), [5, 2, 6], (3, 6, 6), shift=-2.0)
+    _, inputs = oracle(model, batches, ["stem_bn", "head_bn"])
+    extra = {
+        "'head_bn' was measured before 'stem_bn' held its new statistics: it is registered "
+        "first but called second; measure layers in the order forward calls them": capture(
+            model, "head_bn", batches
+        ),
+    }
+    kata.recompute_bn_stats(model, [b.clone() for b in batches])
+    where = describe(seed) + ", " + sizes_text(batches)
+    for name in ["stem_bn", "head_bn"]:
+        compare_layer(model, name, inputs[name], where, extra)
+
+
+@pytest.mark.points(1)
+def test_eval_outputs_match_and_parameters_and_batches_are_untouched(kata):
+    seed = 91
+    model = source_trained(seed, two_bn_model, (3, 6, 5))
+    gen = rng(seed + 100)
+    batches = data(gen, [6, 1, 3, 4], (3, 6, 5), shift=3.0)
+    fresh = data(gen, [3], (3, 6, 5), shift=3.0)[0]
+    expected_model, _ = oracle(model, batches, ["1", "4"])
+    params = {name: p.detach().clone() for name, p in model.named_parameters()}
+    before = snapshot(**{f"batch {i}": b for i, b in enumerate(batches)})
+    kata.recompute_bn_stats(model, batches)
+    assert_unchanged(before, **{f"batch {i}": b for i, b in enumerate(batches)})
+    for name, p in model.named_parameters():
+        if not torch.equal(p.detach(), params[name]):
+            fail(
+                f"the parameter {name} changed; recomputing statistics must leave every "
+                "weight as it is (no optimizer steps, no in-place edits)"
+            )
+    model.eval()
+    expected_model.eval()
+    with torch.no_grad():
+        for i, x in enumerate([*batches, fresh]):
+            label = f"batch {i}" if i < len(batches) else "a new batch from the target data"
+            assert_close(
+                model(x),
+                expected_model(x),
+                what=f"eval output on {label}",
+                where=describe(seed, x=x),
+                **TIGHT,
+            )
+
+
+@pytest.mark.points(1)
+def test_every_module_training_flag_is_restored(kata):
+    seed = 95
+    model = source_trained(seed, two_bn_model, (3, 6, 5)).train()
+    model[1].eval()  # a frozen BN inside a model in training mode
+    flags = {name: m.training for name, m in model.named_modules()}
+    kata.recompute_bn_stats(model, data(rng(seed + 100), [3, 2], (3, 6, 5), shift=1.0))
+    changed = [
+        f"'{name or 'the model'}' {flags[name]} -> {m.training}"
+        for name, m in model.named_modules()
+        if m.training != flags[name]
+    ]
+    if changed:
+        fail(
+            "training flags not restored: " + ", ".join(changed) + "; remember each "
+            "module's flag (model.train(x) sets every child too) and put each one back"
+        )
+
+
+def weighted_pool(source, target, alpha):
+    """The mixture's per-channel mean and variance from the pooled samples, weighted by numpy."""
+    values = np.concatenate([source, target], axis=0)
+    weights = np.concatenate(
+        [
+            np.full(len(source), (1 - alpha) / len(source)),
+            np.full(len(target), alpha / len(target)),
+        ]
+    )
+    mean = np.average(values, axis=0, weights=weights)
+    return mean, np.average((values - mean) ** 2, axis=0, weights=weights)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("alpha", [0.3, 0.85])
+def test_blend_stats_is_the_mixture_of_source_and_target(kata, alpha):
+    seed = 101
+    gen = rng(seed)
+    source = gen.normal(gen.normal(0, 2, 4), gen.uniform(0.5, 2, 4), (40, 4))
+    target = gen.normal(gen.normal(3, 2, 4), gen.uniform(0.5, 2, 4), (25, 4))
+    sm, sv, tm, tv = (
+        torch.from_numpy(a) for a in (source.mean(0), source.var(0), target.mean(0), target.var(0))
+    )
+    before = snapshot(source_mean=sm, source_var=sv, target_mean=tm, target_var=tv)
+    mean, var = kata.blend_stats(sm.clone(), sv.clone(), tm.clone(), tv.clone(), alpha)
+    expected_mean, expected_var = weighted_pool(source, target, alpha)
+    where = describe(seed, source_mean=sm, alpha=alpha)
+    assert_close(
+        mean,
+        expected_mean,
+        what="blended mean",
+        where=where,
+        misconceptions={
+            "alpha weights the source; it is the target's weight": alpha * sm + (1 - alpha) * tm
+        },
+    )
+    naive = (1 - alpha) * sv + alpha * tv
+    assert_close(
+        var,
+        expected_var,
+        what="blended variance",
+        where=where,
+        misconceptions={
+            "the variances were blended alone; the mixture's variance also holds the "
+            "spread of the means, alpha * (1 - alpha) * (source_mean - target_mean)**2": naive,
+            "alpha weights the source; it is the target's weight": alpha * sv
+            + (1 - alpha) * tv
+            + alpha * (1 - alpha) * (sm - tm) ** 2,
+            "the standard deviations were blended and squared": (
+                (1 - alpha) * sv.sqrt() + alpha * tv.sqrt()
+            )
+            ** 2,
+        },
+    )
+    sm_, sv_, tm_, tv_ = sm.clone(), sv.clone(), tm.clone(), tv.clone()
+    kata.blend_stats(sm_, sv_, tm_, tv_, alpha)
+    assert_unchanged(before, source_mean=sm_, source_var=sv_, target_mean=tm_, target_var=tv_)
+    for bad in (-0.1, 1.5):
+        try:
+            kata.blend_stats(sm, sv, tm, tv, bad)
+        except ValueError:
+            continue
+        fail(f"blend_stats(..., alpha={bad}) must raise ValueError: alpha is a probability")
