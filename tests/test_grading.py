@@ -56,7 +56,7 @@ def test_reference_gets_full_marks_and_stub_zero(demo_catalog, demo_katas):
     stub = grade(demo_catalog, demo_katas, Target("exercises", demo_catalog.root / "exercises"))
     assert (full.score, full.max_score) == (5, 5)
     assert stub.score == 0
-    assert "add is not implemented yet" in stub.kata("demo/add").first_failure
+    assert "not implemented yet: add" in stub.kata("demo/add").first_failure
 
 
 def test_misconception_is_named_in_the_message(demo_catalog, demo_katas):

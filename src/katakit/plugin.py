@@ -124,6 +124,8 @@ class KatakitSession:
             self._result(kata)
             if is_grader:
                 declared[kata.id] = declared.get(kata.id, 0) + _points(item)
+        order = {kata.id: index for index, kata in enumerate(self.catalog.katas)}
+        self.report.katas.sort(key=lambda result: order[result.id])
         for kata_id, total in declared.items():
             kata = self.catalog.by_id[kata_id]
             if total != kata.points:
@@ -229,18 +231,22 @@ def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
     exc = excinfo.value
     if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
         return str(exc)
-    frames = traceback.extract_tb(excinfo.tb)
-    own = [f for f in frames if learner_file is not None and Path(f.filename) == learner_file]
+    # The innermost frame in the learner's file: the function to name and the line to point at.
+    own = [
+        (getattr(frame.f_code, "co_qualname", frame.f_code.co_name), line)
+        for frame, line in traceback.walk_tb(excinfo.tb)
+        if learner_file is not None and Path(frame.f_code.co_filename) == learner_file
+    ]
     if isinstance(exc, KataTimeout):
-        where = f" (last in {own[-1].name}, line {own[-1].lineno})" if own else ""
+        where = f" (last in {own[-1][0]}, line {own[-1][1]})" if own else ""
         return f"{exc}{where}: look for a loop that never ends or work that grows too fast"
     if isinstance(exc, NotImplementedError) and own:
-        return f"{own[-1].name} is not implemented yet (it raises NotImplementedError)"
+        return f"not implemented yet: {own[-1][0]}"
     if isinstance(exc, guard.ForbiddenCall):
         return str(exc)
     text = f"{type(exc).__name__}: {exc}"
     if own:
-        return f"{own[-1].name} raised {text} (line {own[-1].lineno})"
+        return f"{own[-1][0]} raised {text} (line {own[-1][1]})"
     return f"grading stopped with {text}"
 
 
