@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 import torch
 
-from katakit.checks import as_array, as_number, assert_close, assert_unchanged, describe, snapshot
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_equal,
+    assert_unchanged,
+    describe,
+    snapshot,
+)
 
 
 def message_of(call) -> str:
@@ -71,3 +79,20 @@ def test_inputs_modified_in_place_are_caught():
 def test_scalars_that_differ_get_a_message_without_an_index():
     message = message_of(lambda: assert_close(3.0, 2.0, what="loss"))
     assert "largest difference 1: expected 2, got 3" in message
+
+
+def test_assert_equal_compares_plain_data_exactly():
+    assert_equal((1, [2, np.int64(3)]), [1, [2, 3]], what="out")
+    message = message_of(
+        lambda: assert_equal([3, 1], [1, 3], what="order", misconceptions={"reversed": [3, 1]})
+    )
+    assert "order: expected [1, 3], got [3, 1]" in message
+    assert message.endswith("This matches a known mistake: reversed.")
+
+
+def test_assert_equal_refuses_learner_objects():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+
+    assert "expected plain data" in message_of(lambda: assert_equal(AlwaysEqual(), 1, what="x"))

@@ -18,7 +18,9 @@ import numpy as np
 __all__ = [
     "as_array",
     "as_number",
+    "as_plain",
     "assert_close",
+    "assert_equal",
     "assert_unchanged",
     "describe",
     "fail",
@@ -167,6 +169,56 @@ def _diagnose(
         if _close(actual, np.asarray(_to_numpy(wrong), dtype=np.float64), rtol, atol):
             return f"\n  This matches a known mistake: {name}."
     return ""
+
+
+_SCALARS = (bool, int, float, str, bytes, type(None))
+
+
+def as_plain(value: Any, what: str) -> Any:
+    """Convert a learner's result to plain Python data (scalars, lists, dicts) for exact checks.
+
+    Tuples become lists and arrays and tensors become nested lists; any other object is refused,
+    so nothing the learner defines (with a custom ``__eq__``, say) reaches a comparison.
+    """
+    __tracebackhide__ = True
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray) or (hasattr(value, "detach") and hasattr(value, "tolist")):
+        return _to_numpy(value).tolist()
+    if isinstance(value, list | tuple):
+        return [as_plain(item, what) for item in value]
+    if isinstance(value, dict):
+        return {as_plain(k, what): as_plain(v, what) for k, v in value.items()}
+    fail(f"{what}: expected plain data (numbers, strings, lists), got {type(value).__name__}")
+
+
+def _shorten(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def assert_equal(
+    actual: Any,
+    expected: Any,
+    *,
+    what: str,
+    where: str = "",
+    misconceptions: Mapping[str, Any] | None = None,
+) -> None:
+    """Assert a learner's result equals ``expected`` exactly, after :func:`as_plain`."""
+    __tracebackhide__ = True
+    actual_plain = as_plain(actual, what)
+    if actual_plain == as_plain(expected, "expected value"):
+        return
+    case = f" [{where}]" if where else ""
+    message = f"{what}: expected {_shorten(expected)}, got {_shorten(actual_plain)}{case}"
+    for name, wrong in (misconceptions or {}).items():
+        if actual_plain == as_plain(wrong, "misconception"):
+            message += f"\n  This matches a known mistake: {name}."
+            break
+    fail(message)
 
 
 def snapshot(**inputs: Any) -> dict[str, Any]:

@@ -230,7 +230,9 @@ def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
     """A message for the learner: the grader's own text, or what their code raised and where."""
     exc = excinfo.value
     if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
-        return str(exc)
+        # hypothesis attaches the falsifying example as a note: the case to reproduce
+        notes = [note for note in getattr(exc, "__notes__", ()) if "Falsifying" in note]
+        return "\n".join([str(exc), *notes])
     # The innermost frame in the learner's file: the function to name and the line to point at.
     own = [
         (getattr(frame.f_code, "co_qualname", frame.f_code.co_name), line)
