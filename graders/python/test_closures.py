@@ -1,0 +1,222 @@
+"""Hidden grader for python/closures; the oracles are closed forms (arithmetic sequences, means).
+
+Besides the values, it looks at how the state is kept: the counter and the averager must be plain
+functions whose state lives in closure cells (``fn.__closure__``), and calling them must leave the
+kata module's globals (and attributes of its functions) untouched.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator, Sized
+
+import numpy as np
+import pytest
+
+from katakit.checks import assert_close, assert_equal, describe, fail, rng
+
+
+def module_state(module):
+    """A fingerprint of the module's variables and of attributes stored on its functions."""
+    state = {}
+    for name, value in vars(module).items():
+        if name.startswith("__") or isinstance(value, types.ModuleType):
+            continue
+        if isinstance(value, types.FunctionType | type):
+            attrs = {k: v for k, v in vars(value).items() if not k.startswith("__")}
+            if attrs:
+                state[f"{name}.<attributes>"] = repr(sorted(attrs.items(), key=lambda kv: kv[0]))
+            continue
+        state[name] = (id(value), repr(value))
+    return state
+
+
+def state_changes(before, module):
+    """A sentence naming the module-level state that changed since ``before``, or ''."""
+    after = module_state(module)
+    changed = sorted(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    if not changed:
+        return ""
+    return (
+        f"\n  Module-level state changed while the closures ran: {', '.join(changed)}. Keep the "
+        "state in variables of the factory function (declared nonlocal in the inner function), "
+        "so that each closure has cells of its own."
+    )
+
+
+def closure_contents(fn, what):
+    """The values held by ``fn``'s closure cells; fails unless ``fn`` is a closure."""
+    __tracebackhide__ = True
+    if not isinstance(fn, types.FunctionType):
+        fail(
+            f"{what}: expected a closure (a plain function made inside the factory), got "
+            f"{type(fn).__name__}; the statement asks for an inner function keeping its state in "
+            "enclosing variables, not an instance of a class"
+        )
+    if not fn.__closure__:
+        fail(
+            f"{what}: {fn.__name__} has no closure cells (its __closure__ is None), so its state "
+            "is not kept in enclosing variables; use a variable of the factory and nonlocal"
+        )
+    contents = []
+    for cell in fn.__closure__:
+        try:
+            contents.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            continue
+    return contents
+
+
+def holds(contents, value):
+    """Whether the closure keeps ``value``: in a cell directly, inside a small box (a list, a
+    dict, a namespace) or in an iterator such as ``itertools.count`` that a cell holds."""
+    for item in contents:
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int | float) and item == value:
+            return True
+        if isinstance(item, list | tuple) and value in item:
+            return True
+        if isinstance(item, dict) and value in item.values():
+            return True
+        if isinstance(item, types.SimpleNamespace) and value in vars(item).values():
+            return True
+        if isinstance(item, Iterator):
+            return True
+    return False
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("args", [(), (-3, 4)], ids=["defaults", "start-3_step4"])
+def test_counter_adds_step_and_returns_the_new_count(kata, args):
+    start, step = args if args else (0, 1)
+    counter = kata.make_counter(*args)
+    got = [counter() for _ in range(5)]
+    assert_equal(
+        got,
+        [start + step * k for k in range(1, 6)],
+        what="five calls of the counter",
+        where=f"make_counter{args}",
+        misconceptions={
+            "the counter returns the count before adding step; the first call returns "
+            "start + step": [start + step * k for k in range(5)],
+        },
+    )
+
+
+@pytest.mark.points(2)
+def test_two_counters_never_share_a_count_and_a_new_one_restarts(kata):
+    before = module_state(kata)
+    first, second = kata.make_counter(), kata.make_counter(100, 10)
+    got = [first(), first(), second(), first(), second(), second()]
+    third = kata.make_counter()
+    got += [third(), first(), third()]
+    expected = [1, 2, 110, 3, 120, 130, 1, 4, 2]
+    if got != expected:
+        fail(
+            "interleaved calls of first = make_counter(), second = make_counter(100, 10) and, "
+            "after six calls, third = make_counter():\n"
+            f"  expected {expected}\n  got      {got}\n"
+            "  Each counter must keep its own count, and a new counter starts from its own start."
+            + state_changes(before, kata)
+        )
+    assert_equal(got, expected, what="interleaved counts")
+
+
+@pytest.mark.points(1)
+def test_counter_keeps_its_count_in_a_closure_cell(kata):
+    counter = kata.make_counter(100, 7)
+    for expected in (107, 114, 121):
+        assert_equal(counter(), expected, what="counter()", where="make_counter(100, 7)")
+        contents = closure_contents(counter, "make_counter(100, 7)")
+        if not holds(contents, expected):
+            attributes = {k: v for k, v in vars(counter).items() if not k.startswith("__")}
+            fail(
+                f"after the counter returned {expected}, none of its closure cells holds "
+                f"{expected} (the cells hold {contents!r}"
+                + (f"; the function carries attributes {attributes!r}" if attributes else "")
+                + "). The count must live in a variable of make_counter, rebound through "
+                "nonlocal, not in a function attribute or elsewhere"
+            )
+
+
+@pytest.mark.points(1)
+def test_closures_leave_module_globals_and_function_attributes_alone(kata):
+    before = module_state(kata)
+    counters = [kata.make_counter(), kata.make_counter(5, 2)]
+    averagers = [kata.make_averager(), kata.make_averager()]
+    for k in range(4):
+        for counter in counters:
+            counter()
+        for averager in averagers:
+            averager(float(k))
+    message = state_changes(before, kata)
+    if message:
+        fail("calling counters and averagers must not touch module-level state" + message)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed", [3, 4])
+def test_averager_returns_the_running_mean(kata, seed):
+    gen = rng(seed)
+    if seed == 3:
+        values = [int(v) for v in gen.integers(-50, 50, 25)]  # plain ints: the mean is a float
+    else:
+        values = [float(v) for v in gen.normal(7.0, 20.0, 40)]
+    average = kata.make_averager()
+    got = [average(v) for v in values]
+    cumulative = np.cumsum(values, dtype=np.float64)
+    expected = cumulative / np.arange(1, len(values) + 1)
+    previous = np.concatenate([[0.0], expected[:-1]])
+    assert_close(
+        got,
+        expected,
+        what="running means",
+        where=describe(seed, n_values=len(values)),
+        rtol=1e-9,
+        atol=1e-9,
+        misconceptions={
+            "returns the running total; divide it by the number of values seen": cumulative,
+            "returns the mean before adding the new value; add it first, then average": previous,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_averagers_are_independent_closures_without_history(kata):
+    first, second = kata.make_averager(), kata.make_averager()
+    n = 300
+    for k in range(n):
+        first(float(k))
+        if k % 3 == 0:
+            second(1.0)
+    assert_close(first(float(n)), n / 2, what="first averager after 0..300", rtol=1e-12)
+    assert_close(second(4.0), (n // 3 + 4) / (n // 3 + 1), what="second averager", rtol=1e-12)
+    for item in closure_contents(first, "make_averager()"):
+        if isinstance(item, Sized) and not isinstance(item, str) and len(item) >= n:
+            fail(
+                f"a closure cell of the averager holds a {type(item).__name__} of {len(item)} "
+                "past values; keep only a running total and a count (rebound with nonlocal), so "
+                "the memory stays constant"
+            )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("n", [1, 4, 7])
+def test_each_multiplier_keeps_its_own_factor(kata, n):
+    multipliers = kata.make_multipliers(n)
+    if not isinstance(multipliers, list):
+        multipliers = list(multipliers)
+    assert_equal(len(multipliers), n, what=f"number of functions from make_multipliers({n})")
+    for x in (3, -2.5):
+        assert_close(
+            [f(x) for f in multipliers],
+            [x * i for i in range(n)],
+            what=f"[f({x}) for f in make_multipliers({n})]",
+            misconceptions={
+                "late binding: every function reads the loop variable when it is called, after "
+                "the loop has ended, so all multiply by n - 1; bind i when each function is made "
+                "(an inner factory, a default argument i=i, or functools.partial)": [x * (n - 1)]
+                * n,
+            },
+        )

@@ -1,0 +1,463 @@
+"""Hidden grader for python/decorators; the oracles are the statement's exact rules.
+
+Every decorated function is a probe written here: it records its calls, so call counts, the
+arguments it received and the exception objects it raised are known exactly. Sleeps are injected
+(``sleep=sleeps.append``), so retry's waits are checked by value, never by timing.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from katakit.checks import assert_close, assert_equal, describe, fail, rng
+
+
+def make_target():
+    """A fresh function with every kind of parameter and a docstring of its own."""
+
+    def target(a, b=2, *rest, c=3, **extra):
+        """Combine the arguments into one tuple (docstring of the original)."""
+        return (a, b, rest, c, sorted(extra.items()))
+
+    return target
+
+
+DECORATE = {
+    "logged": lambda kata, f: kata.logged(log=lambda line: None)(f),
+    "retry": lambda kata, f: kata.retry(2)(f),
+    "memoize": lambda kata, f: kata.memoize(f),
+    "CountCalls": lambda kata, f: kata.CountCalls(f),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("which", list(DECORATE))
+def test_decorator_keeps_metadata_and_passes_arguments_through(kata, which):
+    target = make_target()
+    decorated = DECORATE[which](kata, target)
+    for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+        got = getattr(decorated, attr, None)
+        if got != getattr(target, attr):
+            fail(
+                f"{which}: the decorated function's {attr} is {got!r}, expected the original's "
+                f"{getattr(target, attr)!r}; copy the metadata with functools.wraps(func) "
+                "(functools.update_wrapper(self, func) in a class)"
+            )
+    if getattr(decorated, "__wrapped__", None) is not target:
+        fail(
+            f"{which}: decorated.__wrapped__ must be the original function (got "
+            f"{getattr(decorated, '__wrapped__', 'no such attribute')!r}); copying __name__ and "
+            "__doc__ by hand loses it, functools.wraps sets it (inspect.signature and "
+            "inspect.unwrap rely on it)"
+        )
+    got = decorated(1, 5, 6, 7, c=8, z=9, y=10)
+    assert_equal(
+        got,
+        (1, 5, (6, 7), 8, [("y", 10), ("z", 9)]),
+        what=f"{which}: decorated(1, 5, 6, 7, c=8, z=9, y=10)",
+        where="every positional and keyword argument must reach the original (*args, **kwargs)",
+    )
+    assert_equal(decorated(0), (0, 2, (), 3, []), what=f"{which}: decorated(0), the defaults")
+
+
+# -- logged --------------------------------------------------------------------------------------
+def expected_call_line(name, args, kwargs):
+    shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"call {name}({', '.join(shown)})"
+
+
+@pytest.mark.points(2)
+def test_logged_logs_the_call_and_the_result(kata):
+    lines = []
+
+    def join_words(words, sep=" ", *, upper=False):
+        text = sep.join(words)
+        return text.upper() if upper else text
+
+    decorated = kata.logged(log=lines.append)(join_words)
+    cases = [
+        ((["a", "b c"],), {}),
+        ((["x", "y"], "-"), {"upper": True}),
+        (([],), {"upper": False, "sep": "+"}),
+    ]
+    for args, kwargs in cases:
+        lines.clear()
+        result = decorated(*args, **kwargs)
+        expected = join_words(*args, **kwargs)
+        assert_equal(result, expected, what="the decorated function's return value")
+        assert_equal(
+            lines,
+            [expected_call_line("join_words", args, kwargs), f"join_words returned {expected!r}"],
+            what="logged lines",
+            where=f"join_words(*{args!r}, **{kwargs!r})",
+        )
+
+
+@pytest.mark.points(1)
+def test_logged_logs_and_reraises_the_same_exception(kata):
+    lines, raised = [], []
+
+    def check_positive(x):
+        error = ValueError(f"{x} is not positive")
+        raised.append(error)
+        raise error
+
+    decorated = kata.logged(log=lines.append)(check_positive)
+    try:
+        result = decorated(-7)
+    except ValueError as exc:
+        if exc is not raised[0]:
+            fail("logged raised a new ValueError; re-raise the original exception (bare raise)")
+    else:
+        fail(f"logged swallowed the exception and returned {result!r}; log it, then re-raise it")
+    assert_equal(
+        lines,
+        ["call check_positive(-7)", "check_positive raised ValueError: -7 is not positive"],
+        what="logged lines for a call that raises",
+    )
+
+
+@pytest.mark.points(1)
+def test_bare_logged_prints(kata, capsys):
+    def double(x):
+        return 2 * x
+
+    decorated = kata.logged(double)
+    capsys.readouterr()
+    result = decorated(21)
+    assert_equal(result, 42, what="@logged double(21)")
+    assert_equal(
+        capsys.readouterr().out,
+        "call double(21)\ndouble returned 42\n",
+        what="what bare @logged prints",
+        where="@logged without arguments logs with print",
+    )
+
+
+# -- retry ---------------------------------------------------------------------------------------
+class Flaky:
+    """Raises ``failures`` fresh exceptions (made by ``error``), then returns ``value``."""
+
+    def __init__(self, failures, error=ValueError, value="ok"):
+        self.failures = failures
+        self.error = error
+        self.value = value
+        self.calls = []
+        self.raised = []
+
+    def __call__(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        if len(self.calls) <= self.failures:
+            exc = self.error(f"failure {len(self.calls)}")
+            self.raised.append(exc)
+            raise exc
+        return self.value
+
+
+def call_count_problem(made, times):
+    if made == times + 1:
+        return " (one call too many: times counts every call, the first one included)"
+    if made == times - 1:
+        return " (one call too few: times counts every call, the first one included)"
+    return ""
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "times, failures",
+    [(3, 2), (5, 4), (4, 1)],
+    ids=["3calls_2fail", "5calls_4fail", "4calls_1fail"],
+)
+def test_retry_calls_until_the_function_succeeds(kata, times, failures):
+    flaky, sleeps = Flaky(failures), []
+    decorated = kata.retry(times, ValueError, delay=0.25, sleep=sleeps.append)(flaky)
+    try:
+        result = decorated("arg", key=1)
+    except ValueError as exc:
+        fail(
+            f"retry({times}) gave up with {exc!r} after {len(flaky.calls)} calls; the function "
+            f"fails {failures} times and then succeeds, which fits in {times} calls"
+            + call_count_problem(len(flaky.calls), times)
+        )
+    assert_equal(result, "ok", what="the result after the retries")
+    assert_equal(
+        len(flaky.calls),
+        failures + 1,
+        what="number of calls made",
+        where=f"retry({times}), {failures} failures then success",
+    )
+    assert_equal(
+        flaky.calls, [(("arg",), {"key": 1})] * (failures + 1), what="arguments of every call"
+    )
+    assert_close(sleeps, [0.25] * failures, what="sleeps between attempts (backoff 1)")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("times", [3])
+def test_retry_gives_up_after_times_calls_with_the_last_exception(kata, times):
+    flaky, sleeps = Flaky(failures=100), []
+    decorated = kata.retry(
+        times, (KeyError, ValueError), delay=0.5, backoff=2.0, sleep=sleeps.append
+    )(flaky)
+    try:
+        result = decorated()
+    except ValueError as exc:
+        if exc is not flaky.raised[-1]:
+            which = next((i + 1 for i, e in enumerate(flaky.raised) if e is exc), None)
+            fail(
+                f"the exception that propagated is {exc!r}"
+                + (f", from call {which}" if which else ", a new object")
+                + f"; after {len(flaky.calls)} failed calls the last call's exception must "
+                "propagate unchanged (re-raise it with a bare raise)"
+            )
+    except Exception as exc:  # any other type is an exception the learner made up
+        fail(
+            f"retry raised {type(exc).__name__}: {exc}; when every call fails, the last call's "
+            "own exception must propagate unchanged"
+        )
+    else:
+        fail(
+            f"every call failed but the decorated function returned {result!r}; the last "
+            "exception must propagate, not be swallowed"
+        )
+    made = len(flaky.calls)
+    if made != times:
+        fail(
+            f"retry({times}) made {made} calls before giving up, expected {times}"
+            + call_count_problem(made, times)
+        )
+    assert_close(
+        sleeps,
+        [0.5 * 2.0**k for k in range(times - 1)],
+        what="sleeps between attempts",
+        where="delay=0.5, backoff=2.0: one sleep before each retry, none after the last call",
+    )
+
+
+@pytest.mark.points(1)
+def test_retry_lets_unlisted_exceptions_through_at_once(kata):
+    flaky, sleeps = Flaky(failures=5, error=TypeError), []
+    decorated = kata.retry(4, (KeyError, ValueError), delay=1.0, sleep=sleeps.append)(flaky)
+    try:
+        decorated()
+    except TypeError as exc:
+        propagated = exc
+    else:
+        fail("a TypeError (not in exceptions) was swallowed; it must propagate")
+    if len(flaky.calls) != 1 or sleeps:
+        fail(
+            f"a TypeError is not in exceptions=(KeyError, ValueError), yet the function was "
+            f"called {len(flaky.calls)} times with {len(sleeps)} sleeps; exceptions that are "
+            "not listed propagate at once, without a retry (catch only `exceptions`)"
+        )
+    if propagated is not flaky.raised[0]:
+        fail("the TypeError that propagated is not the function's own exception object")
+    # A single class is accepted, and subclasses of a listed class are retried.
+    lookup = Flaky(failures=2, error=KeyError)
+    assert_equal(
+        kata.retry(3, LookupError, sleep=lambda s: None)(lookup)(),
+        "ok",
+        what="retry(3, LookupError) around a function raising KeyError twice",
+    )
+    assert_equal(len(lookup.calls), 3, what="calls made (KeyError is a LookupError)")
+
+
+@pytest.mark.points(1)
+def test_retry_rejects_times_below_one(kata):
+    for times in (0, -1):
+        try:
+            kata.retry(times)
+        except ValueError:
+            continue
+        fail(f"retry({times}) must raise ValueError when called: at least one call is needed")
+
+
+# -- memoize -------------------------------------------------------------------------------------
+def memo_info(decorated, what):
+    __tracebackhide__ = True
+    info = getattr(decorated, "cache_info", None)
+    if not callable(info):
+        fail(f"{what}: the memoized function has no cache_info() method")
+    return info()
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("seed", [41])
+def test_memoize_answers_repeats_from_the_cache_and_counts(kata, seed):
+    real_calls = []
+
+    def power(base, exponent=2, *, offset=0):
+        real_calls.append((base, exponent, offset))
+        return base**exponent + offset
+
+    decorated = kata.memoize(power)
+    gen = rng(seed)
+    seen_orders = {}  # call identity -> keyword order of its first appearance
+    hits = 0
+    for step in range(60):
+        base = int(gen.integers(0, 4))
+        kwargs = {}
+        if gen.random() < 0.6:
+            kwargs["exponent"] = int(gen.integers(1, 3))
+        if gen.random() < 0.6:
+            kwargs["offset"] = int(gen.integers(0, 2))
+        items = list(kwargs.items())
+        gen.shuffle(items)  # keyword order must not matter
+        kwargs = dict(items)
+        key = (base, frozenset(kwargs.items()))
+        first_order = seen_orders.get(key)
+        if first_order is not None:
+            hits += 1
+        else:
+            seen_orders[key] = list(kwargs)
+        got = decorated(base, **kwargs)
+        call = f"step {step}: decorated({base}, **{kwargs})"
+        expected = base ** kwargs.get("exponent", 2) + kwargs.get("offset", 0)
+        assert_equal(
+            got,
+            expected,
+            what=call,
+            where="a cached answer must come from this function and these very arguments: one "
+            "cache per decorated function, keywords in the key",
+        )
+        misses = len(seen_orders)
+        if len(real_calls) > misses:
+            reason = (
+                f"; it was first made with the keywords in the order {first_order}: sort "
+                "the keyword items when building the key"
+                if first_order is not None and first_order != list(kwargs)
+                else ""
+            )
+            fail(f"{call} ran the function although the same call was made before{reason}")
+        if len(real_calls) < misses:
+            fail(f"{call} is a new call but was answered from the cache without running it")
+    assert_equal(
+        memo_info(decorated, "power"),
+        {"hits": hits, "misses": len(seen_orders), "size": len(seen_orders)},
+        what="cache_info() after 60 seeded calls",
+        where=describe(seed),
+    )
+
+
+@pytest.mark.points(1)
+def test_memoize_caches_none_but_not_exceptions(kata):
+    real_calls = []
+
+    def lookup(x):
+        real_calls.append(x)
+        if x == 0 and real_calls.count(0) == 1:
+            raise KeyError("first call of lookup(0) fails")
+        return None if x < 0 else x
+
+    decorated = kata.memoize(lookup)
+    assert_equal([decorated(-1), decorated(-1)], [None, None], what="lookup(-1) twice")
+    if real_calls.count(-1) != 1:
+        fail(
+            "lookup(-1) returned None and was computed again on the repeat call: None is a "
+            "result too; test `key in cache`, not `cache.get(key) is None`"
+        )
+    try:
+        decorated(0)
+    except KeyError:
+        pass
+    else:
+        fail("the first call of lookup(0) raises KeyError; memoize must let it propagate")
+    assert_equal(decorated(0), 0, what="lookup(0) after a failed first call (nothing cached)")
+    assert_equal(real_calls, [-1, 0, 0], what="calls that reached lookup")
+    assert_equal(
+        memo_info(decorated, "lookup"),
+        {"hits": 1, "misses": 3, "size": 2},
+        what="cache_info()",
+        where="-1 twice (None cached), 0 raising once then returning",
+    )
+
+
+@pytest.mark.points(1)
+def test_memoized_functions_have_own_caches_and_clear_them(kata):
+    plus_one = kata.memoize(lambda x: x + 1)
+    times_ten = kata.memoize(lambda x: x * 10)
+    assert_equal(plus_one(2), 3, what="plus_one(2)")
+    assert_equal(
+        [times_ten(2), times_ten(2)],
+        [20, 20],
+        what="times_ten(2) twice, after plus_one(2)",
+        misconceptions={
+            "one cache shared by every memoized function (a module-level dict keyed by the "
+            "arguments only); create the cache inside memoize, once per function": [3, 3],
+        },
+    )
+    assert_equal(
+        memo_info(plus_one, "plus_one"),
+        {"hits": 0, "misses": 1, "size": 1},
+        what="plus_one.cache_info()",
+    )
+    assert_equal(
+        memo_info(times_ten, "times_ten"),
+        {"hits": 1, "misses": 1, "size": 1},
+        what="times_ten.cache_info()",
+    )
+    times_ten.cache_clear()
+    assert_equal(
+        memo_info(times_ten, "times_ten"),
+        {"hits": 0, "misses": 0, "size": 0},
+        what="times_ten.cache_info() after cache_clear()",
+    )
+    assert_equal(
+        memo_info(plus_one, "plus_one"),
+        {"hits": 0, "misses": 1, "size": 1},
+        what="plus_one.cache_info() after clearing times_ten only",
+    )
+    assert_equal(times_ten(2), 20, what="times_ten(2) after cache_clear()")
+    assert_equal(
+        memo_info(times_ten, "times_ten"),
+        {"hits": 0, "misses": 1, "size": 1},
+        what="times_ten.cache_info() after one call past cache_clear()",
+    )
+
+
+# -- CountCalls ----------------------------------------------------------------------------------
+@pytest.mark.points(1)
+def test_count_calls_counts_every_call(kata):
+    def scale(x, factor=2):
+        return x * factor
+
+    counted = kata.CountCalls(scale)
+    if not isinstance(counted, kata.CountCalls):
+        fail("CountCalls(func) must be an instance of CountCalls (a class-based decorator)")
+    assert_equal(counted.calls, 0, what="calls before any call")
+    got = [counted(3), counted(3, factor=5), counted(x=1)]
+    assert_equal(got, [6, 15, 2], what="results through CountCalls")
+    assert_equal(counted.calls, 3, what="calls after three calls")
+    again = kata.CountCalls(scale)
+    assert_equal(again.calls, 0, what="calls of a second CountCalls object (a count of its own)")
+
+
+@pytest.mark.points(1)
+def test_count_calls_decorates_methods(kata):
+    class Greeter:
+        def __init__(self, name):
+            self.name = name
+
+        @kata.CountCalls
+        def greet(self, greeting, punctuation="!"):
+            return f"{greeting}, {self.name}{punctuation}"
+
+    ada, bo = Greeter("Ada"), Greeter("Bo")
+    try:
+        got = [ada.greet("Hi"), bo.greet("Yo", punctuation="?")]
+    except TypeError as exc:
+        fail(
+            f"ada.greet('Hi') raised TypeError: {exc}. The CountCalls object is not a function, "
+            "so the instance is not passed as self: implement __get__(self, instance, owner) "
+            "returning the object bound to instance (types.MethodType(self, instance))"
+        )
+    assert_equal(got, ["Hi, Ada!", "Yo, Bo?"], what="greetings through the decorated method")
+    on_class = Greeter.__dict__["greet"]
+    if Greeter.greet is not on_class:
+        fail(
+            "Greeter.greet (looked up on the class) must return the CountCalls object itself, "
+            f"got {Greeter.greet!r}"
+        )
+    assert_equal(Greeter.greet.calls, 2, what="Greeter.greet.calls after two method calls")
+    assert_equal(Greeter.greet(ada, "Hey"), "Hey, Ada!", what="Greeter.greet(ada, 'Hey')")
+    assert_equal(Greeter.greet.calls, 3, what="calls after a call through the class")
