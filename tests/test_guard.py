@@ -1,73 +1,82 @@
-import collections
-import types
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from katakit import guard
+from katakit.target import Target, load_kata_module
 
 
-def make_module(source: str) -> types.ModuleType:
-    module = types.ModuleType("learner_module")
-    exec(compile(source, "learner_module.py", "exec"), module.__dict__)
-    for value in vars(module).values():
-        if callable(value) and hasattr(value, "__module__"):
-            value.__module__ = module.__name__
-    return module
+def learner(tmp_path: Path, source: str, forbidden=("numpy.mean",)):
+    """Write a learner module, and return it loaded together with its guard (not yet active)."""
+    path = tmp_path / "learner.py"
+    path.write_text(source)
+    kata_guard = guard.Guard("demo/mean", list(forbidden), path)
+    with kata_guard:  # imports happen inside the guard, as in a real run
+        module = load_kata_module(Target("t", files={"demo/mean": path}), "demo/mean")
+    return module, kata_guard
 
 
-def test_forbidden_call_raises_inside_learner_code_only():
-    module = make_module("import numpy as np\ndef f(v):\n    return np.mean(v)\n")
-    guard.install(module, "demo/mean", ["numpy.mean"])
-    with pytest.raises(guard.ForbiddenCall, match=r"numpy\.mean is not allowed in demo/mean"):
+def test_forbidden_call_raises_in_learner_code_only(tmp_path):
+    module, kata_guard = learner(tmp_path, "import numpy as np\ndef f(v):\n    return np.mean(v)\n")
+    with kata_guard, pytest.raises(guard.ForbiddenCall, match=r"numpy\.mean is not allowed"):
         module.f([1.0, 2.0])
-    assert np.mean([1.0, 3.0]) == 2.0  # the grader's oracle still works afterwards
+    with kata_guard:
+        assert np.mean([1.0, 3.0]) == 2.0  # the grader's oracle still works inside the guard
+    assert np.mean is not None and not isinstance(np.mean, guard._FunctionStandIn)
 
 
-def test_names_imported_from_the_library_are_guarded_too():
-    module = make_module("from numpy import mean as m\ndef f(v):\n    return m(v)\n")
-    guard.install(module, "demo/mean", ["numpy.mean"])
-    with pytest.raises(guard.ForbiddenCall):
-        module.f([1.0])
-    assert module.m is np.mean
-
-
-def test_swallowing_the_error_does_not_help():
-    module = make_module(
-        "import numpy as np\ndef f(v):\n    try:\n        return np.mean(v)\n"
-        "    except Exception:\n        return 0.0\n"
+def test_names_imported_under_another_name_are_caught(tmp_path):
+    module, kata_guard = learner(
+        tmp_path, "from numpy import mean as m\ndef f(v):\n    return m(v)\n"
     )
-    guard.install(module, "demo/mean", ["numpy.mean"])
-    with pytest.raises(guard.ForbiddenCall):
+    with kata_guard, pytest.raises(guard.ForbiddenCall):
         module.f([1.0])
 
 
-def test_methods_of_learner_classes_are_guarded():
-    module = make_module(
+def test_generator_bodies_and_returned_closures_are_caught(tmp_path):
+    module, kata_guard = learner(
+        tmp_path,
         "import numpy as np\n"
-        "class Averager:\n    def __call__(self, v):\n        return np.mean(v)\n"
+        "def gen(v):\n    yield np.mean(v)\n"
+        "def make():\n    return lambda v: np.mean(v)\n",
     )
-    guard.install(module, "demo/mean", ["numpy.mean"])
-    with pytest.raises(guard.ForbiddenCall):
-        module.Averager()([1.0])
+    with kata_guard:
+        closure, lazy = module.make(), module.gen([1.0])
+    with kata_guard, pytest.raises(guard.ForbiddenCall):
+        next(lazy)
+    with kata_guard, pytest.raises(guard.ForbiddenCall):
+        closure([1.0])
 
 
-def test_allowed_code_runs_normally_and_nests():
-    module = make_module(
-        "def inner(v):\n    return sum(v)\ndef outer(v):\n    return inner(v) / len(v)\n"
+def test_swallowed_errors_are_still_recorded(tmp_path):
+    module, kata_guard = learner(
+        tmp_path,
+        "import numpy as np\ndef f(v):\n    try:\n        return np.mean(v)\n"
+        "    except Exception:\n        return 0.0\n",
     )
-    guard.install(module, "demo/mean", ["numpy.mean"])
-    assert module.outer([1.0, 3.0]) == 2.0
+    with kata_guard:
+        assert module.f([1.0]) == 0.0
+    assert "numpy.mean is not allowed in demo/mean" in kata_guard.violations[0]
+
+
+def test_subclassing_a_forbidden_class_is_refused_at_import(tmp_path):
+    path = tmp_path / "learner.py"
+    path.write_text("import collections\nclass Counter(collections.Counter):\n    pass\n")
+    kata_guard = guard.Guard("demo/count", ["collections.Counter"], path)
+    with kata_guard, pytest.raises(Exception, match="not even as a base class"):
+        load_kata_module(Target("t", files={"demo/count": path}), "demo/count")
+
+
+def test_a_forbidden_class_still_works_for_the_grader(tmp_path):
+    import collections
+
+    _, kata_guard = learner(tmp_path, "x = 1\n", forbidden=["collections.Counter"])
+    with kata_guard:
+        counts = collections.Counter("aab")
+        assert counts["a"] == 2 and isinstance(counts, collections.Counter)
 
 
 def test_a_name_that_does_not_resolve_is_a_clear_error():
     with pytest.raises(ValueError, match="does not resolve"):
         guard.resolve("numpy.no_such_function")
-
-
-def test_subclassing_a_forbidden_class_is_refused():
-    module = make_module("import collections\nclass Counter(collections.Counter):\n    pass\n")
-    guard.install(module, "demo/count", ["collections.Counter"])
-    with pytest.raises(guard.ForbiddenCall, match=r"collections\.Counter is not allowed"):
-        module.Counter("abc")
-    assert collections.Counter("aa")["a"] == 2

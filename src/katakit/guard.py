@@ -1,19 +1,22 @@
-"""The forbidden-call guard: while learner code runs, the library calls a kata re-implements raise.
+"""The forbidden-call guard: a library call that a kata re-implements raises in learner code.
 
-A kata's manifest lists dotted names (``torch.nn.functional.batch_norm``). Every function and
-method the learner's module defines is wrapped so that, for the duration of each call, those names
-are replaced by a function that raises :class:`ForbiddenCall` -- on their owner module or class and
-in the learner module's own globals (``from torch import batch_norm``). Outside learner calls the
-originals are back in place, so a grader can use the very same op as its oracle.
+While a kata's tests run, every dotted name in its manifest's ``forbidden`` list is replaced by a
+stand-in. Called with the learner's file anywhere on the stack -- a function, a method, a generator
+body, a closure returned earlier, code run at import -- the stand-in raises :class:`ForbiddenCall`.
+Called from anywhere else (the grader's oracle, torch's own modules) it simply calls the original,
+so a grader can use the very op the learner may not.
+
+A forbidden class gets a stand-in that also refuses to be subclassed by learner code and answers
+``isinstance`` and ``issubclass`` as the original would.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import inspect
+import sys
 from collections.abc import Callable, Sequence
-from types import ModuleType
+from pathlib import Path
 from typing import Any
 
 
@@ -38,90 +41,84 @@ def resolve(dotted: str) -> tuple[Any, str]:
 
 
 class Guard:
-    """Re-entrant context manager that swaps forbidden callables for raisers."""
+    """The stand-ins for one kata; a context manager that puts them in place of the originals."""
 
-    def __init__(self, kata_id: str, forbidden: Sequence[str], module: ModuleType) -> None:
+    def __init__(self, kata_id: str, forbidden: Sequence[str], learner_file: Path) -> None:
         self.kata_id = kata_id
-        self.module = module
+        self.learner_file = str(learner_file)
         self.violations: list[str] = []
-        self._depth = 0
-        # (the forbidden object, the function that replaces it) per forbidden name
-        self.replacements: list[tuple[Any, Callable[..., Any]]] = []
         self._patches: list[tuple[Any, str, Any, Any]] = []
         for dotted in forbidden:
             owner, attr = resolve(dotted)
             original = getattr(owner, attr)
-            raiser = self._raiser(dotted)
-            self.replacements.append((original, raiser))
-            self._patches.append((owner, attr, original, raiser))
-            for name, value in list(vars(module).items()):
-                if value is original:
-                    self._patches.append((module, name, original, raiser))
-
-    def _raiser(self, dotted: str) -> Callable[..., Any]:
-        def forbidden(*args: Any, **kwargs: Any) -> Any:
-            message = (
-                f"{dotted} is not allowed in {self.kata_id}: this kata asks you to implement it "
-                "yourself with basic tensor operations"
+            if isinstance(original, (_FunctionStandIn, _ClassStandIn)):
+                original = original.original  # already guarded by another kata's guard
+            stand_in = (_ClassStandIn if isinstance(original, type) else _FunctionStandIn)(
+                self, dotted, original
             )
-            self.violations.append(message)
-            raise ForbiddenCall(message)
+            self._patches.append((owner, attr, original, stand_in))
 
-        return forbidden
+    def learner_on_stack(self) -> bool:
+        frame = sys._getframe(2)
+        while frame is not None:
+            if frame.f_code.co_filename == self.learner_file:
+                return True
+            frame = frame.f_back
+        return False
+
+    def refuse(self, dotted: str, note: str = "") -> None:
+        message = (
+            f"{dotted} is not allowed in {self.kata_id}{note}: this kata asks you to implement "
+            "it yourself with basic operations"
+        )
+        self.violations.append(message)
+        raise ForbiddenCall(message)
 
     def __enter__(self) -> Guard:
-        if self._depth == 0:
-            self.violations.clear()
-            for owner, attr, _original, raiser in self._patches:
-                setattr(owner, attr, raiser)
-        self._depth += 1
+        self.violations.clear()
+        for owner, attr, _original, stand_in in self._patches:
+            setattr(owner, attr, stand_in)
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self._depth -= 1
-        if self._depth:
-            return
-        for owner, attr, original, _raiser in reversed(self._patches):
+    def __exit__(self, *exc_info: object) -> None:
+        for owner, attr, original, _stand_in in reversed(self._patches):
             setattr(owner, attr, original)
-        if self.violations and exc_type is None:
-            # The learner caught our exception and carried on: the call still does not count.
-            raise ForbiddenCall(self.violations[0])
 
 
-def _guarded(function: Callable[..., Any], guard: Guard) -> Callable[..., Any]:
-    @functools.wraps(function)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        with guard:
-            return function(*args, **kwargs)
+class _FunctionStandIn:
+    def __init__(self, guard: Guard, dotted: str, original: Callable[..., Any]) -> None:
+        self.guard, self.dotted, self.original = guard, dotted, original
+        functools.update_wrapper(self, original)
 
-    return call
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.guard.learner_on_stack():
+            self.guard.refuse(self.dotted)
+        return self.original(*args, **kwargs)
 
-
-def _refuse_forbidden_bases(cls: type, guard: Guard) -> None:
-    """A learner class that inherits from a forbidden class would run the library's methods
-    unguarded; constructing it raises instead."""
-    for original, raiser in guard.replacements:
-        if isinstance(original, type) and issubclass(cls, original):
-
-            def refuse(self: Any, *args: Any, _raiser: Callable[..., Any] = raiser, **kw: Any):
-                _raiser()
-
-            cls.__init__ = refuse  # type: ignore[misc]
-            return
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        # A forbidden method (torch.Tensor.unfold) must still bind to its instance.
+        return self if instance is None else functools.partial(self, instance)
 
 
-def install(module: ModuleType, kata_id: str, forbidden: Sequence[str]) -> None:
-    """Wrap every function and method ``module`` defines so it runs under a :class:`Guard`."""
-    if not forbidden:
-        return
-    guard = Guard(kata_id, forbidden, module)
-    for name, value in list(vars(module).items()):
-        if inspect.isfunction(value) and value.__module__ == module.__name__:
-            setattr(module, name, _guarded(value, guard))
-        elif inspect.isclass(value) and value.__module__ == module.__name__:
-            _refuse_forbidden_bases(value, guard)
-            for attr, member in list(vars(value).items()):
-                if isinstance(member, (staticmethod, classmethod)):
-                    setattr(value, attr, type(member)(_guarded(member.__func__, guard)))
-                elif inspect.isfunction(member):
-                    setattr(value, attr, _guarded(member, guard))
+class _ClassStandIn:
+    def __init__(self, guard: Guard, dotted: str, original: type) -> None:
+        self.guard, self.dotted, self.original = guard, dotted, original
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.guard.learner_on_stack():
+            self.guard.refuse(self.dotted)
+        return self.original(*args, **kwargs)
+
+    def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
+        if self.guard.learner_on_stack():
+            self.guard.refuse(self.dotted, " (not even as a base class)")
+        return (self.original,)
+
+    def __instancecheck__(self, instance: Any) -> bool:
+        return isinstance(instance, self.original)
+
+    def __subclasscheck__(self, subclass: type) -> bool:
+        return issubclass(subclass, self.original)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)

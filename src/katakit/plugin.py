@@ -69,6 +69,7 @@ class KatakitSession:
         self.report = Report(target.name)
         self._results: dict[str, KataResult] = {}
         self._modules: dict[str, ModuleType | Exception] = {}
+        self._guards: dict[str, guard.Guard | None] = {}
         for kata in katas or []:
             self._result(kata)
 
@@ -77,9 +78,7 @@ class KatakitSession:
         """The target's module for ``kata``, loaded once per run, with forbidden calls guarded."""
         if kata.id not in self._modules:
             try:
-                module = load_kata_module(self.target, kata.id)
-                guard.install(module, kata.id, kata.forbidden)
-                self._modules[kata.id] = module
+                self._modules[kata.id] = load_kata_module(self.target, kata.id)
             except (KataMissing, KataImportError) as exc:
                 self._modules[kata.id] = exc
         loaded = self._modules[kata.id]
@@ -135,6 +134,23 @@ class KatakitSession:
                 )
 
     # -- running -------------------------------------------------------------------------------
+    def _guard(self, kata: Kata) -> guard.Guard | None:
+        """The kata's forbidden-call guard, made once; None when nothing is forbidden."""
+        if kata.id not in self._guards:
+            path = self.target.locate(kata.id)
+            self._guards[kata.id] = (
+                guard.Guard(kata.id, kata.forbidden, path) if kata.forbidden and path else None
+            )
+        return self._guards[kata.id]
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item):
+        """Forbidden calls raise in learner code from the kata's first import to its teardown."""
+        kata, _ = self._kata_of(item.path)
+        active = self._guard(kata) if kata is not None else None
+        with active or contextlib.nullcontext():
+            return (yield)
+
     @contextlib.contextmanager
     def _time_limit(self, item: pytest.Item) -> Iterator[None]:
         """Raise :class:`KataTimeout` into a kata test that runs past ``test_timeout`` seconds."""
@@ -161,8 +177,15 @@ class KatakitSession:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: pytest.Item):
-        with self._time_limit(item):
-            return (yield)
+        try:
+            with self._time_limit(item):
+                return (yield)
+        finally:
+            kata, _ = self._kata_of(item.path)
+            active = self._guard(kata) if kata is not None else None
+            if active is not None and active.violations:
+                # Even if the learner caught the ForbiddenCall and went on, the test fails on it.
+                raise guard.ForbiddenCall(active.violations[0])
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
