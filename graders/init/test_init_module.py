@@ -1,0 +1,377 @@
+"""Hidden grader for init/init_module.
+
+Every parameter of a small torch model is scrambled, the learner's ``initialize`` runs, and each
+parameter is inspected: exact values for the biases, BatchNorm, the LSTM forget gate and the
+parameters that must stay untouched; for the random weights, the distribution torch's
+``kaiming_normal_`` / ``xavier_normal_`` / ``xavier_uniform_`` would draw from, with torch's own
+fans, judged by sample statistics with 6-standard-error bounds at fixed seeds (a correct
+initialiser fails one with probability below 1e-8, and the seeds never change).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from katakit.checks import as_array, assert_close, fail
+
+Z = 6.0  # standard errors each statistical check allows
+HIDDEN = 20
+
+
+class Net(nn.Module):
+    """A bit of everything: conv and linear layers with and without a ReLU after them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(12, 16)
+        self.features = nn.Sequential(
+            nn.Conv1d(16, 48, 5, padding=2),  # He, through the BatchNorm
+            nn.BatchNorm1d(48),
+            nn.ReLU(),
+            nn.Conv1d(48, 24, 3, padding=1, bias=False),  # He, no bias
+            nn.ReLU(inplace=True),
+            nn.Conv1d(24, 32, 1),  # Xavier: last child of its Sequential
+        )
+        self.lstm = nn.LSTM(32, HIDDEN, num_layers=2, bidirectional=True)
+        self.gate = nn.Sequential(nn.Linear(2 * HIDDEN, 100), nn.Tanh())  # Xavier: Tanh follows
+        self.head = nn.Sequential(
+            nn.Linear(2 * HIDDEN, 64),  # He
+            nn.ReLU(),
+            nn.Linear(64, 160),  # Xavier: last child
+        )
+        self.proj = nn.Linear(2 * HIDDEN, 90)  # Xavier: not inside a Sequential
+        self.image = nn.Sequential(
+            nn.Conv2d(3, 32, (3, 5)),  # He, through the BatchNorm
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.Conv2d(32, 48, 3, bias=False),  # Xavier: BatchNorm then Tanh
+            nn.BatchNorm2d(48),
+            nn.Tanh(),
+        )
+
+
+HE_LAYERS = ["features.0", "features.3", "head.0", "image.0"]
+XAVIER_LAYERS = ["features.5", "gate.0", "head.2", "proj", "image.3"]
+NORM_LAYERS = ["features.1", "image.1", "image.4"]
+
+
+def scrambled_net(seed: int = 0) -> Net:
+    """A fresh Net whose every parameter holds junk (so torch's defaults cannot pass for ours)."""
+    torch.manual_seed(seed)
+    net = Net()
+    gen = torch.Generator().manual_seed(1000 + seed)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 2 + 3)
+    return net
+
+
+def initialized(kata, seed: int = 0, gen_seed: int = 7):
+    net = scrambled_net(seed)
+    before = {name: p.detach().clone() for name, p in net.named_parameters()}
+    ids = {name: id(p) for name, p in net.named_parameters()}
+    kata.initialize(net, torch.Generator().manual_seed(gen_seed))
+    return net, before, ids
+
+
+def values(tensor, what):
+    return as_array(tensor, what)
+
+
+def torch_fans(weight):
+    return torch.nn.init._calculate_fan_in_and_fan_out(weight)
+
+
+def chi2_band(n, var):
+    """Bounds on mean(w**2) for n draws of N(0, var): n * mean(w**2) / var is chi-square(n),
+    with the Wilson-Hilferty normal approximation of its cube root."""
+    k = 2.0 / (9.0 * n)
+    return var * (1 - k - Z * math.sqrt(k)) ** 3, var * (1 - k + Z * math.sqrt(k)) ** 3
+
+
+def uniform_band(n, var):
+    """Bounds on mean(w**2) for n draws of a uniform of variance var (b^2 = 3 var)."""
+    se = math.sqrt(4 / 45 / n) * 3 * var
+    return var - Z * se, var + Z * se
+
+
+def check_distribution(w, var, what, mistakes, band=chi2_band):
+    n, ms = w.size, float(np.mean(w**2))
+    if abs(w.mean()) > Z * math.sqrt(var / n):
+        fail(
+            f"{what}: the mean {w.mean():.4g} of its {n} values is more than {Z:g} standard "
+            f"errors from 0; expected zero-mean random weights with variance {var:.4g}"
+        )
+    lo, hi = band(n, var)
+    if lo <= ms <= hi:
+        return
+    message = (
+        f"{what}: sample variance mean(w**2) = {ms:.5g} over {n} values is outside "
+        f"[{lo:.5g}, {hi:.5g}], {Z:g} standard errors around the expected {var:.5g}"
+    )
+    for name, wrong in mistakes.items():
+        wlo, whi = band(n, wrong)
+        if wlo <= ms <= whi:
+            message += f"\n  This matches a known mistake: {name} (variance {wrong:.5g})."
+            break
+    fail(message)
+
+
+def weight_mistakes(fan_in, fan_out, expected):
+    named = {
+        "He normal N(0, 2 / fan_in): right for a layer followed by ReLU (possibly through a "
+        "BatchNorm); the others get Xavier": 2 / fan_in,
+        "Xavier normal N(0, 2 / (fan_in + fan_out)): right for the others; a layer followed by "
+        "ReLU (possibly through a BatchNorm) gets He": 2 / (fan_in + fan_out),
+        "He with fan_out; He here uses fan_in = in_channels * prod(kernel)": 2 / fan_out,
+        "the LeCun variance 1 / fan_in": 1 / fan_in,
+        "2 / fan_in used as the std; it is the variance": (2 / fan_in) ** 2,
+        "torch's default init left in place (kaiming_uniform_ with a = sqrt(5), variance "
+        "1 / (3 fan_in))": 1 / (3 * fan_in),
+    }
+    return {name: var for name, var in named.items() if not math.isclose(var, expected)}
+
+
+def modules(net):
+    return dict(net.named_modules())
+
+
+# -- Conv / Linear weights ---------------------------------------------------------------------
+
+
+@pytest.mark.points(2)
+def test_conv_and_linear_followed_by_relu_get_he_normal(kata):
+    net, _, _ = initialized(kata)
+    layers = modules(net)
+    for name in HE_LAYERS:
+        weight = layers[name].weight
+        fan_in, fan_out = torch_fans(weight)
+        var = 2 / fan_in  # kaiming_normal_(mode="fan_in", nonlinearity="relu")
+        what = (
+            f"{name}.weight ({type(layers[name]).__name__}, shape {tuple(weight.shape)}, "
+            f"fan_in {fan_in}, fan_out {fan_out}; a ReLU follows it)"
+        )
+        w = values(weight, what)
+        check_distribution(w, var, what, weight_mistakes(fan_in, fan_out, var))
+    # He normal, not He uniform: a normal puts 4.55% of its values beyond 2 std, a uniform none
+    w = values(layers["features.0"].weight, "features.0.weight")
+    p = math.erfc(2 / math.sqrt(2))
+    beyond = float(np.mean(np.abs(w) > 2 * math.sqrt(2 / 80)))
+    if abs(beyond - p) > Z * math.sqrt(p * (1 - p) / w.size):
+        fail(
+            f"features.0.weight: {beyond:.2%} of its values lie beyond 2 std; a normal "
+            f"distribution puts {p:.2%} there. Draw with normal_(0, std), not uniform_."
+        )
+
+
+@pytest.mark.points(1)
+def test_other_conv_and_linear_get_xavier_normal(kata):
+    net, _, _ = initialized(kata)
+    layers = modules(net)
+    reasons = {
+        "features.5": "the last child of its Sequential",
+        "gate.0": "followed by Tanh",
+        "head.2": "the last child of its Sequential",
+        "proj": "not inside a Sequential",
+        "image.3": "followed by BatchNorm then Tanh",
+    }
+    for name in XAVIER_LAYERS:
+        weight = layers[name].weight
+        fan_in, fan_out = torch_fans(weight)
+        var = 2 / (fan_in + fan_out)  # xavier_normal_ with gain 1
+        what = (
+            f"{name}.weight ({type(layers[name]).__name__}, shape {tuple(weight.shape)}, "
+            f"fan_in {fan_in}, fan_out {fan_out}; {reasons[name]}, so no ReLU follows it)"
+        )
+        w = values(weight, what)
+        check_distribution(w, var, what, weight_mistakes(fan_in, fan_out, var))
+
+
+# -- biases and BatchNorm ----------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_conv_and_linear_biases_are_zero(kata):
+    net, _, _ = initialized(kata)
+    layers = modules(net)
+    for name in HE_LAYERS + XAVIER_LAYERS:
+        bias = layers[name].bias
+        if bias is None:
+            continue
+        assert_close(
+            values(bias, f"{name}.bias"),
+            np.zeros(tuple(bias.shape)),
+            what=f"{name}.bias ({type(layers[name]).__name__})",
+            where="every Conv/Linear bias starts at 0",
+            atol=0,
+        )
+
+
+@pytest.mark.points(1)
+def test_batchnorm_weight_is_one_and_bias_zero(kata):
+    net, _, _ = initialized(kata)
+    layers = modules(net)
+    for name in NORM_LAYERS:
+        bn = layers[name]
+        c = bn.num_features
+        assert_close(
+            values(bn.weight, f"{name}.weight"),
+            np.ones(c),
+            what=f"{name}.weight ({type(bn).__name__} gamma)",
+            where="gamma starts at 1",
+            atol=0,
+            rtol=0,
+        )
+        assert_close(
+            values(bn.bias, f"{name}.bias"),
+            np.zeros(c),
+            what=f"{name}.bias ({type(bn).__name__} beta)",
+            where="beta starts at 0",
+            atol=0,
+        )
+
+
+# -- LSTM --------------------------------------------------------------------------------------
+
+
+def gate_vector(ones_at=()):
+    """A (4H,) bias, viewed as (4, H) rows i, f, g, o, with the given gates set to 1."""
+    v = np.zeros((4, HIDDEN))
+    for gate in ones_at:
+        v[gate] = 1.0
+    return v
+
+
+@pytest.mark.points(2)
+def test_lstm_forget_gate_bias_is_one_in_bias_ih_only(kata):
+    net, _, _ = initialized(kata)
+    where = "gates stacked i, f, g, o with H = 20: the forget gate is bias[20:40]"
+    biases = [(n, p) for n, p in net.lstm.named_parameters() if n.startswith("bias_")]
+    # check the first layer before the deeper ones and the reverse direction
+    for name, param in sorted(biases, key=lambda item: ("_l0" not in item[0], item[0])):
+        # viewed as one row per gate, so a message shows the whole row of a wrong gate
+        got = values(param, f"lstm.{name}").reshape(4, HIDDEN)
+        if name.startswith("bias_ih"):
+            assert_close(
+                got,
+                gate_vector([1]),
+                what=f"lstm.{name} viewed as (4 gates i, f, g, o, H)",
+                where=where,
+                atol=0,
+                misconceptions={
+                    "the 1 put on the input gate, slice [0:H]; the forget gate is the second "
+                    "block, [H:2H]": gate_vector([0]),
+                    "the 1 put on the cell gate g, slice [2H:3H]; the forget gate is the "
+                    "second block, [H:2H]": gate_vector([2]),
+                    "the 1 put on the output gate, slice [3H:4H]; the forget gate is the "
+                    "second block, [H:2H]": gate_vector([3]),
+                    "the forget-gate bias left at 0; set bias_ih[H:2H] to 1": gate_vector(),
+                    "the whole bias set to 1; only the forget gate's slice [H:2H] is 1": (
+                        gate_vector([0, 1, 2, 3])
+                    ),
+                },
+            )
+        else:
+            assert_close(
+                got,
+                gate_vector(),
+                what=f"lstm.{name} viewed as (4 gates i, f, g, o, H)",
+                where=where,
+                atol=0,
+                misconceptions={
+                    "the forget slice set to 1 in bias_hh as well: the LSTM adds bias_ih + "
+                    "bias_hh, so the gate would start at 2; put the 1 in bias_ih only": (
+                        gate_vector([1])
+                    ),
+                },
+            )
+
+
+@pytest.mark.points(1)
+def test_lstm_weights_are_xavier_uniform(kata):
+    net, _, _ = initialized(kata)
+    for name, param in net.lstm.named_parameters():
+        if not name.startswith("weight_"):
+            continue
+        fan_in, fan_out = torch_fans(param)
+        bound = math.sqrt(6 / (fan_in + fan_out))  # xavier_uniform_
+        what = f"lstm.{name} (shape {tuple(param.shape)}, bound sqrt(6 / (fan_in + fan_out)))"
+        w = values(param, what)
+        largest = float(np.abs(w).max())
+        if largest > bound * (1 + 1e-6):
+            fail(f"{what}: a value of magnitude {largest:.5g} exceeds the bound {bound:.5g}")
+        # the largest of n uniform magnitudes misses the last 20/n of the range with prob. e^-20
+        if largest < bound * (1 - 20 / w.size):
+            fail(
+                f"{what}: the largest |value| is {largest:.5g}, but {w.size} draws from "
+                f"U(-{bound:.5g}, {bound:.5g}) come within {bound * 20 / w.size:.2g} of the bound"
+            )
+        named = {
+            "fan_out taken as H (one gate) instead of the whole matrix's 4H rows": 2
+            / (fan_in + fan_out / 4),
+        }
+        check_distribution(w, bound**2 / 3, what, named, uniform_band)
+
+
+# -- everything else ---------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+def test_parameters_are_changed_in_place_and_others_left_alone(kata):
+    net, before, ids = initialized(kata)
+    now = dict(net.named_parameters())
+    if set(now) != set(ids):
+        fail(
+            f"the model's parameters changed: missing {sorted(set(ids) - set(now))}, new "
+            f"{sorted(set(now) - set(ids))}; initialise the existing parameters in place"
+        )
+    for name, param in now.items():
+        if id(param) != ids[name]:
+            fail(
+                f"{name} is a new Parameter object; change the existing one in place (under "
+                "torch.no_grad(): normal_, zero_, fill_, ...) so optimisers that already hold it "
+                "keep training it"
+            )
+        if not param.requires_grad or param.dtype != torch.float32:
+            fail(f"{name}: requires_grad or dtype changed; leave them as they are")
+    assert_close(
+        values(net.embed.weight, "embed.weight"),
+        values(before["embed.weight"], "embed.weight"),
+        what="embed.weight (an nn.Embedding, which no rule covers)",
+        where="parameters of other modules must stay exactly as they were",
+        atol=0,
+        rtol=0,
+    )
+
+
+@pytest.mark.points(1)
+def test_same_generator_seed_gives_the_same_model(kata):
+    first = scrambled_net(3)
+    second = copy.deepcopy(first)
+    third = copy.deepcopy(first)
+    torch.manual_seed(1)
+    np.random.seed(1)
+    kata.initialize(first, torch.Generator().manual_seed(11))
+    torch.manual_seed(2)
+    np.random.seed(2)
+    kata.initialize(second, torch.Generator().manual_seed(11))
+    kata.initialize(third, torch.Generator().manual_seed(12))
+    a, b, c = (dict(m.named_parameters()) for m in (first, second, third))
+    for name in a:
+        if not torch.equal(a[name], b[name]):
+            fail(
+                f"{name} differs between two runs with generators seeded 11; draw every random "
+                "number from the generator argument (normal_(..., generator=generator)), not "
+                "from torch's global random state"
+            )
+    if torch.equal(a["head.0.weight"], c["head.0.weight"]):
+        fail(
+            "head.0.weight is identical for generators seeded 11 and 12; the generator "
+            "argument seems to be ignored"
+        )
