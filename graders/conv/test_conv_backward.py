@@ -1,0 +1,262 @@
+"""Hidden grader for conv/conv_backward; the oracles are torch's fold, conv2d and autograd, and a
+numerical gradient (central differences in float64) of torch's conv2d.
+
+The layers have overlapping windows (stride below the kernel's span: the only place where a
+col2im that overwrites instead of adding goes wrong), padding 0 as well as padding > 0, dilation,
+different strides for height and width, strides that do not divide the size (input pixels no
+window reaches) and batches of several images (db and dw sum over the batch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katakit.checks import assert_close, assert_unchanged, describe, rng, snapshot
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """The numerical gradient runs hundreds of tiny convolutions: single-threaded they cost
+    microseconds, while waking a thread pool for each costs far more on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def draw(seed, x_shape, w_shape):
+    gen = rng(seed)
+    x = gen.normal(0, 1, x_shape)
+    w = gen.normal(0, 1, w_shape)
+    b = gen.normal(0, 1, w_shape[0])
+    return x, w, b, gen
+
+
+def torch_forward(x, w, b, stride, padding, dilation):
+    return F.conv2d(
+        torch.from_numpy(x),
+        torch.from_numpy(w),
+        torch.from_numpy(b),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+    ).numpy()
+
+
+def autograd(x, w, b, dout, stride, padding, dilation):
+    """dx, dw, db of sum(conv2d(x, w, b) * dout), by torch's autograd."""
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out = F.conv2d(xt, wt, bt, stride=stride, padding=padding, dilation=dilation)
+    out.backward(torch.from_numpy(dout))
+    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+
+
+def fold(cols, x_shape, kernel, stride, padding, dilation):
+    return F.fold(
+        torch.from_numpy(cols),
+        x_shape[2:],
+        pair(kernel),
+        dilation=dilation,
+        padding=padding,
+        stride=stride,
+    ).numpy()
+
+
+def fold_overwriting(cols, x_shape, kernel, stride, padding, dilation):
+    """col2im with ``=`` instead of ``+=``: each pixel keeps only the last copy written to it
+    (kernel taps visited row by row), to recognise that mistake."""
+    n, c, h, w = x_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(pair, (kernel, stride, padding, dilation))
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    cols = cols.reshape(n, c, kh, kw, oh, ow)
+    padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
+    for i in range(kh):
+        for j in range(kw):
+            padded[
+                :,
+                :,
+                i * dh : i * dh + sh * (oh - 1) + 1 : sh,
+                j * dw : j * dw + sw * (ow - 1) + 1 : sw,
+            ] = cols[:, :, i, j]
+    return padded[:, :, ph : ph + h, pw : pw + w]
+
+
+def column_gradient(w, dout):
+    """Wm^T @ dY: the gradient of every copied pixel, in the layout of unfold."""
+    n, c_out = dout.shape[:2]
+    return w.reshape(c_out, -1).T @ dout.reshape(n, c_out, -1)
+
+
+OVERWRITE = (
+    "col2im overwrote instead of adding: where windows overlap (stride below the kernel's span) "
+    "a pixel's gradient is the SUM over all the windows that copied it; use += into a zero array"
+)
+
+
+# -- forward and col2im --------------------------------------------------------------------------
+@pytest.mark.points(1)
+def test_forward_matches_torch_conv2d(kata):
+    seed, stride, padding, dilation = 11, (2, 1), (1, 2), (1, 2)
+    x, w, b, _ = draw(seed, (2, 3, 7, 8), (4, 3, 3, 2))
+    out, _ = kata.conv2d_forward(x, w, b, stride, padding, dilation)
+    assert_close(
+        out,
+        torch_forward(x, w, b, stride, padding, dilation),
+        what="conv2d_forward output",
+        where=describe(seed, x=x, w=w, stride=stride, padding=padding, dilation=dilation),
+    )
+
+
+COL2IM_CASES = [
+    # seed, x shape, kernel, stride, padding, dilation
+    (21, (2, 3, 6, 7), (3, 3), 1, 1, 1),
+    (22, (1, 2, 9, 8), (3, 2), (2, 1), (1, 2), (2, 3)),
+    (23, (2, 2, 7, 8), (2, 3), (2, 3), 0, 1),
+]
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, x_shape, kernel, stride, padding, dilation",
+    COL2IM_CASES,
+    ids=["overlapping_3x3_windows", "dilated_and_strided", "stride_equal_to_kernel"],
+)
+def test_col2im_matches_torch_fold(kata, seed, x_shape, kernel, stride, padding, dilation):
+    n, c = x_shape[:2]
+    kh, kw = pair(kernel)
+    length = F.unfold(
+        torch.zeros(x_shape), (kh, kw), dilation=dilation, padding=padding, stride=stride
+    ).shape[-1]
+    cols = rng(seed).normal(0, 1, (n, c * kh * kw, length))
+    before = snapshot(cols=cols)
+    image = kata.col2im(cols, x_shape, kernel, stride, padding, dilation)
+    assert_close(
+        image,
+        fold(cols, x_shape, kernel, stride, padding, dilation),
+        what="col2im(cols, ...)",
+        where=describe(
+            seed,
+            cols=cols,
+            x_shape=x_shape,
+            kernel=kernel,
+            stride=stride,
+            padding=padding,
+            dilation=dilation,
+        ),
+        misconceptions={
+            OVERWRITE: fold_overwriting(cols, x_shape, kernel, stride, padding, dilation),
+            "padding cropped with [p:-p], which is empty when p = 0; crop with "
+            "[p : p + H] instead": np.zeros((n, c, 0, 0)),
+        },
+    )
+    assert_unchanged(before, cols=cols)
+
+
+# -- backward ------------------------------------------------------------------------------------
+BACKWARD_CASES = [
+    # seed, x shape, w shape, stride, padding, dilation
+    (31, (3, 2, 6, 5), (4, 2, 3, 3), 1, 0, 1),
+    (32, (2, 3, 7, 8), (2, 3, 3, 2), (2, 1), (1, 2), 1),
+    (33, (2, 2, 10, 9), (3, 2, 2, 3), (2, 3), (2, 1), (3, 2)),
+]
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize(
+    "seed, x_shape, w_shape, stride, padding, dilation",
+    BACKWARD_CASES,
+    ids=["3x3_no_padding", "non_square_kernel_stride_and_padding", "dilated_with_uneven_stride"],
+)
+def test_backward_matches_autograd(kata, seed, x_shape, w_shape, stride, padding, dilation):
+    x, w, b, gen = draw(seed, x_shape, w_shape)
+    _, cache = kata.conv2d_forward(x, w, b, stride, padding, dilation)
+    dout = gen.normal(0, 1, torch_forward(x, w, b, stride, padding, dilation).shape)
+    before = snapshot(dout=dout)
+    dx, dw, db = kata.conv2d_backward(dout.copy(), cache)
+    expected_dx, expected_dw, expected_db = autograd(x, w, b, dout, stride, padding, dilation)
+    where = describe(seed, x=x, w=w, stride=stride, padding=padding, dilation=dilation)
+    n, c = x.shape[:2]
+    assert_close(
+        db,
+        expected_db,
+        what="db",
+        where=where,
+        misconceptions={
+            "db averaged over the batch; the bias is shared by every image, so its gradient is "
+            "the SUM over the batch and all positions": expected_db / x.shape[0],
+        },
+    )
+    assert_close(
+        dw,
+        expected_dw,
+        what="dw",
+        where=where,
+        misconceptions={
+            "dw averaged over the batch; sum the per-image dY @ X^T over the batch": (
+                expected_dw / x.shape[0]
+            ),
+            "dw from the first image only; sum dY @ X^T over the batch": autograd(
+                x[:1], w, b, dout[:1], stride, padding, dilation
+            )[1],
+        },
+    )
+    assert_close(
+        dx,
+        expected_dx,
+        what="dx",
+        where=where,
+        misconceptions={
+            OVERWRITE: fold_overwriting(
+                column_gradient(w, dout), x.shape, w.shape[2:], stride, padding, dilation
+            ),
+            "padding cropped with [p:-p], which is empty when p = 0; crop with "
+            "[p : p + H] instead": np.zeros((n, c, 0, 0)),
+        },
+    )
+    assert_unchanged(before, dout=dout)
+
+
+@pytest.mark.points(2)
+def test_backward_matches_a_numerical_gradient(kata):
+    """Central differences of L = sum(conv2d(x, w, b) * dout) in float64. L is linear in each of
+    x, w and b, so the differences are exact up to rounding: the relative error must stay below
+    1e-6 of the largest gradient entry."""
+    seed, stride, padding, dilation = 41, (1, 2), (1, 1), (2, 1)
+    x, w, b, gen = draw(seed, (2, 2, 5, 6), (3, 2, 2, 3))
+    dout = gen.normal(0, 1, torch_forward(x, w, b, stride, padding, dilation).shape)
+
+    def loss(x_, w_, b_):
+        return float((torch_forward(x_, w_, b_, stride, padding, dilation) * dout).sum())
+
+    def numeric(which):
+        args = [x, w, b]
+        grad = np.zeros_like(args[which])
+        h = 1e-5
+        for index in np.ndindex(grad.shape):
+            plus, minus = [a.copy() for a in args], [a.copy() for a in args]
+            plus[which][index] += h
+            minus[which][index] -= h
+            grad[index] = (loss(*plus) - loss(*minus)) / (2 * h)
+        return grad
+
+    _, cache = kata.conv2d_forward(x, w, b, stride, padding, dilation)
+    dx, dw, db = kata.conv2d_backward(dout.copy(), cache)
+    where = describe(seed, x=x, w=w, stride=stride, padding=padding, dilation=dilation)
+    for name, got, which in (("dx", dx, 0), ("dw", dw, 1), ("db", db, 2)):
+        expected = numeric(which)
+        assert_close(
+            got,
+            expected,
+            what=f"{name} against the numerical gradient",
+            where=where,
+            rtol=0,
+            atol=1e-6 * float(np.abs(expected).max()),
+        )

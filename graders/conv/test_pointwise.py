@@ -1,0 +1,197 @@
+"""Hidden grader for conv/pointwise; the oracles are torch's conv2d and the modules' numel()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from katakit.checks import (
+    assert_close,
+    assert_equal,
+    assert_unchanged,
+    describe,
+    fail,
+    rng,
+    snapshot,
+)
+
+
+def draw(seed, n, c_in, c_out, h, w, *, bias=True, dtype=np.float64):
+    gen = rng(seed)
+    x = gen.normal(0, 1, (n, c_in, h, w)).astype(dtype)
+    weight = gen.normal(0, 1, (c_out, c_in, 1, 1)).astype(dtype)
+    b = gen.normal(0, 1, c_out).astype(dtype) if bias else None
+    return x, weight, b
+
+
+def torch_conv(x, weight, bias):
+    return F.conv2d(
+        torch.tensor(x), torch.tensor(weight), None if bias is None else torch.tensor(bias)
+    ).numpy()
+
+
+def conv_mistakes(x, weight, bias):
+    """What the classic slips produce, where their shapes allow them to run at all."""
+    n, c_in, h, w = x.shape
+    c_out = weight.shape[0]
+    matrix = weight.reshape(c_out, c_in)
+    shift = 0.0 if bias is None else bias.reshape(1, -1, 1, 1)
+    mistakes = {
+        "x was reshaped to (N*H*W, C_in) without first moving the channel axis last, so each "
+        "'pixel' row mixed values of different pixels; move C to the end (transpose(0, 2, 3, 1)) "
+        "before flattening, or contract the axes with np.einsum": (
+            (x.reshape(-1, c_in) @ matrix.T).reshape(n, c_out, h, w) + shift
+        ),
+    }
+    if c_in == c_out:
+        mistakes[
+            "the weight was used as (C_in, C_out); torch stores a conv kernel output channel "
+            "first, (C_out, C_in, 1, 1), so out = W @ pixel, i.e. pixels @ W.T"
+        ] = np.einsum("co,nchw->nohw", matrix, x) + shift
+    if bias is not None:
+        mistakes["the bias was not added"] = torch_conv(x, weight, None)
+    return mistakes
+
+
+def check_conv(kata, seed, x, weight, bias, **extra):
+    before = snapshot(x=x, weight=weight, **({} if bias is None else {"bias": bias}))
+    out = kata.pointwise_conv(x, weight, bias)
+    assert_close(
+        out,
+        torch_conv(x, weight, bias),
+        what="pointwise_conv output",
+        where=describe(seed, x=x, weight=weight, bias=bias, **extra),
+        misconceptions=conv_mistakes(x, weight, bias),
+    )
+    after = {} if bias is None else {"bias": bias}
+    assert_unchanged(before, x=x, weight=weight, **after)
+    return out
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, shape, bias",
+    [
+        (11, (2, 3, 4, 5, 6), True),  # expand 3 -> 4 channels
+        (12, (3, 8, 2, 3, 2), True),  # reduce 8 -> 2 channels
+        (13, (1, 5, 3, 1, 7), False),  # no bias, a single row
+    ],
+)
+def test_pointwise_conv_matches_conv2d_with_a_1x1_kernel(kata, seed, shape, bias):
+    n, c_in, c_out, h, w = shape
+    x, weight, b = draw(seed, n, c_in, c_out, h, w, bias=bias)
+    check_conv(kata, seed, x, weight, b)
+
+
+@pytest.mark.points(2)
+def test_square_layer_keeps_output_and_input_channels_apart(kata):
+    # With C_in == C_out a transposed weight still has the right shape; only the values differ.
+    seed = 21
+    x, weight, b = draw(seed, 2, 4, 4, 3, 5)
+    check_conv(kata, seed, x, weight, b)
+
+
+@pytest.mark.points(2)
+@settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=20,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    n=st.integers(1, 3),
+    c_in=st.integers(1, 6),
+    c_out=st.integers(1, 6),
+    h=st.integers(1, 5),
+    w=st.integers(1, 5),
+    bias=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_pointwise_conv_matches_conv2d_for_any_shape(kata, n, c_in, c_out, h, w, bias, seed):
+    x, weight, b = draw(seed, n, c_in, c_out, h, w, bias=bias)
+    check_conv(kata, seed, x, weight, b)
+
+
+@pytest.mark.points(1)
+def test_float32_input_gives_float32_output(kata):
+    seed = 31
+    x, weight, b = draw(seed, 2, 3, 5, 4, 4, dtype=np.float32)
+    out = kata.pointwise_conv(x, weight, b)
+    dtype = str(getattr(out, "dtype", type(out).__name__)).replace("torch.", "")
+    if dtype != "float32":
+        fail(f"pointwise_conv: expected float32 output for float32 inputs, got {dtype}")
+    assert_close(
+        out,
+        torch_conv(x, weight, b),
+        what="pointwise_conv output (float32)",
+        where=describe(seed, x=x, weight=weight),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+def numel(*modules):
+    # meta tensors: shapes and counts without allocating any memory
+    return sum(p.numel() for m in modules for p in m.parameters())
+
+
+def conv(c_in, c_out, kernel, bias):
+    return nn.Conv2d(c_in, c_out, kernel, bias=bias, device="meta")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("bias", [True, False])
+def test_pointwise_params_match_the_conv_module(kata, bias):
+    for c_in, c_out in [(1, 1), (3, 16), (64, 32), (256, 1024)]:
+        expected = numel(conv(c_in, c_out, 1, bias))
+        assert_equal(
+            kata.pointwise_params(c_in, c_out, bias),
+            expected,
+            what=f"pointwise_params({c_in}, {c_out}, bias={bias})",
+            where="nn.Conv2d(c_in, c_out, 1) parameter count",
+            misconceptions={
+                "the bias was left out: a layer with bias=True has one bias per output "
+                "channel": c_in * c_out,
+                "one bias per input channel instead of per output channel": c_in * c_out + c_in,
+            }
+            if bias
+            else {"a bias was counted although bias=False": c_in * c_out + c_out},
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "c_in, c_mid, c_out, kernel, bias",
+    [(256, 64, 256, 3, True), (96, 24, 48, (3, 5), False)],
+)
+def test_bottleneck_params_match_the_modules(kata, c_in, c_mid, c_out, kernel, bias):
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    direct = numel(conv(c_in, c_out, kernel, bias))
+    reduced = numel(conv(c_in, c_mid, 1, bias), conv(c_mid, c_out, kernel, bias))
+    assert_equal(
+        kata.bottleneck_params(c_in, c_mid, c_out, kernel, bias),
+        (direct, reduced),
+        what=f"bottleneck_params({c_in}, {c_mid}, {c_out}, {kernel}, bias={bias})",
+        where="(direct, reduced) from nn.Conv2d parameter counts",
+        misconceptions={
+            "the biases were left out; with bias=True every conv has one per output channel": (
+                direct - c_out,
+                reduced - c_mid - c_out,
+            ),
+            "biases were counted although bias=False": (direct + c_out, reduced + c_mid + c_out),
+            "a non-square kernel was counted as kH * kH; it has kH * kW weights per channel pair": (
+                c_in * c_out * kh * kh + (c_out if bias else 0),
+                reduced - c_mid * c_out * kh * (kw - kh),
+            ),
+            "the 1x1 reduction layer was not counted": (
+                direct,
+                reduced - c_in * c_mid - (c_mid if bias else 0),
+            ),
+        },
+    )

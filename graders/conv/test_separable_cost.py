@@ -1,0 +1,281 @@
+"""Hidden grader for conv/separable_cost.
+
+Oracles: parameter counts are the ``numel()`` sums of torch modules built here (on the meta
+device where only shapes matter), multiply-adds are counted on a real forward pass with forward
+hooks (output elements x (C_in / groups) x kH x kW per ``Conv2d``), and the module's forward is
+compared with the two convolutions run by ``torch.nn.functional.conv2d``.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from katakit.checks import as_number, assert_close, assert_equal, describe, fail
+
+# (c_in, c_out, kernel_size, stride, padding, input H, W, bias)
+SEED_EXAMPLE = (3, 16, 3, 1, 1, 8, 8, False)  # the question's own numbers
+NON_SQUARE = (32, 24, (3, 5), 2, (1, 2), 11, 14, True)
+WIDE = (8, 40, 5, (1, 2), 2, 9, 10, False)
+
+
+def pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def numel(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def count_mult_adds(module, x):
+    """Multiply-adds of one forward pass, counted per Conv2d with forward hooks."""
+    total = 0
+
+    def hook(conv, _inputs, output):
+        nonlocal total
+        kh, kw = conv.kernel_size
+        total += output.numel() * (conv.in_channels // conv.groups) * kh * kw
+
+    handles = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, nn.Conv2d)]
+    try:
+        with torch.no_grad():
+            out = module(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total, out
+
+
+def reference_pair(c_in, c_out, kernel, stride, padding, bias, device=None):
+    depthwise = nn.Conv2d(
+        c_in, c_in, kernel, stride, padding, groups=c_in, bias=bias, device=device
+    )
+    pointwise = nn.Conv2d(c_in, c_out, 1, bias=bias, device=device)
+    return nn.Sequential(depthwise, pointwise)
+
+
+def case_text(case):
+    c_in, c_out, kernel, stride, padding, h, w, bias = case
+    return (
+        f"c_in={c_in}, c_out={c_out}, kernel_size={kernel}, stride={stride}, padding={padding}, "
+        f"input {h}x{w}, bias={bias}"
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "c_in, c_out, kernel, groups, bias",
+    [(3, 16, 3, 1, False), (12, 18, (3, 5), 3, True), (16, 16, 7, 16, True)],
+)
+def test_conv_params_match_the_module(kata, c_in, c_out, kernel, groups, bias):
+    conv = nn.Conv2d(c_in, c_out, kernel, groups=groups, bias=bias, device="meta")
+    kh, kw = pair(kernel)
+    ignores_groups = c_out * c_in * kh * kw + (c_out if bias else 0)
+    assert_equal(
+        kata.conv_params(c_in, c_out, kernel, groups=groups, bias=bias),
+        numel(conv),
+        what=f"conv_params({c_in}, {c_out}, {kernel}, groups={groups}, bias={bias})",
+        where="nn.Conv2d parameter count",
+        misconceptions={
+            "groups ignored: with groups=g each output channel sees only c_in / g input channels, "
+            "so the weight is (c_out, c_in / g, kH, kW)": ignores_groups,
+            "the bias was left out": numel(conv) - c_out,
+        },
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "c_in, c_out, kernel, stride, padding, groups, h, w",
+    [
+        (3, 16, 3, 1, 1, 1, 8, 8),
+        (12, 18, (3, 5), 2, (1, 2), 3, 13, 10),
+        (16, 16, 7, 1, 3, 16, 9, 9),
+    ],
+)
+def test_conv_mult_adds_match_a_counted_forward(
+    kata, c_in, c_out, kernel, stride, padding, groups, h, w
+):
+    conv = nn.Conv2d(c_in, c_out, kernel, stride, padding, groups=groups).double()
+    counted, out = count_mult_adds(conv, torch.zeros(1, c_in, h, w, dtype=torch.float64))
+    out_size = tuple(out.shape[-2:])
+    kh, kw = pair(kernel)
+    assert_equal(
+        kata.conv_mult_adds(c_in, c_out, kernel, out_size, groups=groups),
+        counted,
+        what=f"conv_mult_adds({c_in}, {c_out}, {kernel}, {out_size}, groups={groups})",
+        where="multiply-adds counted on one forward pass of nn.Conv2d with batch size 1",
+        misconceptions={
+            "groups ignored: each output value sums over c_in / groups channels only": (
+                counted * groups
+            ),
+            "the kernel area kH * kW was left out": counted // (kh * kw),
+        },
+    )
+
+
+def separable_mistakes(c_in, c_out, kernel, bias, expected):
+    kh, kw = pair(kernel)
+    biases = c_in + c_out if bias else 0
+    return {
+        "the question's own slip: C_in * C_out + K^2. The depthwise layer has one kH x kW kernel "
+        "per input channel, C_in * K^2 weights, so the count is C_in * K^2 + C_in * C_out": (
+            c_in * c_out + kh * kw + biases
+        ),
+        "the biases were left out; with bias=True the depthwise layer has C_in of them and the "
+        "pointwise layer C_out": expected - biases,
+        "the depthwise layer was counted as a standard conv C_in -> C_in (groups ignored)": (
+            c_in * c_in * kh * kw + c_in * c_out + biases
+        ),
+    }
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", [SEED_EXAMPLE, NON_SQUARE, WIDE])
+def test_separable_params_match_the_modules(kata, case):
+    c_in, c_out, kernel, stride, padding, _, _, bias = case
+    expected = numel(reference_pair(c_in, c_out, kernel, stride, padding, bias, device="meta"))
+    assert_equal(
+        kata.separable_params(c_in, c_out, kernel, bias=bias),
+        expected,
+        what=f"separable_params({c_in}, {c_out}, {kernel}, bias={bias})",
+        where="numel() of a depthwise Conv2d (groups=c_in) plus a 1x1 Conv2d",
+        misconceptions=separable_mistakes(c_in, c_out, kernel, bias, expected),
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", [SEED_EXAMPLE, NON_SQUARE])
+def test_separable_mult_adds_match_a_counted_forward(kata, case):
+    c_in, c_out, kernel, stride, padding, h, w, bias = case
+    pair_ = reference_pair(c_in, c_out, kernel, stride, padding, bias).double()
+    counted, out = count_mult_adds(pair_, torch.zeros(1, c_in, h, w, dtype=torch.float64))
+    out_size = tuple(out.shape[-2:])
+    kh, kw = pair(kernel)
+    positions = out_size[0] * out_size[1]
+    assert_equal(
+        kata.separable_mult_adds(c_in, c_out, kernel, out_size),
+        counted,
+        what=f"separable_mult_adds({c_in}, {c_out}, {kernel}, {out_size})",
+        where="multiply-adds counted on one forward pass of depthwise + pointwise, batch size 1",
+        misconceptions={
+            "the question's slip carried over: H_out * W_out * (C_in * C_out + K^2)": positions
+            * (c_in * c_out + kh * kw),
+            "the depthwise layer was counted as a standard conv C_in -> C_in": positions
+            * (c_in * c_in * kh * kw + c_in * c_out),
+        },
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("c_in, c_out, kernel", [(3, 16, 3), (32, 64, (3, 5))])
+def test_separable_ratio_is_one_over_c_out_plus_one_over_k_squared(kata, c_in, c_out, kernel):
+    kh, kw = pair(kernel)
+    standard = numel(nn.Conv2d(c_in, c_out, kernel, bias=False, device="meta"))
+    separable = numel(reference_pair(c_in, c_out, kernel, 1, 0, False, device="meta"))
+    expected = separable / standard  # = 1 / c_out + 1 / (kh * kw)
+    result = kata.separable_ratio(c_in, c_out, kernel)
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        fail(f"separable_ratio: expected a pair (params_ratio, mult_adds_ratio), got {result!r}")
+    where = describe(None, c_in=c_in, c_out=c_out, kernel_size=kernel)
+    seed_slip = 1 / (c_in * c_out) + 1 / (kh * kw)
+    for name, value in zip(("params_ratio", "mult_adds_ratio"), result, strict=True):
+        assert_close(
+            as_number(value, f"separable_ratio {name}"),
+            expected,
+            what=f"separable_ratio {name}",
+            where=where,
+            rtol=1e-9,
+            misconceptions={
+                "the question's slip 1/(C_in C_out) + 1/K^2; without biases both ratios are "
+                "(C_in K^2 + C_in C_out) / (C_in C_out K^2) = 1/C_out + 1/K^2": seed_slip,
+                "standard over separable (the inverse ratio)": 1 / expected,
+            },
+        )
+
+
+def build(kata, case):
+    c_in, c_out, kernel, stride, padding, _, _, bias = case
+    torch.manual_seed(0)
+    module = kata.DepthwiseSeparableConv(
+        c_in, c_out, kernel, stride=stride, padding=padding, bias=bias
+    )
+    if not isinstance(module, nn.Module):
+        fail(f"DepthwiseSeparableConv(...) must be an nn.Module, got {type(module).__name__}")
+    for name in ("depthwise", "pointwise"):
+        if not isinstance(getattr(module, name, None), nn.Conv2d):
+            fail(
+                f"DepthwiseSeparableConv needs an nn.Conv2d attribute self.{name} "
+                f"[{case_text(case)}]"
+            )
+    return module.double()
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", [NON_SQUARE, WIDE])
+def test_module_layers_have_the_stated_shapes(kata, case):
+    c_in, c_out, kernel, stride, padding, _, _, bias = case
+    module = build(kata, case)
+    dw, pw = module.depthwise, module.pointwise
+    expected = {
+        "depthwise in_channels": (dw.in_channels, c_in),
+        "depthwise out_channels": (dw.out_channels, c_in),
+        "depthwise groups (one filter per channel: groups = in_channels)": (dw.groups, c_in),
+        "depthwise kernel_size": (tuple(dw.kernel_size), pair(kernel)),
+        "depthwise stride": (tuple(dw.stride), pair(stride)),
+        "depthwise padding": (tuple(dw.padding), pair(padding)),
+        "depthwise has a bias": (dw.bias is not None, bias),
+        "pointwise in_channels": (pw.in_channels, c_in),
+        "pointwise out_channels": (pw.out_channels, c_out),
+        "pointwise kernel_size": (tuple(pw.kernel_size), (1, 1)),
+        "pointwise stride (the depthwise layer already applied it)": (tuple(pw.stride), (1, 1)),
+        "pointwise padding": (tuple(pw.padding), (0, 0)),
+        "pointwise has a bias": (pw.bias is not None, bias),
+    }
+    for what, (got, want) in expected.items():
+        assert_equal(got, want, what=what, where=case_text(case))
+    assert_equal(
+        numel(module),
+        numel(reference_pair(c_in, c_out, kernel, stride, padding, bias, device="meta")),
+        what="parameter count (numel) of your module",
+        where=case_text(case),
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", [SEED_EXAMPLE, NON_SQUARE])
+def test_module_forward_is_depthwise_then_pointwise(kata, case):
+    c_in, _, _, _, _, h, w, _ = case
+    module = build(kata, case)
+    x = torch.randn(2, c_in, h, w, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    dw, pw = module.depthwise, module.pointwise
+    with torch.no_grad():
+        got = module(x.clone())
+        hidden = F.conv2d(x, dw.weight, dw.bias, dw.stride, dw.padding, groups=dw.groups)
+        expected = F.conv2d(hidden, pw.weight, pw.bias)
+    if dw.groups != c_in:
+        fail(f"the depthwise conv has groups={dw.groups}; it must be groups=in_channels={c_in}")
+    assert_close(got, expected, what="DepthwiseSeparableConv output", where=case_text(case))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", [NON_SQUARE, WIDE])
+def test_module_does_no_more_work_than_the_formula(kata, case):
+    # A stride left to the 1x1 layer gives the same values but computes the depthwise layer at
+    # every position first: the counted forward shows it.
+    c_in, c_out, kernel, stride, padding, h, w, _ = case
+    module = build(kata, case)
+    counted, out = count_mult_adds(module, torch.zeros(1, c_in, h, w, dtype=torch.float64))
+    reference, ref_out = count_mult_adds(
+        reference_pair(c_in, c_out, kernel, stride, padding, False).double(),
+        torch.zeros(1, c_in, h, w, dtype=torch.float64),
+    )
+    assert_equal(tuple(out.shape), tuple(ref_out.shape), what="output shape", where=case_text(case))
+    assert_equal(
+        counted,
+        reference,
+        what="multiply-adds counted on one forward pass of your module (batch size 1)",
+        where=case_text(case),
+    )
