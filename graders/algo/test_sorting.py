@@ -1,0 +1,509 @@
+"""Hidden grader for algo/sorting: order, stability and in-place promises, and comparison counts.
+
+Items are ``Key`` objects: opaque wrappers whose comparisons (``<``, ``<=``, ``>``, ``>=``,
+``==``, ``!=``) each count one on a shared counter; a ``tag`` remembers each item's input
+position, so stability is visible (equal values must keep ascending tags). The distribution
+sorts get keys as ``KeyInt`` / ``KeyFloat``: int and float subclasses whose order comparisons
+with another key count on a second counter, so a disguised comparison sort shows up. The oracle
+for every order is Python's ``sorted`` on plain values, run by the grader; comparison budgets
+are the closed forms stated in the exercise.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+from katakit.checks import fail, rng
+
+
+class OutOfComparisons(BaseException):
+    """Raised inside the learner's code when it has spent its comparison budget."""
+
+
+class Counter:
+    def __init__(self, what):
+        self.what = what
+        self.count = 0
+        self.limit = math.inf
+
+    def tick(self):
+        self.count += 1
+        if self.count > self.limit:
+            raise OutOfComparisons(f"more than {self.limit} {self.what}")
+
+
+ITEMS = Counter("comparisons between items")
+KEYS = Counter("comparisons between keys")
+
+
+class Key:
+    """An item that can only be compared; every comparison counts."""
+
+    __slots__ = ("_tag", "_v")
+
+    def __init__(self, value, tag):
+        self._v = value
+        self._tag = tag
+
+    def __lt__(self, other):
+        ITEMS.tick()
+        return self._v < other._v
+
+    def __le__(self, other):
+        ITEMS.tick()
+        return self._v <= other._v
+
+    def __gt__(self, other):
+        ITEMS.tick()
+        return self._v > other._v
+
+    def __ge__(self, other):
+        ITEMS.tick()
+        return self._v >= other._v
+
+    def __eq__(self, other):
+        ITEMS.tick()
+        return self._v == other._v
+
+    def __ne__(self, other):
+        ITEMS.tick()
+        return self._v != other._v
+
+    __hash__ = None
+
+    def __repr__(self):
+        return f"{self._v}@{self._tag}"
+
+
+class KeyInt(int):
+    """An int key; ordering it against another key counts (equality is free: dicts use it)."""
+
+    def __lt__(self, other):
+        if isinstance(other, KeyInt):
+            KEYS.tick()
+        return int.__lt__(self, other)
+
+    def __le__(self, other):
+        if isinstance(other, KeyInt):
+            KEYS.tick()
+        return int.__le__(self, other)
+
+    def __gt__(self, other):
+        if isinstance(other, KeyInt):
+            KEYS.tick()
+        return int.__gt__(self, other)
+
+    def __ge__(self, other):
+        if isinstance(other, KeyInt):
+            KEYS.tick()
+        return int.__ge__(self, other)
+
+    __hash__ = int.__hash__
+
+
+class KeyFloat(float):
+    """A float key; ordering it against another key counts."""
+
+    def __lt__(self, other):
+        if isinstance(other, KeyFloat):
+            KEYS.tick()
+        return float.__lt__(self, other)
+
+    def __le__(self, other):
+        if isinstance(other, KeyFloat):
+            KEYS.tick()
+        return float.__le__(self, other)
+
+    def __gt__(self, other):
+        if isinstance(other, KeyFloat):
+            KEYS.tick()
+        return float.__gt__(self, other)
+
+    def __ge__(self, other):
+        if isinstance(other, KeyFloat):
+            KEYS.tick()
+        return float.__ge__(self, other)
+
+    __hash__ = float.__hash__
+
+
+def int_key(item):
+    return KeyInt(item._v)
+
+
+def float_key(item):
+    return KeyFloat(item._v)
+
+
+def keys(values):
+    return [Key(v, i) for i, v in enumerate(values)]
+
+
+IN_PLACE = ["bubble", "selection", "insertion", "shell", "heap"]
+COMPARISON = [*IN_PLACE, "merge"]
+DISTRIBUTION = ["counting", "radix", "bucket"]
+PROMISED_STABLE = ["bubble", "insertion", "merge", "counting", "radix", "bucket"]
+
+
+def run(kata, name, items, *, limit=math.inf, key_limit=math.inf, base=None):
+    """Call the learner's ``<name>_sort`` on ``items``; return (sorted list, item and key counts).
+
+    In-place sorts must return None; the others a new list and leave ``items`` as it was.
+    """
+    __tracebackhide__ = True
+    function = getattr(kata, f"{name}_sort")
+    before = list(items)
+    args = (items,)
+    if name in ("counting", "radix"):
+        args = (items, int_key) if base is None else (items, int_key, base)
+    elif name == "bucket":
+        args = (items, float_key)
+    ITEMS.count, ITEMS.limit = 0, limit
+    KEYS.count, KEYS.limit = 0, key_limit
+    try:
+        result = function(*args)
+    finally:
+        ITEMS.limit = KEYS.limit = math.inf
+    if name in IN_PLACE:
+        if result is not None:
+            fail(
+                f"{name}_sort sorts in place and returns None; it returned {type(result).__name__}"
+            )
+        result = items
+    else:
+        if not isinstance(result, list):
+            fail(f"{name}_sort must return a new list, got {type(result).__name__}")
+        if len(items) != len(before) or any(a is not b for a, b in zip(items, before, strict=True)):
+            fail(f"{name}_sort changed its input list; it must return a new list instead")
+    return result, ITEMS.count, KEYS.count
+
+
+def check_order(name, result, originals, where, *, stable):
+    """``result`` holds exactly the original objects, sorted by value (and by tag if stable)."""
+    __tracebackhide__ = True
+    if len(result) != len(originals):
+        fail(f"{name}_sort: {len(result)} items came back, {len(originals)} went in [{where}]")
+    ids = {id(k) for k in originals}
+    if any(id(k) not in ids for k in result) or len({id(k) for k in result}) != len(result):
+        fail(
+            f"{name}_sort must return the original item objects, each exactly once (move them, "
+            f"do not copy or create items) [{where}]"
+        )
+    values = [k._v for k in result]
+    expected = sorted(k._v for k in originals)
+    if values != expected:
+        bad = next(i for i in range(len(values)) if values[i] != expected[i])
+        if len(values) <= 20:
+            shown = f"got {values}, expected {expected}"
+        else:
+            lo = max(bad - 3, 0)
+            shown = f"got ... {values[lo : bad + 4]} ..., expected ... {expected[lo : bad + 4]} ..."
+        fail(f"{name}_sort: not sorted, first wrong value at index {bad}: {shown} [{where}]")
+    if stable:
+        for a, b in itertools.pairwise(result):
+            if a._v == b._v and a._tag > b._tag:
+                fail(
+                    f"{name}_sort is not stable: two items with value {a._v} came out in the "
+                    f"order of input positions {a._tag}, {b._tag} [{where}]"
+                )
+
+
+def draw_values(name, gen, size, kind):
+    """Values of the right type for the sort ``name``: ints, or floats in [0, 1) for bucket."""
+    if name == "bucket":
+        values = [float(v) for v in gen.random(size)]
+        if kind == "duplicates":
+            values = [round(v * 5) / 6 for v in values]
+    elif name == "radix":
+        values = [int(v) for v in gen.integers(0, 10**6, size)]
+        if kind == "duplicates":
+            values = [v % 7 * 1000 + v % 3 for v in values]
+    else:
+        values = [int(v) for v in gen.integers(0, 50 if name == "counting" else 10**6, size)]
+        if kind == "duplicates":
+            values = [v % 4 for v in values]
+    if kind == "sorted":
+        values.sort()
+    elif kind == "reversed":
+        values.sort(reverse=True)
+    return values
+
+
+ALL = [*COMPARISON, *DISTRIBUTION]
+
+
+# -- every sort sorts, and keeps its in-place / new-list promise -------------------------------
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ALL)
+def test_sort_orders_random_sorted_reversed_and_duplicate_inputs(kata, name):
+    seed = 100 + ALL.index(name)
+    gen = rng(seed)
+    sizes = [0, 1, 2, 3, 5, 8, 17, 64, 150]
+    if name not in ("bubble", "selection", "insertion"):
+        sizes.append(1000)
+    for size in sizes:
+        for kind in ("random", "sorted", "reversed", "duplicates"):
+            items = keys(draw_values(name, gen, size, kind))
+            originals = list(items)
+            result, _, _ = run(kata, name, items, limit=20 * (size + 2) ** 2)
+            check_order(
+                name, result, originals, f"{kind} input, n={size}, seed {seed}", stable=False
+            )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", PROMISED_STABLE)
+def test_stable_sort_keeps_equal_items_in_input_order(kata, name):
+    seed = 200 + PROMISED_STABLE.index(name)
+    gen = rng(seed)
+    mistakes = {
+        "merge": "a merge that takes from the right part on ties (use `if right < left: take "
+        "right, else take left`)",
+        "insertion": "an insertion scan that moves past equal items (stop at the first item "
+        "that is not greater)",
+        "bubble": "swapping equal neighbours (swap only when strictly out of order)",
+        "counting": "placing items back to front into slots counted front to back (or the "
+        "reverse): scan the items in the same direction as you fill each key's slots",
+        "radix": "a digit pass that is not stable: each pass must be a stable counting sort",
+        "bucket": "an unstable sort inside the buckets",
+    }
+    for size in (2, 3, 6, 20, 97, 400):
+        for kind in ("duplicates", "reversed duplicates"):
+            values = draw_values(name, gen, size, "duplicates")
+            if kind == "reversed duplicates":
+                values.sort(reverse=True)
+            items = keys(values)
+            originals = list(items)
+            where = f"{kind}, n={size}, seed {seed}"
+            result, _, _ = run(kata, name, items, limit=20 * (size + 2) ** 2)
+            try:
+                check_order(name, result, originals, where, stable=True)
+            except AssertionError as exc:
+                fail(f"{exc}\n  A likely cause: {mistakes[name]}.")
+
+
+# -- comparison counts -----------------------------------------------------------------------
+def inversions(values):
+    return sum(a > b for a, b in itertools.combinations(values, 2))
+
+
+@pytest.mark.points(1)
+def test_bubble_sort_stops_early_and_shrinks_its_passes(kata):
+    n = 300
+    items = keys(range(n))
+    _, count, _ = run(kata, "bubble", items, limit=n * n)
+    if count != n - 1:
+        fail(
+            f"bubble_sort made {count} comparisons on {n} sorted items; one pass of n - 1 = "
+            f"{n - 1} finds no swap and must stop there"
+            + (" (it looks like there is no early exit)" if count >= n * (n - 1) // 2 else "")
+        )
+    for seed in (1, 2):
+        n = 150
+        values = draw_values("bubble", rng(seed), n, "random")
+        _, count, _ = run(kata, "bubble", keys(values), limit=n * n)
+        if count > n * (n - 1) // 2:
+            fail(
+                f"bubble_sort made {count} comparisons on {n} random items; at most n(n-1)/2 = "
+                f"{n * (n - 1) // 2}: each pass can stop before the items already bubbled to the "
+                f"end [seed {seed}]"
+            )
+
+
+@pytest.mark.points(1)
+def test_selection_sort_makes_exactly_n_n_minus_1_over_2_comparisons(kata):
+    for seed, kind in ((3, "random"), (4, "sorted"), (5, "duplicates")):
+        n = 150
+        values = draw_values("selection", rng(seed), n, kind)
+        _, count, _ = run(kata, "selection", keys(values), limit=n * n)
+        if count != n * (n - 1) // 2:
+            fail(
+                f"selection_sort made {count} comparisons on {n} {kind} items; scanning the "
+                f"unsorted rest for its minimum costs exactly n(n-1)/2 = {n * (n - 1) // 2} on "
+                f"any input [seed {seed}]"
+            )
+
+
+@pytest.mark.points(1)
+def test_insertion_sort_comparisons_track_the_inversions(kata):
+    n = 300
+    _, count, _ = run(kata, "insertion", keys(range(n)), limit=n * n)
+    if count != n - 1:
+        fail(
+            f"insertion_sort made {count} comparisons on {n} sorted items; each item needs one "
+            f"comparison to see it is already in place: n - 1 = {n - 1}"
+        )
+    for seed, kind in ((6, "random"), (7, "duplicates"), (8, "reversed")):
+        n = 150
+        values = draw_values("insertion", rng(seed), n, kind)
+        _, count, _ = run(kata, "insertion", keys(values), limit=n * n)
+        inv = inversions(values)
+        if not inv <= count <= inv + n - 1:
+            fail(
+                f"insertion_sort made {count} comparisons on {n} {kind} items with {inv} "
+                f"inversions; a leftward scan with one comparison per step makes between I = "
+                f"{inv} and I + n - 1 = {inv + n - 1}"
+                + (
+                    " (more than that: does the scan move past equal items?)"
+                    if count > inv + n - 1
+                    else " (fewer: insertion sort here is the linear scan, not binary search)"
+                )
+                + f" [seed {seed}]"
+            )
+
+
+@pytest.mark.points(1)
+def test_shell_sort_stays_under_n_to_the_1_5(kata):
+    n = 2000
+    budget = int(n**1.5)
+    for seed, kind in ((9, "random"), (10, "reversed"), (11, "sorted")):
+        values = draw_values("shell", rng(seed), n, kind)
+        items = keys(values)
+        originals = list(items)
+        try:
+            run(kata, "shell", items, limit=budget)
+        except OutOfComparisons:
+            fail(
+                f"shell_sort needed more than n**1.5 = {budget} comparisons on {n} {kind} "
+                f"items (plain insertion sort needs about n**2 / 4 = {n * n // 4}): start with "
+                f"a large gap and shrink it, e.g. n // 2, n // 4, ..., 1 [seed {seed}]"
+            )
+        check_order("shell", items, originals, f"{kind}, n={n}", stable=False)
+
+
+@pytest.mark.points(1)
+def test_heap_sort_makes_at_most_2_n_log2_n_plus_2n_comparisons(kata):
+    for seed, kind, n in ((12, "random", 1000), (13, "sorted", 1023), (14, "duplicates", 1024)):
+        values = draw_values("heap", rng(seed), n, kind)
+        items = keys(values)
+        originals = list(items)
+        budget = int(2 * n * math.log2(n) + 2 * n)
+        try:
+            run(kata, "heap", items, limit=budget)
+        except OutOfComparisons:
+            fail(
+                f"heap_sort needed more than 2 n log2(n) + 2n = {budget} comparisons on {n} "
+                f"{kind} items: build the heap bottom up (sift down from the last internal "
+                f"node) and sift the new root down after each swap [seed {seed}]"
+            )
+        check_order("heap", items, originals, f"{kind}, n={n}", stable=False)
+
+
+@pytest.mark.points(1)
+def test_merge_sort_makes_at_most_n_ceil_log2_n_comparisons(kata):
+    for seed, kind, n in ((15, "random", 1000), (16, "reversed", 777), (17, "sorted", 1025)):
+        values = draw_values("merge", rng(seed), n, kind)
+        items = keys(values)
+        budget = n * math.ceil(math.log2(n))
+        try:
+            run(kata, "merge", items, limit=budget)
+        except OutOfComparisons:
+            fail(
+                f"merge_sort needed more than n * ceil(log2 n) = {budget} comparisons on {n} "
+                f"{kind} items: each merge of a + b items costs at most a + b - 1 [seed {seed}]"
+            )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", DISTRIBUTION)
+def test_distribution_sort_never_compares_items_and_barely_compares_keys(kata, name):
+    n = 2000
+    seed = 300 + DISTRIBUTION.index(name)
+    values = draw_values(name, rng(seed), n, "random")
+    items = keys(values)
+    originals = list(items)
+    key_budget = 4 * n if name == "bucket" else n
+    where = f"{n} random keys, seed {seed}"
+    try:
+        result, _, _ = run(kata, name, items, limit=0, key_limit=key_budget)
+    except OutOfComparisons as exc:
+        if "items" in str(exc):
+            fail(f"{name}_sort compared items; a distribution sort only looks at keys [{where}]")
+        hint = (
+            "use len(items) buckets, so each holds about one item"
+            if name == "bucket"
+            else "keys are only compared to find the largest; a digit or a count index is read, "
+            "not compared"
+        )
+        fail(f"{name}_sort made more than {key_budget} comparisons between keys: {hint} [{where}]")
+    check_order(name, result, originals, where, stable=True)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("base", [2, 7, 16])
+def test_radix_sort_works_in_any_base(kata, base):
+    seed = 400 + base
+    gen = rng(seed)
+    for size in (1, 5, 300):
+        values = [int(v) for v in gen.integers(0, base**5 + 3, size)]
+        values[0] = base**5 + 2  # the largest key has six digits in this base
+        items = keys(values)
+        originals = list(items)
+        result, _, _ = run(kata, "radix", items, base=base)
+        check_order("radix", result, originals, f"base {base}, n={size}", stable=True)
+    items = keys([0] * 10)
+    result, _, _ = run(kata, "radix", items, base=base)
+    check_order("radix", result, list(items), f"base {base}, ten zero keys", stable=True)
+
+
+# -- stability claims ------------------------------------------------------------------------
+def small_inputs():
+    """Every list over {0, 1, 2} of length 2 to 6, then random ones up to length 60."""
+    for size in range(2, 7):
+        yield from (list(values) for values in itertools.product(range(3), repeat=size))
+    gen = rng(500)
+    for _ in range(150):
+        size = int(gen.integers(7, 61))
+        yield [int(v) for v in gen.integers(0, 4, size)]
+
+
+def unstable_witness(kata, name):
+    """The first input on which the learner's sort reorders equal items, or None."""
+    for values in small_inputs():
+        items = keys(values)
+        result, _, _ = run(kata, name, items)
+        if [k._v for k in result] != sorted(values):
+            fail(f"{name}_sort does not sort {values}")
+        tags = [(k._v, k._tag) for k in result]
+        if tags != sorted(tags):
+            return values, [k._tag for k in result]
+    return None
+
+
+@pytest.mark.points(2)
+def test_stable_sorts_names_exactly_the_stable_ones(kata):
+    claimed = kata.stable_sorts()
+    if not isinstance(claimed, set | frozenset | list | tuple) or not all(
+        type(name) is str for name in claimed
+    ):
+        fail(f"stable_sorts must return a set of names (str), got {claimed!r}")
+    claimed = set(claimed)
+    unknown = claimed - set(ALL)
+    if unknown:
+        fail(f"stable_sorts returned unknown names {sorted(unknown)}; use those in {ALL}")
+    missing = [name for name in PROMISED_STABLE if name not in claimed]
+    if missing:
+        fail(f"stable_sorts leaves out {missing}, which the exercise promises to be stable")
+    for name in ("selection", "shell", "heap"):
+        witness = unstable_witness(kata, name)
+        if name in claimed and witness is not None:
+            values, tags = witness
+            fail(
+                f"stable_sorts says {name} is stable, but {name}_sort reordered equal items: "
+                f"input {values} came out in the order of input positions {tags}"
+                + (
+                    ". Swapping the minimum into place jumps the item it displaces over its "
+                    "equals: classic selection sort is not stable"
+                    if name == "selection"
+                    else ""
+                )
+            )
+        if name not in claimed and witness is None:
+            fail(
+                f"stable_sorts leaves out {name}, but {name}_sort kept equal items in order on "
+                f"every list over {{0, 1, 2}} up to length 6 and 150 longer ones: if it is "
+                f"stable, say so; if it should not be, it is not the usual {name} sort"
+            )
