@@ -1,0 +1,295 @@
+"""Hidden grader for ml/feature_scaling; the oracles are the closed forms of the statement,
+computed by the grader with numpy from the training data only.
+
+Test data come from a shifted, rescaled distribution, so statistics recomputed on them differ
+visibly from the training statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+RANGES = [(0.0, 1.0), (-1.0, 2.0)]
+
+
+def draw(seed, n=12, d=4):
+    """(train, test): columns with different offsets and scales; test shifted and wider."""
+    gen = rng(seed)
+    centre, spread = gen.normal(0, 20, d), gen.uniform(0.1, 50, d)
+    train = centre + spread * gen.normal(size=(n, d))
+    test = centre + 3 * spread + 2 * spread * gen.normal(size=(n // 2 + 1, d))
+    return train, test
+
+
+def with_constant_columns(seed):
+    """Seven training rows; column 1 is 5.0 everywhere, column 3 is 0.1 everywhere.
+
+    The 0.1 column's std comes out of numpy as about 1.4e-17, not 0: only the statement's rule,
+    max == min, recognises it as constant.
+    """
+    train, test = draw(seed, n=7, d=4)
+    train[:, 1], train[:, 3] = 5.0, 0.1
+    test[:, 1] = 5.0 + np.arange(len(test))
+    test[:, 3] = 0.1 - 0.5 * np.arange(len(test))
+    return train, test
+
+
+def attribute(scaler, name):
+    if not hasattr(scaler, name):
+        fail(f"after fit, the scaler has no attribute {name} (the statement names it)")
+    return as_array(getattr(scaler, name), name)
+
+
+def fitted(kata, kind, train, feature_range=(0.0, 1.0)):
+    if kind == "MinMaxScaler":
+        scaler = kata.MinMaxScaler(feature_range=feature_range)
+    else:
+        scaler = kata.StandardScaler()
+    returned = scaler.fit(train)
+    if returned is not scaler:
+        fail(f"{kind}.fit must return the scaler itself (self), got {type(returned).__name__}")
+    return scaler
+
+
+def minmax(X, low, high, feature_range):
+    lo, hi = feature_range
+    span = np.where(high == low, 1.0, high - low)
+    return lo + (X - low) * (hi - lo) / span
+
+
+def zscore(X, mean, std, constant):
+    return (X - mean) / np.where(constant, 1.0, std)
+
+
+@pytest.mark.points(1)
+def test_min_max_fit_stores_the_training_min_and_max(kata):
+    seed = 1
+    train, _ = draw(seed)
+    before = snapshot(train=train)
+    scaler = fitted(kata, "MinMaxScaler", train)
+    where = describe(seed, train=train)
+    assert_close(attribute(scaler, "data_min_"), train.min(axis=0), what="data_min_", where=where)
+    assert_close(attribute(scaler, "data_max_"), train.max(axis=0), what="data_max_", where=where)
+    assert_unchanged(before, train=train)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("feature_range", RANGES)
+def test_min_max_maps_the_training_data_onto_the_feature_range(kata, feature_range):
+    seed = 2
+    train, _ = draw(seed)
+    scaler = fitted(kata, "MinMaxScaler", train, feature_range)
+    out = scaler.transform(train.copy())
+    low, high = train.min(axis=0), train.max(axis=0)
+    assert_close(
+        out,
+        minmax(train, low, high, feature_range),
+        what=f"MinMaxScaler(feature_range={feature_range}).transform(train)",
+        where=describe(seed, train=train),
+        rtol=1e-10,
+        atol=1e-12,
+        misconceptions={
+            "feature_range ignored: the result must land in [lo, hi], not [0, 1]": minmax(
+                train, low, high, (0.0, 1.0)
+            ),
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_min_max_reuses_the_training_statistics_on_test_data(kata):
+    seed, feature_range = 3, (-1.0, 2.0)
+    train, test = draw(seed)
+    before = snapshot(test=test)
+    scaler = fitted(kata, "MinMaxScaler", train, feature_range)
+    out = scaler.transform(test)
+    low, high = train.min(axis=0), train.max(axis=0)
+    assert_close(
+        out,
+        minmax(test, low, high, feature_range),
+        what="MinMaxScaler.transform(test) after fit(train)",
+        where=describe(seed, train=train, test=test),
+        rtol=1e-10,
+        atol=1e-12,
+        misconceptions={
+            "the min and max were recomputed on the test data: transform must reuse the "
+            "training statistics from fit (test values may fall outside the range)": minmax(
+                test, test.min(axis=0), test.max(axis=0), feature_range
+            ),
+            "clipped to the feature range: values outside the training range are legitimate "
+            "and must not be clipped": np.clip(minmax(test, low, high, feature_range), -1, 2),
+        },
+    )
+    assert_close(
+        attribute(scaler, "data_min_"),
+        low,
+        what="data_min_ after transform(test)",
+        where="transform must not change the fitted statistics",
+    )
+    assert_unchanged(before, test=test)
+
+
+@pytest.mark.points(1)
+def test_standard_fit_stores_the_mean_and_the_population_std(kata):
+    seed = 4
+    train, _ = draw(seed)
+    before = snapshot(train=train)
+    scaler = fitted(kata, "StandardScaler", train)
+    where = describe(seed, train=train)
+    assert_close(attribute(scaler, "mean_"), train.mean(axis=0), what="mean_", where=where)
+    assert_close(
+        attribute(scaler, "scale_"),
+        train.std(axis=0),
+        what="scale_",
+        where=where,
+        misconceptions={
+            "the unbiased std (ddof=1, divide by n - 1); the statement asks for the population "
+            "std, divide by n (numpy's default ddof=0)": train.std(axis=0, ddof=1),
+            "the variance; scale_ is the standard deviation, its square root": train.var(axis=0),
+        },
+    )
+    assert_unchanged(before, train=train)
+
+
+@pytest.mark.points(1)
+def test_standard_reuses_the_training_statistics_on_test_data(kata):
+    seed = 5
+    train, test = draw(seed)
+    scaler = fitted(kata, "StandardScaler", train)
+    where = describe(seed, train=train, test=test)
+    no_constant = np.zeros(train.shape[1], dtype=bool)
+    assert_close(
+        scaler.transform(train.copy()),
+        zscore(train, train.mean(axis=0), train.std(axis=0), no_constant),
+        what="StandardScaler.transform(train)",
+        where=where,
+        rtol=1e-10,
+        atol=1e-12,
+        misconceptions={
+            "divided by the unbiased std (ddof=1); the statement uses the population std": zscore(
+                train, train.mean(axis=0), train.std(axis=0, ddof=1), no_constant
+            ),
+        },
+    )
+    assert_close(
+        scaler.transform(test.copy()),
+        zscore(test, train.mean(axis=0), train.std(axis=0), no_constant),
+        what="StandardScaler.transform(test) after fit(train)",
+        where=where,
+        rtol=1e-10,
+        atol=1e-12,
+        misconceptions={
+            "the mean and std were recomputed on the test data: transform must reuse the "
+            "training statistics from fit": zscore(
+                test, test.mean(axis=0), test.std(axis=0), no_constant
+            ),
+        },
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("kind", ["MinMaxScaler", "StandardScaler"])
+def test_constant_columns_are_scaled_by_one_without_nan(kata, kind):
+    seed = 6
+    train, test = with_constant_columns(seed)
+    scaler = fitted(kata, kind, train)
+    constant = train.max(axis=0) == train.min(axis=0)
+    if kind == "MinMaxScaler":
+        expected = minmax(test, train.min(axis=0), train.max(axis=0), (0.0, 1.0))
+        expected_train = minmax(train, train.min(axis=0), train.max(axis=0), (0.0, 1.0))
+    else:
+        expected = zscore(test, train.mean(axis=0), train.std(axis=0), constant)
+        expected_train = zscore(train, train.mean(axis=0), train.std(axis=0), constant)
+    where = describe(seed, train=train) + ", columns 1 (all 5.0) and 3 (all 0.1) constant"
+    for name, data, target in (("train", train, expected_train), ("test", test, expected)):
+        out = as_array(scaler.transform(data.copy()), f"{kind}.transform({name})")
+        if out.shape == data.shape and not np.isfinite(out).all():
+            columns = sorted({int(c) for c in np.argwhere(~np.isfinite(out))[:, 1]})
+            fail(
+                f"{kind}.transform({name}) has NaN or infinite values in columns {columns} "
+                f"[{where}]: a constant column has range / std 0; the statement sets it to 1"
+            )
+        with np.errstate(all="ignore"):
+            raw_std = train.std(axis=0)
+            tiny = zscore(data, train.mean(axis=0), raw_std, raw_std == 0)
+        assert_close(
+            out,
+            target,
+            what=f"{kind}.transform({name})",
+            where=where,
+            rtol=1e-10,
+            atol=1e-9,
+            misconceptions={
+                "constancy decided by std == 0: the all-0.1 column has a std of about 1.4e-17 "
+                "from rounding, and dividing by it turns rounding noise into values of +-1; "
+                "decide by max == min": (tiny),
+            }
+            if kind == "StandardScaler"
+            else None,
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("kind", ["MinMaxScaler", "StandardScaler"])
+def test_inverse_transform_returns_to_the_original_units(kata, kind):
+    seed = 7
+    train, test = with_constant_columns(seed)
+    feature_range = (-1.0, 2.0)
+    scaler = fitted(kata, kind, train, feature_range)
+    constant = train.max(axis=0) == train.min(axis=0)
+    scaled = rng(seed + 1).normal(0, 2, test.shape)
+    before = snapshot(scaled=scaled)
+    if kind == "MinMaxScaler":
+        lo, hi = feature_range
+        span = np.where(constant, 1.0, train.max(axis=0) - train.min(axis=0))
+        expected = (scaled - lo) * span / (hi - lo) + train.min(axis=0)
+    else:
+        expected = scaled * np.where(constant, 1.0, train.std(axis=0)) + train.mean(axis=0)
+    where = describe(seed, train=train, scaled=scaled)
+    assert_close(
+        scaler.inverse_transform(scaled),
+        expected,
+        what=f"{kind}.inverse_transform",
+        where=where,
+        rtol=1e-10,
+        atol=1e-9,
+    )
+    assert_unchanged(before, scaled=scaled)
+    round_trip = scaler.inverse_transform(as_array(scaler.transform(test.copy()), "transform"))
+    assert_close(
+        round_trip,
+        test,
+        what=f"{kind}.inverse_transform(transform(test))",
+        where=where,
+        rtol=1e-10,
+        atol=1e-9,
+    )
+
+
+@pytest.mark.points(1)
+def test_fit_transform_is_fit_then_transform(kata):
+    seed = 8
+    train, test = draw(seed)
+    for kind in ("MinMaxScaler", "StandardScaler"):
+        scaler = kata.MinMaxScaler() if kind == "MinMaxScaler" else kata.StandardScaler()
+        out = scaler.fit_transform(train.copy())
+        if kind == "MinMaxScaler":
+            expected = minmax(train, train.min(axis=0), train.max(axis=0), (0.0, 1.0))
+            expected_test = minmax(test, train.min(axis=0), train.max(axis=0), (0.0, 1.0))
+        else:
+            no_constant = np.zeros(train.shape[1], dtype=bool)
+            expected = zscore(train, train.mean(axis=0), train.std(axis=0), no_constant)
+            expected_test = zscore(test, train.mean(axis=0), train.std(axis=0), no_constant)
+        where = describe(seed, train=train)
+        assert_close(out, expected, what=f"{kind}.fit_transform(train)", where=where, atol=1e-12)
+        # the fit inside fit_transform must stick: later data are scaled with train statistics
+        assert_close(
+            scaler.transform(test.copy()),
+            expected_test,
+            what=f"{kind}.transform(test) after fit_transform(train)",
+            where=where,
+            atol=1e-12,
+        )

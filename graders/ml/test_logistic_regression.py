@@ -1,0 +1,328 @@
+"""Hidden grader for ml/logistic_regression.
+
+Oracles: torch.sigmoid and binary_cross_entropy_with_logits, torch autograd for the gradient and
+for a gradient-descent run of the grader's own. Training is judged by exact properties (the same
+trajectory as the grader's descent, monotone loss at a safe step, separable data fit), never by
+an accuracy threshold, which a wrong gradient can still reach.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_unchanged,
+    describe,
+    fail,
+    rng,
+    snapshot,
+)
+
+
+def draw(seed, n, d, *, scale=1.0):
+    """Features with uneven scales and offsets, mixed labels, and a starting point."""
+    gen = rng(seed)
+    X = gen.normal(gen.normal(0, 1, d), gen.uniform(0.5, 2.0, d), (n, d)) * scale
+    y = gen.integers(0, 2, n).astype(np.float64)
+    w = gen.normal(0, 0.5, d)
+    b = float(gen.normal(0, 0.5))
+    return X, y, w, b
+
+
+def torch_loss(X, y, w, b):
+    """Mean BCE as torch computes it, with w and b as leaves that require a gradient."""
+    w_t = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    b_t = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    z = torch.tensor(X) @ w_t + b_t
+    return F.binary_cross_entropy_with_logits(z, torch.tensor(y)), w_t, b_t
+
+
+def torch_gradients(X, y, w, b):
+    loss, w_t, b_t = torch_loss(X, y, w, b)
+    grad_w, grad_b = torch.autograd.grad(loss, (w_t, b_t))
+    return grad_w.numpy(), float(grad_b)
+
+
+def torch_descent(X, y, w0, b0, lr, steps):
+    """The grader's own batch gradient descent, gradients by autograd."""
+    w, b = np.array(w0, dtype=np.float64), float(b0)
+    losses = []
+    for _ in range(steps):
+        loss, w_t, b_t = torch_loss(X, y, w, b)
+        grad_w, grad_b = torch.autograd.grad(loss, (w_t, b_t))
+        losses.append(loss.item())
+        w, b = w - lr * grad_w.numpy(), b - lr * float(grad_b)
+    losses.append(torch_loss(X, y, w, b)[0].item())
+    return w, b, np.array(losses)
+
+
+def softplus(z):
+    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def wrong_gradients(X, y, w, b):
+    """What the classic derivation slips give, to name them in the message."""
+    residual = 1 / (1 + np.exp(-(X @ w + b))) - y
+    grad_w, grad_b = X.T @ residual / len(y), residual.mean()
+    return {
+        "sign flipped: that is the gradient of the log-likelihood, (y - p) x; the loss is the "
+        "negative log-likelihood, whose gradient is (p - y) x": (-grad_w, -grad_b),
+        "summed over the batch instead of averaged: the loss is the mean over the n samples, "
+        "so its gradient is X^T (p - y) / n": (grad_w * len(y), grad_b * len(y)),
+        "bias gradient left out (zero); d loss / d b is the mean of (p - y)": (grad_w, 0.0),
+    }
+
+
+def wrong_descents(X, y, w0, b0, lr, steps):
+    """The trajectories of gradient descent driven by each wrong gradient."""
+    out = {}
+    for name, index in [
+        ("sign flipped, (y - p) x: that is gradient ascent on the loss", 0),
+        ("summed over the batch instead of averaged, so every step is n times too long", 1),
+        ("bias never updated: its gradient, the mean of (p - y), was left out", 2),
+    ]:
+        w, b = np.array(w0, dtype=np.float64), float(b0)
+        losses = [np.mean(softplus(X @ w + b) - y * (X @ w + b))]
+        for _ in range(steps):
+            grad_w, grad_b = list(wrong_gradients(X, y, w, b).values())[index]
+            w, b = w - lr * grad_w, b - lr * grad_b
+            losses.append(np.mean(softplus(X @ w + b) - y * (X @ w + b)))
+        out[name] = (w, b, np.array(losses))
+    return out
+
+
+def safe_step(X):
+    """1 / L, where L = max eigenvalue of [X 1]^T [X 1] / (4 n) bounds the loss's curvature."""
+    design = np.hstack([X, np.ones((len(X), 1))])
+    return 1.0 / (np.linalg.eigvalsh(design.T @ design / len(X)).max() / 4)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "name, z",
+    [
+        ("random", rng(1).normal(0, 5, (7, 3))),
+        ("extremes", np.array([-1000.0, -745.0, -40.0, -1e-3, 0.0, 1e-3, 40.0, 745.0, 1000.0])),
+    ],
+)
+def test_sigmoid_matches_torch(kata, name, z):
+    before = snapshot(z=z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = kata.sigmoid(z.copy())
+    assert_close(
+        out,
+        torch.sigmoid(torch.tensor(z)).numpy(),
+        what="sigmoid",
+        where=f"{name} input {z.shape}",
+        rtol=1e-12,
+        atol=1e-15,
+    )
+    assert_unchanged(before, z=z)
+
+
+@pytest.mark.points(1)
+def test_sigmoid_emits_no_overflow_warning(kata):
+    z = np.array([-1000.0, -710.0, 0.0, 710.0, 1000.0])
+    with (
+        warnings.catch_warnings(record=True) as caught,
+        np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+    ):
+        warnings.simplefilter("always")
+        kata.sigmoid(z)
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    if messages:
+        fail(
+            f"sigmoid({z.tolist()}) emitted RuntimeWarning: {messages[0]!r}. exp(-z) overflows "
+            "for z = -1000: compute e = exp(-|z|), which never overflows, and return "
+            "1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0 (np.where evaluates both "
+            "branches, so exp must not be called on the raw z in either)"
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, scale", [(11, 1.0), (12, 600.0)])
+def test_bce_loss_matches_torch_even_for_huge_logits(kata, seed, scale):
+    X, y, w, b = draw(seed, 9, 3, scale=scale)
+    before = snapshot(X=X, y=y, w=w)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loss = as_number(kata.bce_loss(X, y, w, b), "bce_loss")
+    expected = torch_loss(X, y, w, b)[0].item()
+    where = describe(seed, X=X) + f", logits up to |z| = {np.abs(X @ w + b).max():.0f}"
+    if not np.isfinite(loss):
+        fail(
+            f"bce_loss: expected {expected:.6g}, got {loss} [{where}]. log(sigmoid(z)) is "
+            "log(0) = -inf once sigmoid underflows; per sample the loss equals "
+            "softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|))"
+        )
+    z = X @ w + b
+    p = np.clip(1 / (1 + np.exp(-np.clip(z, -700, 700))), 1e-7, 1 - 1e-7)
+    clipped = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    assert_close(
+        loss,
+        expected,
+        what="bce_loss",
+        where=where,
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions={
+            "probabilities clipped to [1e-7, 1 - 1e-7] before the log; compute the loss from "
+            "the logits instead, softplus(z) - y z, which is exact for any z": clipped,
+            "summed over the batch; the loss is the mean over the n samples": expected * len(y),
+        },
+    )
+    assert_unchanged(before, X=X, y=y, w=w)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n, d", [(21, 1, 3), (22, 17, 3), (23, 40, 5)])
+def test_gradients_match_autograd(kata, seed, n, d):
+    X, y, w, b = draw(seed, n, d)
+    before = snapshot(X=X, y=y, w=w)
+    result = kata.gradients(X, y, w, b)
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        fail(f"gradients must return a tuple (grad_w, grad_b), got {type(result).__name__}")
+    grad_w, grad_b = as_array(result[0], "grad_w"), as_number(result[1], "grad_b")
+    expected_w, expected_b = torch_gradients(X, y, w, b)
+    where = describe(seed, X=X)
+    mistakes = wrong_gradients(X, y, w, b)
+    assert_close(
+        grad_w,
+        expected_w,
+        what="grad_w",
+        where=where,
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions={name: wrong[0] for name, wrong in mistakes.items()},
+    )
+    assert_close(
+        grad_b,
+        expected_b,
+        what="grad_b",
+        where=where,
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions={name: wrong[1] for name, wrong in mistakes.items()},
+    )
+    assert_unchanged(before, X=X, y=y, w=w)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n, d, steps", [(31, 12, 2, 25), (32, 30, 4, 40)])
+def test_training_follows_the_graders_own_gradient_descent(kata, seed, n, d, steps):
+    X, y, w0, b0 = draw(seed, n, d)
+    lr = 0.5 * safe_step(X)
+    before = snapshot(X=X, y=y, w0=w0)
+    result = kata.train(X, y, w0, b0, lr, steps)
+    if not isinstance(result, tuple | list) or len(result) != 3:
+        fail(f"train must return a tuple (w, b, losses), got {type(result).__name__}")
+    w, b, losses = result
+    expected_w, expected_b, expected_losses = torch_descent(X, y, w0, b0, lr, steps)
+    where = describe(seed, X=X, lr=float(round(lr, 6)), steps=steps)
+    wrong = wrong_descents(X, y, w0, b0, lr, steps)
+    assert_close(
+        losses,
+        expected_losses,
+        what=f"losses (steps + 1 = {steps + 1} values, losses[0] before the first update)",
+        where=where,
+        rtol=1e-8,
+        atol=1e-10,
+        misconceptions={name: run[2] for name, run in wrong.items()},
+    )
+    assert_close(
+        w,
+        expected_w,
+        what="final w",
+        where=where,
+        rtol=1e-8,
+        atol=1e-10,
+        misconceptions={name: run[0] for name, run in wrong.items()},
+    )
+    assert_close(
+        as_number(b, "final b"),
+        expected_b,
+        what="final b",
+        where=where,
+        rtol=1e-8,
+        atol=1e-10,
+        misconceptions={name: run[1] for name, run in wrong.items()},
+    )
+    assert_unchanged(before, X=X, y=y, w0=w0)
+
+
+@pytest.mark.points(1)
+def test_loss_never_increases_at_a_safe_step_size(kata):
+    # With lr = 1 / L (L bounds the curvature of the mean BCE) every descent step lowers the
+    # loss: this holds for the right gradient whatever the data, and fails for a wrong one.
+    seed, steps = 41, 60
+    X, y, w0, b0 = draw(seed, 50, 3)
+    lr = safe_step(X)
+    _, _, losses = kata.train(X, y, w0, b0, lr, steps)
+    losses = as_array(losses, "losses")
+    if losses.shape != (steps + 1,):
+        fail(f"losses: expected shape ({steps + 1},) for {steps} steps, got {losses.shape}")
+    rises = np.flatnonzero(np.diff(losses) > 1e-12)
+    if rises.size:
+        t = int(rises[0])
+        fail(
+            f"the loss rose from {losses[t]:.6g} to {losses[t + 1]:.6g} at step {t + 1} "
+            f"[{describe(seed, X=X, lr=float(round(lr, 6)))}]; at this step size correct gradient "
+            "descent never increases the loss: check the sign of the gradient and that it is "
+            "averaged (not summed) over the batch"
+        )
+    if not losses[-1] < losses[0]:
+        fail(f"the loss did not decrease over {steps} steps: {losses[0]:.6g} -> {losses[-1]:.6g}")
+
+
+@pytest.mark.points(1)
+def test_separable_data_is_fit_exactly(kata):
+    # Two clusters split by the line x1 + x2 = 4, which misses the origin: a model without a
+    # working bias cannot separate them. Gradient descent on separable data drives the training
+    # error to zero; the grader checks the returned parameters with its own decision rule.
+    seed = 51
+    gen = rng(seed)
+    direction = np.array([1.0, 1.0]) / np.sqrt(2)
+    along = gen.uniform(-2, 2, 40)[:, None] * np.array([1.0, -1.0]) / np.sqrt(2)
+    margin = gen.uniform(0.3, 1.5, 40)[:, None] * direction
+    y = np.repeat([1.0, 0.0], 20)
+    centre = 2.0 * np.array([1.0, 1.0])
+    X = centre + along + np.where(y[:, None] == 1, margin, -margin)
+    lr, steps = safe_step(X), 1000
+    w, b, _ = kata.train(X, y, np.zeros(2), 0.0, lr, steps)
+    w, b = as_array(w, "w"), as_number(b, "b")
+    labels = (X @ w + b >= 0).astype(float)
+    wrong = int((labels != y).sum())
+    if wrong:
+        fail(
+            f"after {steps} steps of gradient descent on linearly separable data, {wrong} of "
+            f"{len(y)} training points are still misclassified by w = {w}, b = {b:.4g} "
+            f"[{describe(seed, X=X, lr=float(round(lr, 4)))}]; the separating line "
+            "x1 + x2 = 4 needs the bias: check that b is updated with the mean of (p - y)"
+        )
+
+
+@pytest.mark.points(1)
+def test_predict_thresholds_the_logit_at_zero(kata):
+    seed = 61
+    X, _, w, b = draw(seed, 25, 3)
+    z = X @ w + b
+    expected = (z >= 0).astype(int)
+    labels = as_array(kata.predict(X, w, b), "predict")
+    assert_close(
+        labels,
+        expected,
+        what="predicted labels",
+        where=describe(seed, X=X),
+        rtol=0,
+        atol=0,
+        misconceptions={"labels inverted: class 1 is where p >= 0.5, i.e. z >= 0": 1 - expected},
+    )

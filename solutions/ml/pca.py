@@ -1,0 +1,32 @@
+"""Reference solution: PCA from the covariance matrix (see the exercise for the statement)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def covariance(X: np.ndarray) -> np.ndarray:
+    # Centring is what makes X^T X a covariance; n - 1 makes it the unbiased estimate.
+    centred = X - X.mean(axis=0)
+    return centred.T @ centred / (len(X) - 1)
+
+
+def pca_fit(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    mean = X.mean(axis=0)
+    # eigh suits a symmetric matrix: real eigenvalues, orthonormal eigenvectors (as columns),
+    # but in *ascending* order of eigenvalue, so reverse before keeping the first k.
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance(X))
+    order = np.argsort(eigenvalues)[::-1]
+    eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
+    # the total variance counts every direction, not only the k kept ones
+    ratio = eigenvalues[:k] / eigenvalues.sum()
+    return mean, eigenvectors[:, :k].T, eigenvalues[:k], ratio
+
+
+def pca_transform(X: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    # the rows of `components` are orthonormal, so a dot product is the coordinate along each
+    return (X - mean) @ components.T
+
+
+def pca_inverse_transform(Z: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
+    return Z @ components + mean
