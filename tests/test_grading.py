@@ -67,11 +67,15 @@ def test_misconception_is_named_in_the_message(demo_catalog, demo_katas):
     )
 
 
-def test_points_that_disagree_with_the_manifest_stop_the_run(demo_project):
+def test_points_that_disagree_with_the_manifest_void_that_kata_only(demo_project):
     from katakit.catalog import Catalog
 
     grader = demo_project / "graders/demo/test_add.py"
     grader.write_text(grader.read_text().replace("points(1)", "points(2)", 1))
     catalog = Catalog.load(demo_project)
-    with pytest.raises(RuntimeError, match="could not run the graders"):
-        grade(catalog, catalog.select(["demo/add"]), Target("s", demo_project / "solutions"))
+    katas = catalog.select(["demo/add", "demo/mean"])
+    report = grade(catalog, katas, Target("s", demo_project / "solutions"))
+    add, mean = report.kata("demo/add"), report.kata("demo/mean")
+    assert (add.score, add.status) == (0, "error")
+    assert "carry 4 points but katas.toml says 3" in add.first_failure
+    assert (mean.score, mean.status) == (2, "passed")

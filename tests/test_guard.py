@@ -80,3 +80,7 @@ def test_a_forbidden_class_still_works_for_the_grader(tmp_path):
 def test_a_name_that_does_not_resolve_is_a_clear_error():
     with pytest.raises(ValueError, match="does not resolve"):
         guard.resolve("numpy.no_such_function")
+
+
+def test_names_from_packages_that_are_not_installed_are_skipped():
+    assert guard.resolve("sklearn_not_installed_here.metrics.roc_auc_score") is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,9 +25,15 @@ class ForbiddenCall(Exception):
     """Learner code called a library function that the kata asks them to write themselves."""
 
 
-def resolve(dotted: str) -> tuple[Any, str]:
-    """``torch.nn.functional.batch_norm`` -> (module ``torch.nn.functional``, ``"batch_norm"``)."""
+def resolve(dotted: str) -> tuple[Any, str] | None:
+    """``torch.nn.functional.batch_norm`` -> (module ``torch.nn.functional``, ``"batch_norm"``).
+
+    None when the package itself is not installed (nobody can call it then); a name that does not
+    resolve inside an installed package is a typo in the manifest and raises.
+    """
     parts = dotted.split(".")
+    if importlib.util.find_spec(parts[0]) is None:
+        return None
     for split in range(len(parts) - 1, 0, -1):
         try:
             owner: Any = importlib.import_module(".".join(parts[:split]))
@@ -49,7 +56,10 @@ class Guard:
         self.violations: list[str] = []
         self._patches: list[tuple[Any, str, Any, Any]] = []
         for dotted in forbidden:
-            owner, attr = resolve(dotted)
+            found = resolve(dotted)
+            if found is None:
+                continue
+            owner, attr = found
             original = getattr(owner, attr)
             if isinstance(original, (_FunctionStandIn, _ClassStandIn)):
                 original = original.original  # already guarded by another kata's guard
