@@ -1,0 +1,62 @@
+"""Mutant of ml/svm_multiclass: one-vs-one vote ties go to the largest label."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+Scorer = Callable[[np.ndarray], np.ndarray]
+
+
+def predict_one_vs_rest(scorers: Sequence[Scorer], X: np.ndarray) -> np.ndarray:
+    scores = np.stack([np.asarray(scorer(X), dtype=np.float64) for scorer in scorers], axis=1)
+    # argmax returns the first maximum: ties go to the smallest label.
+    return np.argmax(scores, axis=1)
+
+
+def predict_one_vs_one(
+    scorers: Mapping[tuple[int, int], Scorer], n_classes: int, X: np.ndarray
+) -> np.ndarray:
+    votes = np.zeros((len(X), n_classes), dtype=np.int64)
+    rows = np.arange(len(X))
+    for i in range(n_classes):
+        for j in range(i + 1, n_classes):
+            positive = np.asarray(scorers[(i, j)](X)) > 0
+            votes[rows, np.where(positive, i, j)] += 1
+    return n_classes - 1 - np.argmax(votes[:, ::-1], axis=1)
+
+
+def predict_dag(
+    scorers: Mapping[tuple[int, int], Scorer], n_classes: int, X: np.ndarray
+) -> np.ndarray:
+    # Removing the first or the last class keeps the candidate list contiguous, so each
+    # sample's list is just the range first..last.
+    first = np.zeros(len(X), dtype=np.int64)
+    last = np.full(len(X), n_classes - 1, dtype=np.int64)
+    for _ in range(n_classes - 1):
+        # Samples share a scorer when they reached the same (first, last) node: one call per node.
+        for i, j in set(zip(first.tolist(), last.tolist(), strict=True)):
+            rows = np.flatnonzero((first == i) & (last == j))
+            positive = np.asarray(scorers[(i, j)](X[rows])) > 0
+            last[rows[positive]] -= 1
+            first[rows[~positive]] += 1
+    return first
+
+
+def pegasos(X: np.ndarray, y: np.ndarray, *, lam: float, order: np.ndarray) -> np.ndarray:
+    X = np.asarray(X, dtype=np.float64)
+    w = np.zeros(X.shape[1])
+    for t, i in enumerate(order, start=1):
+        eta = 1.0 / (lam * t)
+        violated = y[i] * (w @ X[i]) < 1  # decided with w before the update
+        # The regulariser shrinks w on every step, whether or not the hinge is active.
+        w = (1.0 - eta * lam) * w
+        if violated:
+            w = w + eta * y[i] * X[i]
+    return w
+
+
+def hinge_objective(w: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float) -> float:
+    margins = y * (np.asarray(X, dtype=np.float64) @ w)
+    return float(lam / 2 * (w @ w) + np.maximum(0.0, 1.0 - margins).mean())
