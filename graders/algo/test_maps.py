@@ -1,0 +1,692 @@
+"""Hidden grader for algo/maps.
+
+The oracles are Python's own structures run beside the learner's: a ``dict`` for ``HashMap``, and
+a sorted list searched with ``bisect`` for ``OrderedMap``. Long seeded operation sequences (and a
+derandomized hypothesis state machine) compare every answer; the structure is checked through
+``slots()`` and ``tree()``: the open-addressing invariants and the height bound.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import traceback
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from katakit.checks import as_plain, assert_equal, fail, rng
+
+TOMBSTONE = "<deleted>"
+MACHINE_SETTINGS = settings(
+    derandomize=True, database=None, deadline=None, max_examples=25, stateful_step_count=25
+)
+
+
+class History:
+    """The operations run so far, to show a learner how to replay a failing case."""
+
+    def __init__(self, constructor: str, where: str) -> None:
+        self.lines = [f"m = {constructor}()"]
+        self.where = where
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def __str__(self) -> str:
+        shown = self.lines[-12:]
+        skipped = len(self.lines) - len(shown)
+        head = f"  ... ({skipped} earlier operations)\n" if skipped else ""
+        body = "\n".join(f"  {line}" for line in shown)
+        return f"{self.where}, after {len(self.lines) - 1} operations:\n{head}{body}"
+
+
+def expect_key_error(operation, what: str, history: History | str) -> None:
+    __tracebackhide__ = True
+    try:
+        result = operation()
+    except KeyError:
+        return
+    fail(f"{what}: expected KeyError for a key that is not in the map, got {result!r}\n{history}")
+
+
+def run_machine(kata, machine: type, legend: str) -> None:
+    """Run a hypothesis state machine; on failure, put its shortest failing steps in the message.
+
+    (The steps arrive as exception notes; they are moved into the message so the learner sees
+    them whatever the exception was.)
+    """
+    __tracebackhide__ = True
+    try:
+        run_state_machine_as_test(machine, settings=MACHINE_SETTINGS)
+    except Exception as exc:
+        steps = [
+            note
+            for note in getattr(exc, "__notes__", ())
+            if note.startswith("state.") and not note.startswith(("state.check", "state.teardown"))
+        ]
+        if isinstance(exc, AssertionError):
+            what = str(exc)
+        else:
+            learner_file = getattr(kata, "__file__", None)
+            lines = [
+                f"{frame.f_code.co_name}, line {line}"
+                for frame, line in traceback.walk_tb(exc.__traceback__)
+                if frame.f_code.co_filename == learner_file
+            ]
+            where = f" (in {lines[-1]})" if lines else ""
+            what = f"your code raised {type(exc).__name__}: {exc}{where}"
+        fail(
+            f"{what}\n  the shortest failing sequence hypothesis found ({legend}):\n"
+            + "\n".join(f"    {step}" for step in steps)
+        )
+
+
+# -- HashMap ----------------------------------------------------------------------------------
+
+
+def check_table(m, reference: dict, peak: int, history: History | str, bounds: bool = True) -> None:
+    """The open-addressing invariants of ``m.slots()``, and its live entries vs ``reference``.
+
+    ``bounds=False`` skips the load-factor and capacity bounds (the state machines leave them to
+    the seeded tests: shrinking a failure that needs a long sequence takes too long).
+    """
+    __tracebackhide__ = True
+    slots = as_plain(m.slots(), "m.slots()")
+    if not isinstance(slots, list):
+        fail(f"m.slots(): expected a list of slots, got {type(slots).__name__}\n{history}")
+    capacity = len(slots)
+    if capacity < 8 or capacity & (capacity - 1):
+        fail(f"capacity {capacity}: it must be a power of two, at least 8\n{history}")
+    live: dict = {}
+    used = 0
+    for index, entry in enumerate(slots):
+        if entry is None:
+            continue
+        used += 1
+        if entry == TOMBSTONE:
+            continue
+        if not (isinstance(entry, list) and len(entry) == 2):
+            fail(
+                f"slot {index} holds {entry!r}: a slot is None, '{TOMBSTONE}' or a (key, value) "
+                f"tuple\n{history}"
+            )
+        key, value = entry
+        if key in live:
+            fail(
+                f"key {key!r} is stored twice, in slots {live[key][0]} and {index}: an insert "
+                "must walk the whole probe sequence (past tombstones, up to an empty slot) before "
+                f"deciding the key is new; only then may it reuse the first tombstone\n{history}"
+            )
+        live[key] = (index, value)
+    stored = {key: value for key, (_, value) in live.items()}
+    if stored != reference:
+        missing = sorted(map(repr, reference.keys() - stored.keys()))[:5]
+        extra = sorted(map(repr, stored.keys() - reference.keys()))[:5]
+        wrong = sorted(
+            repr(k) for k in stored.keys() & reference.keys() if stored[k] != reference[k]
+        )
+        fail(
+            "the live entries of m.slots() differ from the map's contents: "
+            f"missing keys {missing}, keys that should be gone {extra}, wrong values for "
+            f"{wrong[:5]}\n{history}"
+        )
+    if bounds and 3 * used > 2 * capacity:
+        fail(
+            f"{used} of {capacity} slots are used (live entries plus tombstones), more than two "
+            "thirds: resize before the table gets that full, and count tombstones as used -- "
+            "they lengthen every probe sequence, and a table with no empty slot left makes a "
+            f"lookup of a missing key walk forever\n{history}"
+        )
+    if bounds and capacity > max(8, 8 * peak):
+        fail(
+            f"capacity {capacity}, but the map has never held more than {peak} keys: size the "
+            "rebuilt table by the live keys (a rebuild drops the tombstones) rather than always "
+            f"doubling, or insert/delete churn grows the table without bound\n{history}"
+        )
+    for key, (index, _) in live.items():
+        home = probe = hash(key) % capacity
+        while probe != index:
+            if slots[probe] is None:
+                fail(
+                    f"key {key!r} sits in slot {index}, but the walk from its home slot {home} "
+                    f"(hash(key) % {capacity}) meets the empty slot {probe} first, so a lookup "
+                    "stops there and misses it. Deleting must leave a tombstone, not an empty "
+                    "slot; a key goes into the first free slot of its own probe sequence\n"
+                    f"{history}"
+                )
+            probe = (probe + 1) % capacity
+
+
+def run_hash_operations(kata, seed: int, keys: list, steps: int, check_every: int) -> None:
+    """``steps`` random operations on ``kata.HashMap`` and a dict, compared after each one."""
+    __tracebackhide__ = True
+    gen = rng(seed)
+    m = kata.HashMap()
+    reference: dict = {}
+    history = History("HashMap", f"seed {seed}, {len(keys)} possible keys")
+    peak = 0
+    for step in range(steps):
+        key = keys[int(gen.integers(len(keys)))]
+        draw = gen.random()
+        if draw < 0.45:
+            value = int(gen.integers(1000))
+            history.add(f"m[{key!r}] = {value}")
+            m[key] = value
+            reference[key] = value
+        elif draw < 0.7:
+            history.add(f"del m[{key!r}]")
+            if key in reference:
+                del m[key]
+                del reference[key]
+            else:
+                expect_key_error(lambda key=key: m.__delitem__(key), f"del m[{key!r}]", history)
+        elif draw < 0.85:
+            history.add(f"m[{key!r}]")
+            if key in reference:
+                assert_equal(m[key], reference[key], what=f"m[{key!r}]", where=str(history))
+            else:
+                expect_key_error(lambda key=key: m[key], f"m[{key!r}]", history)
+        elif draw < 0.93:
+            history.add(f"m.get({key!r}, -1)")
+            assert_equal(
+                m.get(key, -1),
+                reference.get(key, -1),
+                what=f"m.get({key!r}, -1)",
+                where=str(history),
+            )
+        else:
+            history.add(f"{key!r} in m")
+            assert_equal(key in m, key in reference, what=f"{key!r} in m", where=str(history))
+        assert_equal(len(m), len(reference), what="len(m)", where=str(history))
+        peak = max(peak, len(reference))
+        if step % check_every == 0 or step == steps - 1:
+            check_table(m, reference, peak, history)
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, key_space, steps, check_every",
+    [
+        # few keys in a small table: long collision chains, many tombstones
+        (101, list(range(-12, 36)), 1500, 1),
+        # keys that all collide modulo 8, 16 and 32
+        (102, [64 * i + 3 for i in range(30)], 800, 1),
+        # many distinct keys: the table grows through several resizes
+        (103, [f"key{i}" for i in range(400)] + list(range(10**6, 10**6 + 400)), 3000, 40),
+    ],
+    ids=["small_key_space", "colliding_keys", "growing_table"],
+)
+def test_hash_map_matches_dict_on_random_operations(kata, seed, key_space, steps, check_every):
+    run_hash_operations(kata, seed, key_space, steps, check_every)
+
+
+@pytest.mark.points(2)
+def test_delete_leaves_a_tombstone_that_lookups_step_over(kata):
+    # 1, 33 and 65 share a home slot in any table of 8, 16 or 32 slots: a chain of three.
+    history = History("HashMap", "keys 1, 33, 65 share one home slot")
+    m = kata.HashMap()
+    for key in (1, 33, 65):
+        history.add(f"m[{key}] = {key * 10}")
+        m[key] = key * 10
+    history.add("del m[33]")
+    del m[33]
+    for key, expected in ((65, 650), (1, 10)):
+        if key not in m:
+            fail(
+                f"{key} in m: expected True, got False -- deleting 33 (the middle of the chain "
+                "1 -> 33 -> 65) emptied its slot, so the walk to 65 stops early. Replace a "
+                f"deleted entry with a tombstone that lookups step over\n{history}"
+            )
+        assert_equal(m[key], expected, what=f"m[{key}]", where=str(history))
+    expect_key_error(lambda: m[33], "m[33]", history)
+    slots = as_plain(m.slots(), "m.slots()")
+    home = 1 % len(slots)
+    assert_equal(
+        slots[home : home + 3],
+        [[1, 10], TOMBSTONE, [65, 650]],
+        what=f"m.slots()[{home}:{home + 3}] (the chain's slots)",
+        where=str(history),
+        misconceptions={
+            "deleting empties the slot (None) instead of leaving a tombstone": [
+                [1, 10],
+                None,
+                [65, 650],
+            ]
+        },
+    )
+    check_table(m, {1: 10, 65: 650}, 3, history)
+
+
+@pytest.mark.points(1)
+def test_insert_after_a_tombstone_does_not_duplicate_a_key_further_along(kata):
+    history = History("HashMap", "keys 1, 33, 65 share one home slot")
+    m = kata.HashMap()
+    for key in (1, 33, 65):
+        history.add(f"m[{key}] = 0")
+        m[key] = 0
+    for line, action in (
+        ("del m[1]", lambda: m.__delitem__(1)),
+        ("m[65] = 7", lambda: m.__setitem__(65, 7)),
+    ):
+        history.add(line)
+        action()
+    assert_equal(len(m), 2, what="len(m)", where=str(history))
+    check_table(m, {33: 0, 65: 7}, 3, history)
+    history.add("del m[65]")
+    del m[65]
+    if 65 in m:
+        fail(
+            "65 in m: expected False after del m[65], got True -- m[65] = 7 stored a second copy "
+            "of 65 in the first tombstone instead of updating the one further along. Walk the "
+            f"probe sequence to an empty slot before deciding a key is new\n{history}"
+        )
+
+
+@pytest.mark.points(2)
+def test_table_invariants_hold_while_growing_and_deleting(kata):
+    # Grow to a few hundred keys, delete most of them, then grow again: every phase of the
+    # resizing rule. The table is checked after every operation.
+    seed = 201
+    gen = rng(seed)
+    m = kata.HashMap()
+    reference: dict = {}
+    history = History("HashMap", f"seed {seed}")
+    keys = [int(k) for k in gen.choice(10**9, size=300, replace=False)]
+    peak = 0
+    plan = [("set", k) for k in keys[:200]]
+    plan += [("del", k) for k in keys[:180]] + [("set", k) for k in keys[200:]]
+    for step, (action, key) in enumerate(plan):
+        if action == "set":
+            history.add(f"m[{key}] = {step}")
+            m[key] = step
+            reference[key] = step
+        else:
+            history.add(f"del m[{key}]")
+            del m[key]
+            del reference[key]
+        peak = max(peak, len(reference))
+        assert_equal(len(m), len(reference), what="len(m)", where=str(history))
+        check_table(m, reference, peak, history)
+
+
+@pytest.mark.points(1)
+def test_churn_with_few_keys_does_not_grow_the_table(kata):
+    # At most 4 keys live at a time, but every insert uses a fresh key: tombstones pile up and
+    # force rebuilds, which must stay at a small capacity.
+    m = kata.HashMap()
+    history = History("HashMap", "insert/delete churn with at most 4 live keys")
+    reference: dict = {}
+    for key in range(400):
+        history.add(f"m[{key}] = 1")
+        m[key] = 1
+        reference[key] = 1
+        if key >= 3:
+            history.add(f"del m[{key - 3}]")
+            del m[key - 3]
+            del reference[key - 3]
+        check_table(m, reference, 4, history)
+
+
+@pytest.mark.points(1)
+def test_keys_with_equal_hashes_and_mixed_types(kata):
+    # hash(-1) == hash(-2) in CPython: the table must compare keys, not hashes.
+    m = kata.HashMap()
+    history = History("HashMap", "keys -1 and -2 (equal hashes), strings and ints")
+    reference: dict = {}
+    for key, value in ((-1, "a"), (-2, "b"), ("-1", "c"), (7, "d"), (-9, "e"), ("", "f")):
+        history.add(f"m[{key!r}] = {value!r}")
+        m[key] = value
+        reference[key] = value
+    for key, value in reference.items():
+        assert_equal(m[key], value, what=f"m[{key!r}]", where=str(history))
+    history.add("del m[-1]")
+    del m[-1]
+    del reference[-1]
+    assert_equal(m.get(-2), "b", what="m.get(-2)", where=str(history))
+    assert_equal(m.get(-1, "gone"), "gone", what="m.get(-1, 'gone')", where=str(history))
+    check_table(m, reference, 6, history)
+
+
+# 0, 32 and 64 share a home slot in tables of 8, 16 and 32 slots, and so do 1, 33, 65;
+# hash(-1) == hash(-2).
+COLLIDING_KEYS = st.sampled_from([0, 32, 64, 1, 33, 65, -1, -2, 7])
+
+
+@pytest.mark.points(1)
+def test_hash_map_state_machine(kata):
+    class HashMapMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.m = kata.HashMap()
+            self.reference: dict = {}
+            self.peak = 0
+
+        @rule(key=COLLIDING_KEYS, value=st.integers(0, 9))
+        def put(self, key, value):
+            self.m[key] = value
+            self.reference[key] = value
+            self.peak = max(self.peak, len(self.reference))
+
+        @rule(key=COLLIDING_KEYS)
+        def delete(self, key):
+            if key in self.reference:
+                del self.m[key]
+                del self.reference[key]
+            else:
+                expect_key_error(lambda: self.m.__delitem__(key), f"del m[{key}]", "")
+
+        @rule(key=COLLIDING_KEYS)
+        def lookup(self, key):
+            assert_equal(self.m.get(key), self.reference.get(key), what=f"m.get({key})")
+
+        @invariant()
+        def check_table(self):
+            assert_equal(len(self.m), len(self.reference), what="len(m)")
+            check_table(self.m, self.reference, self.peak, "", bounds=False)
+
+    run_machine(
+        kata,
+        HashMapMachine,
+        "state = HashMapMachine() is m = HashMap(); put is m[key] = value, delete is del m[key], "
+        "lookup is m.get(key)",
+    )
+
+
+# -- OrderedMap -------------------------------------------------------------------------------
+
+
+def floor_of(keys: list, query):
+    index = bisect.bisect_right(keys, query)
+    return keys[index - 1] if index else None
+
+
+def ceiling_of(keys: list, query):
+    index = bisect.bisect_left(keys, query)
+    return keys[index] if index < len(keys) else None
+
+
+def check_floor_ceiling(m, keys: list, query, where: str) -> None:
+    __tracebackhide__ = True
+    strict_floor = (
+        keys[bisect.bisect_left(keys, query) - 1] if bisect.bisect_left(keys, query) else None
+    )
+    index = bisect.bisect_right(keys, query)
+    strict_ceiling = keys[index] if index < len(keys) else None
+    assert_equal(
+        m.floor(query),
+        floor_of(keys, query),
+        what=f"m.floor({query!r})",
+        where=where,
+        misconceptions={
+            "floor returns the largest key strictly below the query; it is the largest key <= "
+            "the query, so a key equal to the query is its own floor": strict_floor
+        },
+    )
+    assert_equal(
+        m.ceiling(query),
+        ceiling_of(keys, query),
+        what=f"m.ceiling({query!r})",
+        where=where,
+        misconceptions={
+            "ceiling returns the smallest key strictly above the query; it is the smallest key "
+            ">= the query, so a key equal to the query is its own ceiling": strict_ceiling
+        },
+    )
+
+
+def height_bound(n: int) -> float:
+    return 2 * math.log2(n + 1)
+
+
+def shape_facts(shape, where: str) -> tuple[list, int]:
+    """(keys in order, height) of a ``tree()`` result, after ``as_plain``; checks the format."""
+    __tracebackhide__ = True
+    keys: list = []
+
+    def walk(node) -> int:
+        if node is None:
+            return 0
+        if not (isinstance(node, list) and len(node) == 3):
+            fail(f"m.tree(): a subtree is None or (left, key, right), got {node!r} [{where}]")
+        left = walk(node[0])
+        keys.append(node[1])
+        return 1 + max(left, walk(node[2]))
+
+    height = walk(shape)
+    return keys, height
+
+
+def check_tree(m, reference: dict, where: str, bounds: bool = True) -> None:
+    """In-order keys, items, iteration, height() and (with ``bounds``) the height bound."""
+    __tracebackhide__ = True
+    keys = sorted(reference)
+    n = len(keys)
+    assert_equal(len(m), n, what="len(m)", where=where)
+    assert_equal(list(iter(m)), keys, what="list(m) (keys in ascending order)", where=where)
+    assert_equal(
+        m.items(), [(k, reference[k]) for k in keys], what="m.items() (ascending)", where=where
+    )
+    in_order, height = shape_facts(as_plain(m.tree(), "m.tree()"), where)
+    assert_equal(
+        in_order, keys, what="the keys of m.tree() read left to right (a search tree)", where=where
+    )
+    assert_equal(m.height(), height, what="m.height() (the height of m.tree())", where=where)
+    if bounds and height > height_bound(n):
+        fail(
+            f"height {height} with {n} keys: a balanced tree keeps it at most 2*log2(n+1) = "
+            f"{height_bound(n):.2f}. Rebalance (AVL rotations or red-black recolouring) after "
+            f"every insertion and deletion [{where}]"
+        )
+
+
+def run_ordered_operations(kata, seed: int, key_range: int, steps: int, check_every: int) -> None:
+    __tracebackhide__ = True
+    gen = rng(seed)
+    m = kata.OrderedMap()
+    reference: dict = {}
+    keys: list = []
+    history = History("OrderedMap", f"seed {seed}, keys in range({key_range})")
+    for step in range(steps):
+        key = int(gen.integers(key_range))
+        draw = gen.random()
+        if draw < 0.45:
+            value = int(gen.integers(1000))
+            history.add(f"m[{key}] = {value}")
+            m[key] = value
+            if key not in reference:
+                bisect.insort(keys, key)
+            reference[key] = value
+        elif draw < 0.7:
+            history.add(f"del m[{key}]")
+            if key in reference:
+                del m[key]
+                del reference[key]
+                keys.pop(bisect.bisect_left(keys, key))
+            else:
+                expect_key_error(lambda key=key: m.__delitem__(key), f"del m[{key}]", history)
+        elif draw < 0.8:
+            history.add(f"m[{key}]")
+            if key in reference:
+                assert_equal(m[key], reference[key], what=f"m[{key}]", where=str(history))
+            else:
+                expect_key_error(lambda key=key: m[key], f"m[{key}]", history)
+        elif draw < 0.85:
+            history.add(f"{key} in m")
+            assert_equal(key in m, key in reference, what=f"{key} in m", where=str(history))
+        else:
+            # an existing key half the time, otherwise a point between keys
+            query = key if gen.random() < 0.5 else key + 0.5
+            history.add(f"m.floor({query}), m.ceiling({query})")
+            check_floor_ceiling(m, keys, query, str(history))
+        assert_equal(len(m), len(reference), what="len(m)", where=str(history))
+        if step % check_every == 0 or step == steps - 1:
+            check_tree(m, reference, str(history))
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, key_range, steps, check_every",
+    [(301, 60, 1500, 10), (302, 5000, 2500, 100)],
+    ids=["dense_keys", "sparse_keys"],
+)
+def test_ordered_map_matches_sorted_reference_on_random_operations(
+    kata, seed, key_range, steps, check_every
+):
+    run_ordered_operations(kata, seed, key_range, steps, check_every)
+
+
+@pytest.mark.points(2)
+def test_floor_and_ceiling_at_exact_keys_between_keys_and_beyond_the_ends(kata):
+    where = "keys 10, 20, ..., 100"
+    m = kata.OrderedMap()
+    assert_equal(m.floor(5), None, what="m.floor(5) on an empty map", where="empty map")
+    assert_equal(m.ceiling(5), None, what="m.ceiling(5) on an empty map", where="empty map")
+    for key in (50, 20, 80, 10, 30, 60, 90, 40, 70, 100):
+        m[key] = str(key)
+    keys = list(range(10, 101, 10))
+    for query in (10, 40, 100, 35, 41, 99, 9, 101, 5, 200, 10.5, 99.5):
+        check_floor_ceiling(m, keys, query, where)
+
+
+@pytest.mark.points(1)
+def test_iteration_and_items_are_in_ascending_order(kata):
+    seed = 401
+    gen = rng(seed)
+    m = kata.OrderedMap()
+    reference = {}
+    for key in gen.permutation(200).tolist():
+        m[key] = key * 3
+        reference[key] = key * 3
+    for key in gen.permutation(200)[:120].tolist():
+        del m[key]
+        del reference[key]
+    m[1000] = -1
+    reference[1000] = -1
+    m[-5] = 5
+    reference[-5] = 5
+    check_tree(m, reference, f"seed {seed}: 200 shuffled inserts, 120 deletes, two more inserts")
+
+
+SORTED_ORDERS = {
+    "ascending": list(range(200)),
+    "descending": list(range(199, -1, -1)),
+    "alternating_ends": [k for i in range(100) for k in (i, 199 - i)],
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("order", list(SORTED_ORDERS))
+def test_height_stays_logarithmic_under_sorted_insertions(kata, order):
+    m = kata.OrderedMap()
+    reference = {}
+    for count, key in enumerate(SORTED_ORDERS[order], start=1):
+        m[key] = key
+        reference[key] = key
+        if count in (3, 7, 15, 50, 200):
+            height, n = m.height(), count
+            if height > height_bound(n):
+                fail(
+                    f"height {height} after {n} insertions in {order.replace('_', ' ')} order: a "
+                    f"balanced tree stays at most 2*log2(n+1) = {height_bound(n):.2f} high. A "
+                    "plain BST degenerates into a linked list on sorted input; rebalance after "
+                    "each insertion (AVL rotations or red-black recolouring)"
+                )
+    check_tree(m, reference, f"200 keys inserted in {order.replace('_', ' ')} order")
+
+
+def longest_path_keys(shape) -> list:
+    """The keys on a longest root-to-leaf path of a ``tree()`` result (after ``as_plain``)."""
+    best: list = []
+    stack = [(shape, [])]
+    while stack:
+        node, path = stack.pop()
+        if not (isinstance(node, list) and len(node) == 3):
+            continue
+        path = [*path, node[1]]
+        if len(path) > len(best):
+            best = path
+        stack.extend([(node[0], path), (node[2], path)])
+    return best
+
+
+@pytest.mark.points(1)
+def test_height_stays_logarithmic_through_deletions(kata):
+    # Keep only the keys on one longest root-to-leaf path of the learner's own tree and delete
+    # everything else: without rebalancing on deletion that path stays as long as it was.
+    seed = 501
+    m = kata.OrderedMap()
+    reference = {}
+    for key in range(512):
+        m[key] = key
+        reference[key] = key
+    keep = set(longest_path_keys(as_plain(m.tree(), "m.tree()")))
+    doomed = [key for key in rng(seed).permutation(512).tolist() if key not in keep]
+    for count, key in enumerate(doomed, start=1):
+        del m[key]
+        del reference[key]
+        if count % 50 == 0 or count == len(doomed):
+            where = (
+                f"seed {seed}: keys 0..511 inserted in order, then {count} keys deleted in random "
+                f"order, keeping those on a longest root-to-leaf path, {sorted(keep)}"
+            )
+            check_tree(m, reference, where)
+
+
+@pytest.mark.points(1)
+def test_tree_shape_is_a_search_tree_matching_height(kata):
+    m = kata.OrderedMap()
+    assert_equal(m.tree(), None, what="m.tree() of an empty map", where="empty map")
+    assert_equal(m.height(), 0, what="m.height() of an empty map", where="empty map")
+    m[5] = "five"
+    assert_equal(m.tree(), (None, 5, None), what="m.tree() with one key", where="m[5] = 'five'")
+    assert_equal(m.height(), 1, what="m.height() with one key", where="m[5] = 'five'")
+    for key in (3, 8, 1, 4, 7, 9, 2, 6):
+        m[key] = str(key)
+    reference = {k: str(k) for k in range(1, 10)}
+    reference[5] = "five"
+    check_tree(m, reference, "keys 5, 3, 8, 1, 4, 7, 9, 2, 6")
+    m[5] = "FIVE"
+    reference[5] = "FIVE"
+    check_tree(m, reference, "after overwriting key 5")
+
+
+@pytest.mark.points(1)
+def test_ordered_map_state_machine(kata):
+    class OrderedMapMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.m = kata.OrderedMap()
+            self.reference: dict = {}
+
+        @rule(key=st.integers(0, 30), value=st.integers(0, 9))
+        def put(self, key, value):
+            self.m[key] = value
+            self.reference[key] = value
+
+        @rule(key=st.integers(0, 30))
+        def delete(self, key):
+            if key in self.reference:
+                del self.m[key]
+                del self.reference[key]
+            else:
+                expect_key_error(lambda: self.m.__delitem__(key), f"del m[{key}]", "")
+
+        @rule(query=st.integers(-1, 31))
+        def floor_and_ceiling(self, query):
+            check_floor_ceiling(self.m, sorted(self.reference), query, "")
+
+        @invariant()
+        def check_contents(self):
+            # The height bound is left to the other tests: a failure that needs many keys in
+            # sorted order takes hypothesis too long to shrink.
+            check_tree(self.m, self.reference, "", bounds=False)
+
+    run_machine(
+        kata,
+        OrderedMapMachine,
+        "state = OrderedMapMachine() is m = OrderedMap(); put is m[key] = value, delete is "
+        "del m[key], floor_and_ceiling calls m.floor(query) and m.ceiling(query)",
+    )

@@ -1,0 +1,265 @@
+"""Hidden grader for algo/training_memory.
+
+The oracle is torch itself: the grader builds the MLP of the statement, counts the bytes autograd
+saves during its forward pass with ``torch.autograd.graph.saved_tensors_hooks`` (distinct
+storages, parameters excluded), then runs backward and counts the bytes of the gradients. The
+optimizer's state is a closed form (see STATE_TENSORS). ``sigmoid_backward`` is checked against
+autograd's gradient of ``torch.sigmoid``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from katakit.checks import assert_close, assert_equal, assert_unchanged, rng, snapshot
+
+ACTIVATIONS = {
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+}
+# State tensors per trainable parameter, each like the parameter (same shape and dtype): SGD
+# keeps none, SGD with momentum a "momentum_buffer", Adam "exp_avg" and "exp_avg_sq" (plus a
+# scalar "step", which the statement leaves out). This closed form is what torch.optim allocates;
+# the grader does not build a torch.optim optimizer because its first construction imports
+# torch._dynamo, about two seconds.
+STATE_TENSORS = {"sgd": 0, "momentum": 1, "adam": 2}
+
+
+def build_mlp(sizes, activation, dtype, frozen_layers):
+    torch.manual_seed(0)
+    layers: list[nn.Module] = []
+    for i in range(len(sizes) - 1):
+        linear = nn.Linear(sizes[i], sizes[i + 1], dtype=dtype)
+        if i < frozen_layers:
+            linear.requires_grad_(False)
+        layers.append(linear)
+        if i < len(sizes) - 2:
+            layers.append(ACTIVATIONS[activation]())
+    return nn.Sequential(*layers)
+
+
+def forward_with_hooks(batch, sizes, activation, dtype, frozen_layers, grad_enabled=True):
+    """(model, output, bytes of the distinct non-parameter storages autograd saved)."""
+    model = build_mlp(sizes, activation, dtype, frozen_layers)
+    x = torch.randn(batch, sizes[0], dtype=dtype)
+    saved: list[torch.Tensor] = []
+
+    def pack(tensor):
+        saved.append(tensor)
+        return tensor
+
+    hooks = torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor)
+    with hooks, torch.set_grad_enabled(grad_enabled):
+        out = model(x)
+    parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages = {}
+    for tensor in saved:  # still referenced by the graph, so no address is reused
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in parameters:
+            storages[storage.data_ptr()] = storage.nbytes()
+    return model, out, sum(storages.values())
+
+
+def saved_mistakes(batch, sizes, activation, dtype, frozen_layers) -> dict:
+    """Byte counts that classic mistakes produce, by the mistake's name (for the message)."""
+    size = dtype.itemsize
+    layers = len(sizes) - 1
+    hidden = sum(sizes[i + 1] for i in range(frozen_layers, layers - 1))
+    inputs = sum(sizes[i] for i in range(frozen_layers, layers))
+    from_input = activation in ("gelu", "silu")
+    correct = batch * size * (inputs + (hidden if from_input else 0))
+    parameters = [sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(layers)]
+    mistakes = {
+        "counted the weights: parameters are in memory anyway; the activation memory is the "
+        "layer inputs and activations autograd keeps, and it grows with the batch": (
+            size * sum(parameters[frozen_layers:])
+        ),
+        "left out the first trainable layer's input: dW = grad_out.T @ h reads the input h of "
+        "every trainable Linear layer, so it is saved -- the data x included": (
+            correct - batch * size * sizes[frozen_layers] if frozen_layers < layers else None
+        ),
+        "counted the network's output: nothing reads the last Linear's output in backward, so "
+        "it is not saved": correct + batch * size * sizes[-1],
+        "counted frozen layers as if they were trainable: below the first trainable layer no "
+        "input and no parameter requires grad, so autograd records nothing there": (
+            batch * size * (sum(sizes[:-1]) + (sum(sizes[1:-1]) if from_input else 0))
+            if frozen_layers
+            else None
+        ),
+    }
+    if from_input:
+        mistakes[
+            f"left out {activation}'s input: its derivative cannot be written from the output, "
+            "so torch saves the pre-activation too -- one more (batch, width) tensor per hidden "
+            "layer"
+        ] = correct - batch * size * hidden
+    else:
+        mistakes[
+            f"counted each hidden activation twice: {activation} saves its output (its "
+            "derivative is written from y), not its input, and that output is the very tensor "
+            "the next Linear saves -- one storage, counted once"
+        ] = correct + batch * size * hidden
+    return {name: value for name, value in mistakes.items() if value is not None}
+
+
+def describe_mlp(batch, sizes, activation, dtype, frozen_layers=0, **extra) -> str:
+    text = (
+        f"batch={batch}, sizes={list(sizes)}, activation={activation!r}, "
+        f"dtype={dtype}, frozen_layers={frozen_layers}"
+    )
+    return text + "".join(f", {name}={value!r}" for name, value in extra.items())
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", ["typical", "saturated"])
+def test_sigmoid_backward_matches_autograd(kata, case):
+    seed = 11 if case == "typical" else 12
+    gen = rng(seed)
+    scale = 2.0 if case == "typical" else 15.0
+    x = torch.tensor(gen.normal(0, scale, (6, 5)), requires_grad=True)
+    grad_output = gen.normal(0, 1, (6, 5))
+    y = torch.sigmoid(x)
+    y.backward(torch.tensor(grad_output))
+    y_array = y.detach().numpy().copy()
+    before = snapshot(y=y_array, grad_output=grad_output)
+    result = kata.sigmoid_backward(y_array, grad_output)
+    s = 1.0 / (1.0 + np.exp(-y_array))
+    assert_close(
+        result,
+        x.grad.numpy(),
+        what="sigmoid_backward(y, grad_output)",
+        where=f"seed {seed}, x ~ N(0, {scale}**2) of shape (6, 5), y = sigmoid(x)",
+        rtol=1e-9,
+        atol=1e-15,
+        misconceptions={
+            "the sigmoid was applied to y again: y already is sigmoid(x), so the derivative is "
+            "y * (1 - y)": grad_output * s * (1 - s),
+            "the (1 - y) factor is missing: the derivative is y * (1 - y)": grad_output * y_array,
+        },
+    )
+    assert_unchanged(before, y=y_array, grad_output=grad_output)
+
+
+SAVED_CASES = {
+    "sigmoid_float32": (4, [5, 7, 6, 3], "sigmoid", torch.float32, 0),
+    "tanh_float64_batch_of_one": (1, [8, 16, 4], "tanh", torch.float64, 0),
+    "relu_bfloat16": (5, [10, 32, 32, 2], "relu", torch.bfloat16, 0),
+    "gelu_float32": (4, [5, 7, 6, 3], "gelu", torch.float32, 0),
+    "silu_float64": (2, [6, 9, 4, 4], "silu", torch.float64, 0),
+    "single_linear_layer": (7, [12, 5], "sigmoid", torch.float32, 0),
+    "first_layer_frozen_relu": (4, [6, 10, 8, 3], "relu", torch.float32, 1),
+    "two_layers_frozen_gelu": (3, [6, 10, 8, 3, 5], "gelu", torch.float64, 2),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", list(SAVED_CASES))
+def test_saved_bytes_match_autograd_hooks(kata, case):
+    batch, sizes, activation, dtype, frozen = SAVED_CASES[case]
+    _, _, expected = forward_with_hooks(batch, sizes, activation, dtype, frozen)
+    result = kata.saved_activation_bytes(
+        batch, list(sizes), activation, dtype, frozen_layers=frozen
+    )
+    assert_equal(
+        result,
+        expected,
+        what="saved_activation_bytes",
+        where=describe_mlp(batch, sizes, activation, dtype, frozen),
+        misconceptions=saved_mistakes(batch, sizes, activation, dtype, frozen),
+    )
+
+
+@pytest.mark.points(1)
+def test_nothing_is_saved_without_grad_or_with_every_layer_frozen(kata):
+    batch, sizes, activation, dtype = 4, [5, 7, 6, 3], "sigmoid", torch.float32
+    _, _, expected = forward_with_hooks(batch, sizes, activation, dtype, 0, grad_enabled=False)
+    assert_equal(
+        kata.saved_activation_bytes(batch, list(sizes), activation, dtype, grad_enabled=False),
+        expected,
+        what="saved_activation_bytes with grad_enabled=False",
+        where=describe_mlp(batch, sizes, activation, dtype, grad_enabled=False)
+        + " (inference under torch.no_grad() records no graph, so it saves nothing)",
+    )
+    _, _, expected = forward_with_hooks(batch, sizes, "gelu", dtype, 3)
+    assert_equal(
+        kata.saved_activation_bytes(batch, list(sizes), "gelu", dtype, frozen_layers=3),
+        expected,
+        what="saved_activation_bytes with every layer frozen",
+        where=describe_mlp(batch, sizes, "gelu", dtype, 3)
+        + " (nothing requires grad, so autograd records nothing)",
+    )
+
+
+TRAINING_CASES = {
+    "sgd": (8, [6, 12, 4], "tanh", torch.float32, "sgd", 0),
+    "momentum": (3, [5, 9, 9, 2], "silu", torch.float64, "momentum", 0),
+    "adam": (4, [5, 7, 3], "sigmoid", torch.float32, "adam", 0),
+    "adam_bfloat16_first_layer_frozen": (6, [10, 16, 8, 4], "relu", torch.bfloat16, "adam", 1),
+}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("case", list(TRAINING_CASES))
+def test_training_memory_matches_torch(kata, case):
+    batch, sizes, activation, dtype, optimizer_name, frozen = TRAINING_CASES[case]
+    model, out, activations = forward_with_hooks(batch, sizes, activation, dtype, frozen)
+    out.float().sum().backward()
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    parameters = sum(p.numel() * p.element_size() for p in model.parameters())
+    expected = {
+        "parameters": parameters,
+        "gradients": sum(
+            p.grad.numel() * p.grad.element_size() for p in model.parameters() if p.grad is not None
+        ),
+        "optimizer_state": STATE_TENSORS[optimizer_name]
+        * sum(p.numel() * p.element_size() for p in trainable),
+        "activations": activations,
+    }
+    result = kata.training_memory(
+        batch, list(sizes), activation, dtype, optimizer_name, frozen_layers=frozen
+    )
+    where = describe_mlp(batch, sizes, activation, dtype, frozen, optimizer=optimizer_name)
+    if not isinstance(result, dict):
+        assert_equal(result, expected, what="training_memory(...)", where=where)
+    assert_equal(
+        sorted(result), sorted(expected), what="the keys of training_memory(...)", where=where
+    )
+    trainable_bytes = expected["gradients"]
+    hints = {
+        "parameters": {
+            "counted only the trainable parameters: frozen weights are in memory too": (
+                trainable_bytes
+            )
+        },
+        "gradients": {
+            "counted gradients for frozen parameters too: only parameters that require grad get "
+            "a .grad": parameters
+        },
+        "optimizer_state": {
+            "Adam keeps two tensors per parameter (exp_avg and exp_avg_sq), not one": (
+                trainable_bytes
+            )
+            if optimizer_name == "adam"
+            else None,
+            "plain SGD keeps no state; momentum keeps one buffer per parameter": trainable_bytes
+            if optimizer_name == "sgd"
+            else 0,
+            "counted optimizer state for frozen parameters: the optimizer only sees the "
+            "trainable ones": expected["optimizer_state"] // max(trainable_bytes, 1) * parameters,
+        },
+        "activations": saved_mistakes(batch, sizes, activation, dtype, frozen),
+    }
+    for key, value in expected.items():
+        assert_equal(
+            result[key],
+            value,
+            what=f"training_memory(...)[{key!r}]",
+            where=where,
+            misconceptions={k: v for k, v in hints[key].items() if v is not None and v != value},
+        )
