@@ -1,15 +1,22 @@
-"""Grade each broken submission in fixtures/submissions and compare with its expected.json."""
+"""Grade each broken or hostile submission in fixtures/submissions against its expected.json.
+
+Every case holds a correct ``demo/mean`` beside its ``demo/add``: whatever ``add`` does (loop,
+exit, crash, eat memory, flood output, patch numpy), ``mean`` must score exactly as it would alone.
+"""
 
 import json
 
 import pytest
 
+from katakit.isolation import Limits
 from katakit.runner import grade
 from katakit.target import Target
 
 from .conftest import SUBMISSIONS
 
 CASES = sorted(path.name for path in SUBMISSIONS.iterdir() if path.is_dir())
+# Tight limits keep the hostile cases quick; the messages below quote them.
+LIMITS = Limits(kata_seconds=5, memory_mb=512, output_mb=1)
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +26,8 @@ def demo_katas(demo_catalog):
 
 @pytest.mark.parametrize("case", CASES)
 def test_submission_scores_as_expected(demo_catalog, demo_katas, case):
-    report = grade(demo_catalog, demo_katas, Target(case, SUBMISSIONS / case), test_timeout=1)
+    target = Target(case, SUBMISSIONS / case)
+    report = grade(demo_catalog, demo_katas, target, test_timeout=1, limits=LIMITS)
     expected = json.loads((SUBMISSIONS / case / "expected.json").read_text())
     for kata_id, want in expected.items():
         result = report.kata(kata_id)

@@ -84,6 +84,10 @@ class Guard:
         self.violations.append(message)
         raise ForbiddenCall(message)
 
+    def patched(self) -> set[tuple[int, str]]:
+        """(id of owner, attribute) of every name this guard swaps while active."""
+        return {(id(owner), attr) for owner, attr, _original, _stand_in in self._patches}
+
     def __enter__(self) -> Guard:
         self.violations.clear()
         for owner, attr, _original, stand_in in self._patches:

@@ -14,6 +14,7 @@ project (a folder with ``exercises/<topic>/katas.toml``). Then:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import traceback
@@ -23,8 +24,9 @@ from types import ModuleType
 
 import pytest
 
-from katakit import guard
+from katakit import guard, isolation
 from katakit.catalog import Catalog, Kata, find_root
+from katakit.integrity import Tampering, Watch
 from katakit.reporting import score_table
 from katakit.results import KataResult, Report, TestResult
 from katakit.target import KataImportError, KataMissing, Target, load_kata_module, resolve_target
@@ -61,11 +63,15 @@ class KatakitSession:
         *,
         show_table: bool = True,
         test_timeout: float = DEFAULT_TEST_TIMEOUT,
+        limits: isolation.Limits | None = None,
     ) -> None:
         self.catalog = catalog
         self.target = target
         self.show_table = show_table
         self.test_timeout = test_timeout
+        # None runs every kata in this process (no fork available, or a debugger is wanted)
+        self.limits = limits if isolation.available() else None
+        self.watch = Watch()
         self.report = Report(target.name)
         self._results: dict[str, KataResult] = {}
         self._modules: dict[str, ModuleType | Exception] = {}
@@ -145,12 +151,55 @@ class KatakitSession:
             )
         return self._guards[kata.id]
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """With isolation on, each kata's tests run together in a forked child process."""
+        config = session.config
+        if self.limits is None or config.option.collectonly or config.option.usepdb:
+            return None
+        if session.testsfailed and not config.option.continue_on_collection_errors:
+            return None  # pytest's own loop reports the collection errors
+        groups: dict[str | None, list[pytest.Item]] = {}
+        for item in session.items:
+            kata, _ = self._kata_of(item.path)
+            groups.setdefault(kata.id if kata else None, []).append(item)
+        for kata_id, items in groups.items():
+            if kata_id is None:
+                for item in items:
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=None)
+            else:
+                isolation.run_kata(items, config, self.limits, self._verdict)
+            if session.shouldfail:
+                raise session.Failed(session.shouldfail)
+            if session.shouldstop:
+                raise session.Interrupted(session.shouldstop)
+        return True
+
+    def _verdict(self, item: pytest.Item, outcome: str, message: str) -> pytest.TestReport:
+        """The report of a test its kata's process never finished."""
+        _, is_grader = self._kata_of(item.path)
+        return pytest.TestReport(
+            nodeid=item.nodeid,
+            location=item.location,
+            keywords={name: 1 for name in item.keywords},
+            outcome="failed",
+            longrepr=message,
+            when="call",
+            user_properties=[
+                ("katakit_points", _points(item) if is_grader else 0),
+                ("katakit_message", message),
+                ("katakit_outcome", outcome),
+            ],
+        )
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item):
         """Forbidden calls raise in learner code from the kata's first import to its teardown."""
         kata, _ = self._kata_of(item.path)
-        active = self._guard(kata) if kata is not None else None
-        with active or contextlib.nullcontext():
+        if kata is None:
+            return (yield)
+        self.watch.note()
+        with self._guard(kata) or contextlib.nullcontext():
             return (yield)
 
     @contextlib.contextmanager
@@ -191,6 +240,13 @@ class KatakitSession:
             if active is not None and active.violations:
                 # Even if the learner caught the ForbiddenCall and went on, the test fails on it.
                 raise guard.ForbiddenCall(active.violations[0])
+            if kata is not None:
+                replaced = self.watch.restore(active.patched() if active else set())
+                if replaced:
+                    raise Tampering(
+                        f"your code replaced {', '.join(replaced)} globally; a kata may not "
+                        "change library functions (they have been put back)"
+                    )
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -251,16 +307,23 @@ def _outcome(call: pytest.CallInfo) -> str:
         return "missing"
     if call.excinfo.errisinstance(KataTimeout):
         return "timeout"
+    if call.excinfo.errisinstance((MemoryError, SystemExit)) or _is_flood(call.excinfo.value):
+        return "crashed"
+    if call.excinfo.errisinstance(Tampering):
+        return "error"
     return "error" if call.when != "call" else "failed"
+
+
+def _is_flood(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno == errno.EFBIG
 
 
 def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
     """A message for the learner: the grader's own text, or what their code raised and where."""
     exc = excinfo.value
     if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
-        # hypothesis attaches the falsifying example as a note: the case to reproduce
-        notes = [note for note in getattr(exc, "__notes__", ()) if "Falsifying" in note]
-        return "\n".join([str(exc), *notes])
+        # hypothesis attaches the failing example (or state-machine steps) as notes
+        return "\n".join([str(exc), *getattr(exc, "__notes__", ())])
     # The innermost frame in the learner's file: the function to name and the line to point at.
     own = [
         (getattr(frame.f_code, "co_qualname", frame.f_code.co_name), line)
@@ -272,8 +335,14 @@ def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
         return f"{exc}{where}: look for a loop that never ends or work that grows too fast"
     if isinstance(exc, NotImplementedError) and own:
         return f"not implemented yet: {own[-1][0]}"
-    if isinstance(exc, guard.ForbiddenCall):
+    if isinstance(exc, guard.ForbiddenCall | Tampering):
         return str(exc)
+    if isinstance(exc, MemoryError):
+        return "ran out of memory: the kata used more than its memory limit"
+    if _is_flood(exc):
+        return "printed too much output: the kata went past its output limit"
+    if isinstance(exc, SystemExit):
+        return f"called sys.exit({exc.code!r}): a kata must return its result, not end the process"
     text = f"{type(exc).__name__}: {exc}"
     if own:
         return f"{own[-1][0]} raised {text} (line {own[-1][1]})"
@@ -288,6 +357,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=os.environ.get("KATAKIT_TARGET", "exercises"),
         help="code to grade: exercises (default), solutions, or a folder of <topic>/<kata>.py "
         "(env KATAKIT_TARGET)",
+    )
+    group.addoption(
+        "--katakit-no-isolate",
+        action="store_true",
+        default=os.environ.get("KATAKIT_ISOLATE", "1") == "0",
+        help="run every kata in this process instead of a forked child per kata "
+        "(env KATAKIT_ISOLATE=0)",
+    )
+    group.addoption(
+        "--katakit-kata-timeout",
+        type=float,
+        default=isolation.Limits.kata_seconds,
+        help="seconds all of one kata's tests may take together (default %(default)s)",
+    )
+    group.addoption(
+        "--katakit-memory",
+        type=int,
+        default=isolation.Limits.memory_mb,
+        help="MiB of memory one kata may allocate (default %(default)s)",
     )
     group.addoption(
         "--katakit-timeout",
@@ -310,7 +398,16 @@ def pytest_configure(config: pytest.Config) -> None:
             return
         catalog = Catalog.load(root)
         target = resolve_target(config.getoption("katakit_target"), root)
-        session = KatakitSession(catalog, target, test_timeout=config.getoption("katakit_timeout"))
+        limits = isolation.Limits(
+            kata_seconds=config.getoption("katakit_kata_timeout"),
+            memory_mb=config.getoption("katakit_memory"),
+        )
+        session = KatakitSession(
+            catalog,
+            target,
+            test_timeout=config.getoption("katakit_timeout"),
+            limits=None if config.getoption("katakit_no_isolate") else limits,
+        )
         config.pluginmanager.register(session, "katakit-session")
         if (
             _is_kata_run(config, root)

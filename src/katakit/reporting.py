@@ -12,6 +12,7 @@ _STATUS_LABEL = {
     "error": "error",
     "missing": "missing",
     "timeout": "timeout",
+    "crashed": "crashed",
     "ungraded": "no grader",
 }
 

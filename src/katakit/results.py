@@ -10,9 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # How a single test ended.
-TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "timeout", "missing")
+TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "timeout", "crashed", "missing")
 # How a whole kata ended; "ungraded" means no hidden grader was available for it.
-KATA_STATUSES = ("passed", "failed", "error", "missing", "timeout", "ungraded")
+KATA_STATUSES = ("passed", "failed", "error", "missing", "timeout", "crashed", "ungraded")
+# Outcomes that void the whole kata: code that hangs, ends or floods its process, does not import,
+# or tampers with libraries earns nothing, whatever its other tests did.
+FATAL_OUTCOMES = ("timeout", "crashed", "error")
 
 
 @dataclass
@@ -47,6 +50,8 @@ class KataResult:
 
     @property
     def score(self) -> int:
+        if any(test.outcome in FATAL_OUTCOMES for test in self.tests):
+            return 0
         return sum(test.score for test in self.tests)
 
     @property
@@ -61,7 +66,7 @@ class KataResult:
         outcomes = {test.outcome for test in self.tests}
         if not self.tests:
             return "ungraded"
-        for status in ("missing", "timeout", "error"):
+        for status in ("missing", "crashed", "timeout", "error"):
             if status in outcomes:
                 return status
         return "passed" if self.score == self.max_score else "failed"

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from katakit.catalog import Catalog, Kata
+from katakit.isolation import DEFAULT_LIMITS, Limits
 from katakit.plugin import DEFAULT_TEST_TIMEOUT, KatakitSession
 from katakit.results import Report
 from katakit.target import Target
@@ -28,10 +29,17 @@ def grade(
     *,
     echo: bool = False,
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
+    limits: Limits | None = DEFAULT_LIMITS,
     pytest_args: tuple[str, ...] = (),
 ) -> Report:
-    """Grade ``katas`` of ``catalog`` against ``target``; katas without a grader stay 'ungraded'."""
-    session = KatakitSession(catalog, target, katas, show_table=False, test_timeout=test_timeout)
+    """Grade ``katas`` of ``catalog`` against ``target``; katas without a grader stay 'ungraded'.
+
+    With ``limits`` (the default) every kata runs in a forked child process under those limits;
+    ``None`` runs them all in this process.
+    """
+    session = KatakitSession(
+        catalog, target, katas, show_table=False, test_timeout=test_timeout, limits=limits
+    )
     graders = [catalog.files(kata).grader for kata in katas]
     paths = [str(path) for path in graders if path.is_file()]
     if not paths:
