@@ -26,6 +26,13 @@ WATCHED = (
 )
 
 
+def _library_made(value: Any) -> bool:
+    """True for a replacement the libraries make themselves (importing torch._dynamo wraps
+    torch.manual_seed, for one); a learner's replacement is defined in the learner's module."""
+    module = getattr(value, "__module__", None) or ""
+    return module.split(".")[0] in ("torch", "numpy")
+
+
 class Tampering(Exception):
     """Learner code replaced a library attribute that graders rely on."""
 
@@ -59,7 +66,8 @@ class Watch:
             for attr, value in before.items():
                 if attr.startswith("__") or (id(owner), attr) in allowed:
                     continue
-                if now.get(attr, value) is not value:
+                current = now.get(attr, value)
+                if current is not value and not _library_made(current):
                     setattr(owner, attr, value)
                     replaced.append(f"{name}.{attr}")
         return replaced
