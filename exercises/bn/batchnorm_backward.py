@@ -29,7 +29,9 @@ Conventions:
 * A channel whose values are all equal (``var == 0``) is legal: thanks to ``eps`` the gradients
   are finite, and yours must be too.
 * Write it with NumPy, in closed form. Automatic differentiation (``torch.autograd.grad``,
-  ``Tensor.backward``) and ``torch.nn.functional.batch_norm`` are not allowed in this kata.
+  ``Tensor.backward``), ``torch.nn.functional.batch_norm`` and torch's own batch norm kernels
+  (``torch.native_batch_norm``, ``torch.ops.aten.native_batch_norm_backward`` and the like) are
+  not allowed in this kata.
 
 Example (``N = 2``, ``C = 1``, ``eps = 0``): ``x = [[1], [3]]`` has mean 2 and variance 1, so
 ``x_hat = [[-1], [1]]``. With ``gamma = [2]`` and ``dout = [[1], [0]]``::

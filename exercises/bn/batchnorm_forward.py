@@ -1,6 +1,7 @@
 """Batch normalisation, forward pass (training and evaluation).
 
-Source question: 如何进行 BN (s001-09; also s000-09, s003-08, s002-28, s002-29).
+Source question: 如何进行 BN (s001-09; also s000-09, s003-07, s003-08, s002-24, s002-28,
+s002-29).
 
 Implement ``batchnorm_forward`` for inputs of shape ``(N, C)`` or ``(N, C, H, W)``. Every
 statistic is per channel ``c`` (axis 1), taken over all the other axes: over ``N`` for 2-D
@@ -18,6 +19,9 @@ Training mode (``training=True``):
        running_var  = (1 - momentum) * running_var  + momentum * var * m / (m - 1)
 
    The running variance stores the *unbiased* estimate (divide by ``m - 1``).
+5. With a single value per channel (``m == 1``, e.g. ``x`` of shape ``(1, C)`` or
+   ``(1, C, 1, 1)``) there is no spread to normalise by and no unbiased estimate: raise
+   ``ValueError`` (torch says "Expected more than 1 value per channel when training").
 
 Evaluation mode (``training=False``): normalise with ``running_mean`` and ``running_var``
 instead of batch statistics, and return the running statistics unchanged.
@@ -27,8 +31,9 @@ Conventions:
 * ``gamma``, ``beta``, ``running_mean``, ``running_var`` have shape ``(C,)``.
 * Do not modify any input array in place; return new arrays.
 * The output has the dtype of ``x`` (float32 or float64).
-* Write it with NumPy (or basic torch tensor operations). ``torch.nn.functional.batch_norm``
-  and the ``BatchNorm`` modules are not allowed in this kata.
+* Write it with NumPy (or basic torch tensor operations). ``torch.nn.functional.batch_norm``,
+  torch's batch norm kernels (``torch.batch_norm``, ``torch.native_batch_norm``, ...) and the
+  ``BatchNorm`` modules are not allowed in this kata.
 
 Example::
 

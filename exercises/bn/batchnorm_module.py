@@ -44,8 +44,9 @@ What the constructor sets up (names, shapes and dtypes must match torch's, so th
 ``reset_running_stats()`` puts the buffers back to their initial values (zeros, ones, 0) and
 leaves ``weight`` and ``bias`` alone; it does nothing without running statistics.
 
-Not allowed: ``torch.nn.functional.batch_norm``, ``torch.batch_norm``, torch's BatchNorm
-modules, and subclassing them -- derive from ``torch.nn.Module``.
+Not allowed: ``torch.nn.functional.batch_norm``, ``torch.batch_norm`` (and torch's other batch
+norm kernels such as ``torch.native_batch_norm``), torch's BatchNorm modules, and subclassing
+them -- derive from ``torch.nn.Module``.
 
 Example (one channel; the outputs are -1 and 1 up to eps)::
 

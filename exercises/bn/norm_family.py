@@ -2,10 +2,10 @@
 
 Source question: Q10: BN 的缺点及其衍生的特性 (s001-10; also s000-12).
 
-Batch norm takes its statistics per channel over the batch, so it breaks down for tiny batches and
-does not fit recurrent or variable-length models. Its relatives take their statistics *inside each
-sample* instead, so they behave the same in training and evaluation and keep no running buffers.
-They differ only in which values share one mean and one variance:
+In batch norm a sample's output depends on the other samples it was batched with. The three
+layers below compute every mean and variance from one sample alone: a sample is normalised the
+same way whatever batch it arrives in, training and inference run the same code, and there is
+nothing to remember between calls. They differ only in which values share one mean and variance:
 
 * ``layer_norm(x, gamma, beta, eps)``: one mean/variance per sample, over every axis except the
   batch axis 0. ``x`` is ``(N, D)`` or ``(N, C, H, W)``. ``gamma`` and ``beta`` have the shape
@@ -31,8 +31,9 @@ Conventions:
 * The output has the shape and the dtype of ``x`` (float32 or float64).
 * Do not modify any input array in place; return new arrays.
 * Write it with NumPy (or basic torch tensor operations). torch's ``layer_norm``,
-  ``instance_norm`` and ``group_norm`` functions and the ``LayerNorm``, ``InstanceNorm2d`` and
-  ``GroupNorm`` modules are not allowed in this kata.
+  ``instance_norm`` and ``group_norm`` functions (including ``torch.native_layer_norm`` and
+  ``torch.native_group_norm``) and the ``LayerNorm``, ``InstanceNorm2d`` and ``GroupNorm``
+  modules are not allowed in this kata.
 
 Example (no affine, ``eps=0``)::
 

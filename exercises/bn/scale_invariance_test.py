@@ -29,6 +29,6 @@ def test_scaling_the_weights_leaves_the_output_unchanged(kata):
     assert abs(report["output_change"]) < 1e-12
 
 
-def test_a_bigger_layer_needs_a_bigger_learning_rate(kata):
-    # Doubling the weights changes the effective learning rate; this says in which direction.
-    assert kata.equivalent_lr(0.1, 2.0) < 0.1
+def test_unscaled_weights_keep_their_learning_rate(kata):
+    # With alpha = 1 the two steps are the same step, so the learning rate is unchanged.
+    assert math.isclose(kata.equivalent_lr(0.1, 1.0), 0.1, rel_tol=1e-12)

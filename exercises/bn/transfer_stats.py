@@ -2,11 +2,11 @@
 
 Source question: Q12: 迁移学习时 BN 的均值与方差如何处理 (s001-12; also s000-15).
 
-A network trained on a source dataset carries, in every BN layer, running statistics of the
-*source* activations. On a new (target) dataset there is no single right answer: most
-frameworks recompute the statistics on the target data, but the new statistics may no longer
-fit the other trained parameters, so keeping the old ones, or a compromise between the two,
-is also used. This kata implements both tools.
+Every BN layer of a pretrained network remembers running statistics measured on the data it
+was trained on (the *source*). When the network moves to another dataset (the *target*), those
+remembered statistics describe the wrong inputs. Measuring them again on the target is the usual
+move, yet the other weights were tuned around the source statistics, so a mix of old and new can
+be the better trade. This kata gives you a tool for each option.
 
 1. ``recompute_bn_stats(model, batches)`` replaces, in place, the running statistics of every
    BN layer of ``model`` (every ``nn.BatchNorm1d/2d/3d``, i.e. every subclass of
@@ -23,18 +23,12 @@ is also used. This kata implements both tools.
        running_var[c]  = (1 / (M - 1)) * sum((x - running_mean[c]) ** 2)
 
    which is what torch would store (with momentum 1) for one giant batch of those inputs.
-   Because the input of a layer depends on the statistics of the BN layers before it, those
-   earlier layers must already use their *new* statistics when a later layer's statistics
-   are measured. One pass in which every layer is measured while the layers before it still
-   normalise with their old (source) statistics gets every layer but the first wrong.
 
    * ``batches`` is a list of tensors ``(N_b, ...)`` that you may iterate as often as you need.
      Sizes differ from batch to batch, and a batch may hold a single sample (so a
      ``BatchNorm1d`` on ``(N, C)`` inputs may see one value per channel in a batch).
-   * Do not concatenate the whole dataset: reduce each batch to per-channel
-     ``(count, mean, M2)`` (``M2`` = sum of squared deviations from the batch mean) and merge
-     those exactly (Chan et al.'s parallel form of Welford's algorithm). Averaging per-batch
-     means or variances is *not* exact when batches differ in size or in mean.
+   * Work one batch at a time, as if the dataset did not fit in memory: do not concatenate
+     the batches (or a layer's inputs from all of them) into one tensor.
    * Each BN layer is called once per forward. Layers may be registered in the model in a
      different order than the order in which ``forward`` calls them.
    * Leave every parameter and the batches unchanged, keep the buffers' dtype, and restore the
@@ -52,15 +46,13 @@ is also used. This kata implements both tools.
 Example (one ``BatchNorm1d(1)``, two batches of unequal size)::
 
     >>> batches = [torch.tensor([[0.0], [2.0]]), torch.tensor([[7.0]])]
-    >>> # batch 1: count 2, mean 1, M2 2;  batch 2: count 1, mean 7, M2 0
-    >>> # merged: count 3, mean 1 + (7 - 1) * 1/3 = 3, M2 = 2 + 0 + 6**2 * 2 * 1 / 3 = 26
     >>> model = nn.Sequential(nn.BatchNorm1d(1))
     >>> recompute_bn_stats(model, batches)
-    >>> model[0].running_mean, model[0].running_var        # var = 26 / (3 - 1)
+    >>> model[0].running_mean, model[0].running_var
     (tensor([3.]), tensor([13.]))
 
-(The mean of the two batch means would be 4; leaving out the between-batch term of M2 would
-give a variance of 1.)
+The layer receives the values 0, 2 and 7 in all: their mean is 3, and their unbiased variance
+is ((0 - 3)**2 + (2 - 3)**2 + (7 - 3)**2) / (3 - 1) = 13.
 """
 
 from __future__ import annotations
@@ -73,8 +65,7 @@ from torch import nn
 
 def recompute_bn_stats(model: nn.Module, batches: Sequence[torch.Tensor]) -> None:
     """Set every BN layer's running statistics to the exact statistics of ``batches``."""
-    # TODO: measure each BN layer's inputs batch by batch, merge the per-batch statistics
-    # exactly, and make sure later layers are measured with earlier layers already updated.
+    # TODO: set each BN layer's running_mean and running_var as the statement defines them.
     raise NotImplementedError("recompute_bn_stats")
 
 

@@ -2,15 +2,15 @@
 
 Source question: Q10: BN 的缺点及其衍生的特性 (s001-10).
 
-Batch norm's statistics are noisy when batches are small. Weight normalisation gets much of BN's
-benefit without any batch statistics: it normalises the *weights* instead of the activations.
-A weight tensor ``w`` is written as a length times a direction,
+Weight normalisation reparametrises a layer's weight rather than touching the data that flows
+through it. Each slice of the weight is kept as two parameters, a vector ``v`` that only supplies
+a direction and a separate ``g`` that sets the length:
 
     w = g * v / ||v||
 
-and the network learns ``v`` (the direction) and ``g`` (the length) as separate parameters. It is
-usually paired with *mean-only batch norm*, which only centres the activations with the batch
-mean: a mean estimated from a small batch is far less noisy than a variance.
+Gradient descent can then grow or shrink a filter through ``g`` alone, and nothing here depends on
+the other samples of the batch. A common companion is *mean-only batch norm*: a BN that shifts each
+channel to zero batch mean and adds ``beta``, but never divides by a standard deviation.
 
 Implement:
 
@@ -34,7 +34,8 @@ Conventions:
 * Do not modify any input array in place.
 * Write it with NumPy (or basic torch tensor operations). ``torch._weight_norm``,
   ``torch.norm_except_dim``, ``torch.nn.utils.weight_norm`` and
-  ``torch.nn.utils.parametrizations.weight_norm`` are not allowed in this kata.
+  ``torch.nn.utils.parametrizations.weight_norm`` are not allowed in this kata, nor is automatic
+  differentiation (``torch.autograd.grad``, ``torch.autograd.backward``, ``Tensor.backward``).
 
 Example::
 

@@ -166,8 +166,9 @@ def test_evaluation_uses_running_statistics(kata, shape):
         where=describe(seed, x=x),
         misconceptions=misconceptions,
     )
-    assert_close(new_mean, rm, what="running_mean after evaluation", where="must be unchanged")
-    assert_close(new_var, rv, what="running_var after evaluation", where="must be unchanged")
+    where = describe(seed, x=x) + "; evaluation must leave the running statistics unchanged"
+    assert_close(new_mean, rm, what="running_mean after evaluation", where=where)
+    assert_close(new_var, rv, what="running_var after evaluation", where=where)
     assert_unchanged(before, running_mean=rm, running_var=rv)
 
 
@@ -188,3 +189,38 @@ def test_float32_input_gives_float32_output(kata):
         rtol=1e-4,
         atol=1e-5,
     )
+
+
+@pytest.mark.points(1)
+def test_training_refuses_one_value_per_channel(kata):
+    seed = 71
+    for shape in [(1, 3), (1, 2, 1, 1)]:
+        x, gamma, beta, rm, rv = draw(seed, shape)
+        where = describe(seed, x=x)
+        try:
+            result = kata.batchnorm_forward(x, gamma, beta, rm, rv, training=True)
+        except ValueError:
+            continue
+        except Exception as exc:  # the wrong kind of refusal
+            fail(
+                f"training with one value per channel: expected a ValueError, got "
+                f"{type(exc).__name__}: {exc} [{where}]"
+            )
+        fail(
+            f"training with one value per channel (m = 1): expected a ValueError, but it returned "
+            f"{type(result).__name__}; the batch variance is 0 and the unbiased running estimate "
+            f"would divide by m - 1 = 0, so torch refuses such a batch [{where}]"
+        )
+    # One sample is fine when it has several values per channel: m counts N * H * W.
+    x, gamma, beta, rm, rv = draw(seed, (1, 2, 1, 3))
+    where = describe(seed, x=x) + "; m = N * H * W = 3"
+    try:
+        out, _, new_var = kata.batchnorm_forward(x, gamma, beta, rm, rv, training=True)
+    except ValueError as exc:
+        fail(
+            f"a single sample with 3 values per channel was refused ({exc}); only m = N * H * W "
+            f"== 1 must raise [{where}]"
+        )
+    expected, _, expected_var = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
+    assert_close(out, expected, what="training output", where=where)
+    assert_close(new_var, expected_var, what="running_var", where=where)

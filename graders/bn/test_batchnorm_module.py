@@ -98,6 +98,29 @@ def build(kata, seed: int | None = None, *, double: bool = True, **flags):
     return mine, theirs
 
 
+def run(module: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """A forward pass of the learner's module; a ZeroDivisionError in it gets a named cause."""
+    __tracebackhide__ = True
+    try:
+        return module(x)
+    except ZeroDivisionError as exc:
+        counter = getattr(module, "num_batches_tracked", None)
+        if (
+            module.training
+            and getattr(module, "momentum", 0.1) is None
+            and isinstance(counter, torch.Tensor)
+            and counter.numel() == 1
+            and int(counter) == 0
+        ):
+            fail(
+                f"a training pass with momentum=None divided by zero ({exc}): "
+                "num_batches_tracked was still 0 when the factor 1 / num_batches_tracked was "
+                "computed; add 1 to num_batches_tracked on every training pass first, then use "
+                "it (the first batch gets factor 1)"
+            )
+        fail(f"the forward pass raised ZeroDivisionError: {exc}")
+
+
 def per_channel(values: torch.Tensor) -> torch.Tensor:
     return values.reshape(1, -1, 1, 1)
 
@@ -193,7 +216,7 @@ def test_training_output_matches_torch_for_every_flag_combination(kata):
         for step, shape in enumerate(STEPS, start=1):
             x = draw(seed + step, shape)
             given = x.clone()
-            out = mine(given)
+            out = run(mine, given)
             expected = theirs(x.clone())
             assert_close(
                 out,
@@ -213,7 +236,7 @@ def test_running_statistics_follow_torch_over_several_steps(kata):
         for step, shape in enumerate(STEPS + STEPS[:2], start=1):
             x = draw(seed + step, shape)
             previous_mean, previous_var = theirs.running_mean.clone(), theirs.running_var.clone()
-            mine(x.clone())
+            run(mine, x.clone())
             theirs(x.clone())
             wrong_mean, wrong_var = wrong_running_stats(
                 x, previous_mean, previous_var, step, flags["momentum"]
@@ -244,7 +267,7 @@ def test_momentum_none_gives_the_equal_weight_average_of_all_batches(kata):
     ema_mean, ema_var = torch.zeros(C, dtype=torch.float64), torch.ones(C, dtype=torch.float64)
     for step, shape in enumerate(shapes, start=1):
         x = draw(seed + step, shape)
-        mine(x.clone())
+        run(mine, x.clone())
         mean, _, unbiased, m, _ = batch_stats(x)
         means.append(mean)
         variances.append(unbiased)
@@ -288,7 +311,7 @@ def test_num_batches_tracked_counts_training_steps_only(kata):
         mine.train(mode == "train")
         theirs.train(mode == "train")
         x = draw(seed + step, STEPS[step % len(STEPS)])
-        mine(x.clone())
+        run(mine, x.clone())
         theirs(x.clone())
         expected = int(theirs.num_batches_tracked)
         got = as_number(attr(mine, "num_batches_tracked"), "num_batches_tracked")
@@ -361,7 +384,7 @@ def test_evaluation_output_matches_torch_for_every_flag_combination(kata):
                 }
                 source = "batch statistics: there are no running statistics"
             assert_close(
-                mine(x.clone()),
+                run(mine, x.clone()),
                 theirs(x.clone()).detach(),
                 what=f"evaluation output (uses the {source})",
                 where=f"{settings(flags)}, eps={EPS}, " + describe(seed + 1 + step, x=x),
@@ -375,12 +398,12 @@ def test_evaluation_leaves_running_statistics_unchanged(kata):
         seed = 600 + 10 * case
         mine, _ = build(kata, seed, eps=EPS, **flags)
         for step in range(1, 3):
-            mine(draw(seed + step, STEPS[step]))
+            run(mine, draw(seed + step, STEPS[step]))
         mine.eval()
         before = {name: attr(mine, name).detach().clone() for name in BUFFERS}
         count = as_number(attr(mine, "num_batches_tracked"), "num_batches_tracked")
         x = draw(seed + 3, STEPS[0])
-        mine(x.clone())
+        run(mine, x.clone())
         mean, _, unbiased, _, _ = batch_stats(x)
         factor = flags["momentum"] if flags["momentum"] is not None else 1.0 / (count + 1)
         where = f"{settings(flags)}, one evaluation pass after 2 training steps, " + describe(
@@ -417,7 +440,7 @@ def test_gradients_reach_input_and_affine_parameters(kata):
         x = draw(seed + 2, (3, C, 2, 2))
         upstream = torch.tensor(rng(seed + 3).normal(0, 1, x.shape))
         x_mine, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
-        out = mine(x_mine)
+        out = run(mine, x_mine)
         if not isinstance(out, torch.Tensor) or not out.requires_grad:
             fail(
                 "the output does not require grad for an input that does: build it from x with "
@@ -492,7 +515,7 @@ def test_state_dict_loads_from_torch_and_back(kata):
         mine, theirs = build(kata, seed + case, double=False, momentum=None)
         source, target = (theirs, mine) if direction == "torch -> yours" else (mine, theirs)
         for step in range(1, 4):
-            source(draw(seed + step, STEPS[step], tiny=False).float())
+            run(source, draw(seed + step, STEPS[step], tiny=False).float())
         with torch.no_grad():
             source.weight.mul_(1.5)  # trained weights, not the initial ones
         try:
@@ -506,7 +529,7 @@ def test_state_dict_loads_from_torch_and_back(kata):
             theirs.train(mode == "train")
             x = draw(seed + 10, (2, C, 2, 2), tiny=False).float()
             assert_close(
-                mine(x.clone()),
+                run(mine, x.clone()),
                 theirs(x.clone()).detach(),
                 what=f"{mode} output after loading the state_dict",
                 where=where + ", " + describe(seed + 10, x=x),
@@ -553,7 +576,7 @@ def test_reset_running_stats_restores_the_initial_buffers(kata):
         where="the reset touches only the running statistics",
     )
     x = draw(seed + 5, STEPS[0])
-    mine(x.clone())
+    run(mine, x.clone())
     theirs(x.clone())
     assert_close(
         attr(mine, "running_mean"),
@@ -572,7 +595,7 @@ def test_one_value_per_channel_in_training_raises_value_error(kata):
         mine, theirs = build(kata, seed, track_running_stats=track)
         one_sample = draw(seed, (1, C, 2, 1))
         try:
-            out = mine(one_sample.clone())
+            out = run(mine, one_sample.clone())
         except ValueError as exc:
             fail(
                 f"raised ValueError ({exc}) for an input of shape (1, {C}, 2, 1): one sample is "
@@ -587,7 +610,7 @@ def test_one_value_per_channel_in_training_raises_value_error(kata):
         )
         single = draw(seed + 1, (1, C, 1, 1))
         try:
-            mine(single.clone())
+            run(mine, single.clone())
         except ValueError:
             continue
         fail(

@@ -6,7 +6,6 @@ import copy
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from katakit.checks import assert_close, describe, fail, rng
@@ -30,6 +29,7 @@ def calibrated_pair(
     groups=1,
     bias=True,
     affine=True,
+    padding_mode="zeros",
     dtype=torch.float64,
 ):
     """A conv and the BN after it, with random affine parameters and non-trivial running stats.
@@ -48,6 +48,7 @@ def calibrated_pair(
         dilation=dilation,
         groups=groups,
         bias=bias,
+        padding_mode=padding_mode,
     ).to(dtype)
     bn = nn.BatchNorm2d(out_ch, affine=affine, momentum=None).to(dtype)
     with torch.no_grad():
@@ -70,7 +71,7 @@ def per_channel(y):
 def wrong_outputs(conv, bn, x):
     """What the classic folding mistakes compute for ``x`` (per channel), to name them."""
     with torch.no_grad():
-        y0 = F.conv2d(x, conv.weight, None, conv.stride, conv.padding, conv.dilation, conv.groups)
+        y0 = conv._conv_forward(x, conv.weight, None)  # honours padding_mode, unlike F.conv2d
         b = conv.bias if conv.bias is not None else torch.zeros_like(bn.running_mean)
         gamma = bn.weight if bn.weight is not None else torch.ones_like(bn.running_mean)
         beta = bn.bias if bn.bias is not None else torch.zeros_like(bn.running_mean)
@@ -114,7 +115,16 @@ def check_folded(kata, conv, bn, x, where, *, rtol=1e-9, atol=1e-10):
             f"folded weight dtype: expected {conv.weight.dtype} like the conv, got "
             f"{folded.weight.dtype} [{where}]"
         )
-    keep = ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups")
+    keep = (
+        "in_channels",
+        "out_channels",
+        "kernel_size",
+        "stride",
+        "padding",
+        "dilation",
+        "groups",
+        "padding_mode",
+    )
     changed = [
         f"{k} {getattr(conv, k)} -> {getattr(folded, k)}"
         for k in keep
@@ -162,6 +172,40 @@ def structure(block, expected_types, what):
         fail(f"{what}: expected the modules {want} in this order, got {got}")
 
 
+def same_as_reference_conv(conv, in_ch, out_ch, k, *, bias, what):
+    """The learner's conv must compute what Conv2d(in_ch, out_ch, k, padding=k // 2) computes.
+
+    Checked by behaviour, not by attributes, so padding="same" (equal to k // 2 for odd k) is as
+    good as padding=k // 2: the learner's weights are copied into a reference conv and both run
+    on the same input.
+    """
+    shape = (out_ch, in_ch, k, k)
+    if tuple(conv.weight.shape) != shape:
+        fail(
+            f"{what}: expected Conv2d({in_ch}, {out_ch}, kernel_size={k}) with a weight of shape "
+            f"{shape}, got {conv} with weight {tuple(conv.weight.shape)}"
+        )
+    reference = nn.Conv2d(in_ch, out_ch, k, padding=k // 2, bias=bias)
+    x = torch.from_numpy(rng(k).normal(size=(2, in_ch, 7, 6))).float()
+    with torch.no_grad():
+        reference.weight.copy_(conv.weight.float())
+        if bias:
+            reference.bias.copy_(conv.bias.float())
+        expected, got = reference(x), conv.float()(x)
+    wanted = f"Conv2d({in_ch}, {out_ch}, kernel_size={k}, padding={k // 2})"
+    if tuple(got.shape) != tuple(expected.shape):
+        fail(
+            f"{what}: the conv must keep the spatial size like {wanted}; for an input "
+            f"(2, {in_ch}, 7, 6) it gave {tuple(got.shape)}, expected {tuple(expected.shape)} "
+            f"({conv})"
+        )
+    if not torch.allclose(got, expected, atol=1e-5):
+        fail(
+            f"{what}: with the same weights, the conv computes something other than {wanted} "
+            f"(stride 1, dilation 1, zero padding): {conv}"
+        )
+
+
 @pytest.mark.points(1)
 def test_conv_bn_relu_block_is_conv_then_bn_then_relu_without_conv_bias(kata):
     for in_ch, out_ch, k in [(3, 8, 3), (5, 2, 5)]:
@@ -174,16 +218,7 @@ def test_conv_bn_relu_block_is_conv_then_bn_then_relu_without_conv_bias(kata):
                 f"{what}: the conv has a bias; the BN right after it subtracts the channel mean "
                 "and cancels it, so build the conv with bias=False"
             )
-        if (conv.in_channels, conv.out_channels, conv.kernel_size, conv.padding) != (
-            in_ch,
-            out_ch,
-            (k, k),
-            (k // 2, k // 2),
-        ):
-            fail(
-                f"{what}: expected Conv2d({in_ch}, {out_ch}, kernel_size={k}, "
-                f"padding={k // 2}), got {conv}"
-            )
+        same_as_reference_conv(conv, in_ch, out_ch, k, bias=False, what=what)
         if bn.num_features != out_ch:
             fail(f"{what}: the BN must normalise the conv's {out_ch} output channels, got {bn}")
         out = block(torch.randn(2, in_ch, 7, 6))
@@ -205,16 +240,9 @@ def test_bn_relu_conv_block_is_the_pre_activation_order(kata):
             fail(
                 f"{what}: the BN comes first, so it normalises the {in_ch} input channels; got {bn}"
             )
-        if (conv.in_channels, conv.out_channels, conv.kernel_size, conv.padding) != (
-            in_ch,
-            out_ch,
-            (k, k),
-            (k // 2, k // 2),
-        ) or conv.bias is None:
-            fail(
-                f"{what}: expected Conv2d({in_ch}, {out_ch}, kernel_size={k}, "
-                f"padding={k // 2}, bias=True), got {conv}"
-            )
+        if conv.bias is None:
+            fail(f"{what}: the conv must keep its bias here (bias=True), got {conv}")
+        same_as_reference_conv(conv, in_ch, out_ch, k, bias=True, what=what)
 
 
 FOLD_CASES = {
@@ -224,6 +252,9 @@ FOLD_CASES = {
     ),
     "groups 2, dilation 2, padding (2, 1), with bias": dict(
         seed=13, in_ch=4, out_ch=6, kernel=3, groups=2, dilation=2, padding=(2, 1)
+    ),
+    "padding_mode reflect, padding 1, with bias": dict(
+        seed=15, in_ch=3, out_ch=5, kernel=3, padding=1, padding_mode="reflect"
     ),
     "depthwise conv, BN without affine parameters, float32": dict(
         seed=14,

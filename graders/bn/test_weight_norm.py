@@ -111,7 +111,9 @@ def test_weight_norm_with_dim_none_uses_one_norm_for_the_whole_tensor(kata):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize(
-    "seed, shape, dim", [(31, (4, 3, 3, 2), 0), (32, (3, 6), 1)], ids=["conv-dim0", "linear-dim1"]
+    "seed, shape, dim",
+    [(31, (4, 3, 3, 2), 0), (32, (3, 6), 1), (33, (4, 3, 2), None)],
+    ids=["conv-dim0", "linear-dim1", "whole-tensor-dim-None"],
 )
 def test_weight_norm_backward_matches_torch_autograd(kata, seed, shape, dim):
     v, g, gen = draw(seed, shape, dim)

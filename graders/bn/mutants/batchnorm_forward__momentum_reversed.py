@@ -20,12 +20,17 @@ def batchnorm_forward(
     # (1, C) or (1, C, 1, 1): per-channel vectors broadcast against x
     per_channel = (1, x.shape[1]) + (1,) * (x.ndim - 2)
     if training:
+        count = x.size // x.shape[1]  # m, the number of values per channel
+        if count <= 1:
+            # One value per channel: the batch variance is 0 and m - 1 = 0, as torch refuses.
+            raise ValueError(
+                f"Expected more than 1 value per channel when training, got input size {x.shape}"
+            )
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
-        count = x.size // x.shape[1]
         new_mean = momentum * running_mean + (1 - momentum) * mean
         # The running estimate is unbiased even though the batch is normalised with the biased one.
-        new_var = (1 - momentum) * running_var + momentum * var * count / max(count - 1, 1)
+        new_var = (1 - momentum) * running_var + momentum * var * count / (count - 1)
     else:
         mean, var = running_mean, running_var
         new_mean, new_var = running_mean.copy(), running_var.copy()
