@@ -1,0 +1,420 @@
+"""Hidden grader for optim/curvature.
+
+Oracles: torch.autograd.functional.hessian for Hessian-vector products and Hessians; the quadratic
+itself, evaluated directly, for the Taylor change and the optimal step (a golden-section search
+along -g); numpy.linalg.eigvalsh of matrices built with known eigenvalues for the classification;
+numpy.linalg.cond (singular values, squared) for the condition numbers; and a simulation of the
+stated steepest-descent loop for the iteration counts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.autograd.functional import hessian as torch_hessian
+
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_equal,
+    assert_unchanged,
+    describe,
+    fail,
+    rng,
+    snapshot,
+)
+
+
+def spd(gen, n, low, high):
+    """A random symmetric matrix with eigenvalues spread geometrically from low to high."""
+    q, _ = np.linalg.qr(gen.normal(size=(n, n)))
+    return q @ np.diag(np.geomspace(low, high, n)) @ q.T
+
+
+def with_eigenvalues(gen, eigenvalues):
+    q, _ = np.linalg.qr(gen.normal(size=(len(eigenvalues), len(eigenvalues))))
+    return q @ np.diag(eigenvalues) @ q.T
+
+
+# -- Hessian-vector products -----------------------------------------------------------------------
+
+
+def gradient(f, x):
+    z = x.clone().requires_grad_(True)
+    return torch.autograd.grad(f(z), z)[0].numpy()
+
+
+def sample_functions(seed, n):
+    gen = rng(seed)
+    A = torch.tensor(with_eigenvalues(gen, gen.normal(size=n)))
+    c = torch.tensor(gen.normal(size=n))
+    W1 = torch.tensor(gen.normal(size=(4, n)) / math.sqrt(n))
+    W2 = torch.tensor(gen.normal(size=(3, 4)))
+    return {
+        "quadratic 0.5 x'Ax + c'x (indefinite A)": lambda x: 0.5 * x @ A @ x + c @ x,
+        "n-dimensional Rosenbrock": lambda x: torch.sum(
+            100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2
+        ),
+        "logsumexp(W1 x) + 0.1 ||x||^4": lambda x: torch.logsumexp(W1 @ x, 0) + 0.1 * (x @ x) ** 2,
+        "a small tanh network, sum(tanh(W2 tanh(W1 x)))": lambda x: torch.tanh(
+            W2 @ torch.tanh(W1 @ x)
+        ).sum(),
+    }
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("index", range(4))
+def test_hvp_matches_the_explicit_hessian(kata, index):
+    seed, n = 11 + index, 6
+    name, f = list(sample_functions(seed, n).items())[index]
+    gen = rng(seed + 100)
+    x = torch.tensor(gen.normal(size=n))
+    v = torch.tensor(gen.normal(size=n))
+    before = snapshot(x=x.numpy(), v=v.numpy())
+    result = kata.hvp(f, x, v)
+    assert_unchanged(before, x=x, v=v)
+    if x.requires_grad:
+        fail("hvp switched on requires_grad of the caller's x; work on a detached copy")
+    H = torch_hessian(f, x).numpy()
+    assert_close(
+        result,
+        H @ v.numpy(),
+        what=f"hvp for {name}",
+        where=describe(seed, x=x, v=v),
+        rtol=1e-8,
+        atol=1e-10,
+        misconceptions={
+            "the gradient itself was returned, not the Hessian times v": gradient(f, x),
+            "zeros: the first gradient was taken without create_graph=True, so the second "
+            "backward found no graph to differentiate": np.zeros(n),
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_hvp_of_a_linear_function_is_zero(kata):
+    c = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
+    x = torch.tensor([0.5, 0.1, -0.3], dtype=torch.float64)
+    v = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
+    result = kata.hvp(lambda z: c @ z + 4.0, x, v)
+    assert_close(
+        result,
+        np.zeros(3),
+        what="hvp of the linear function c'x + 4",
+        where="its gradient c does not depend on x, so H = 0 (torch's second grad finds no graph)",
+    )
+
+
+@pytest.mark.points(1)
+def test_hvp_scales_to_a_million_parameters(kata):
+    # f = sum(x**4) / 4 + sum(x[:-1] * x[1:]): H v = 3 x**2 v + (v shifted left + shifted right).
+    # Forming H (10^12 entries) or one backward pass per coordinate is out of the question.
+    n = 1_000_000
+    gen = rng(21)
+    x = torch.tensor(gen.normal(size=n))
+    v = torch.tensor(gen.normal(size=n))
+
+    def f(z):
+        return torch.sum(z**4) / 4 + torch.sum(z[:-1] * z[1:])
+
+    expected = 3 * x.numpy() ** 2 * v.numpy()
+    expected[:-1] += v.numpy()[1:]
+    expected[1:] += v.numpy()[:-1]
+    assert_close(
+        kata.hvp(f, x, v),
+        expected,
+        what="hvp with 10^6 parameters",
+        where=describe(21, x=x) + ", f = sum(x**4)/4 + sum(x[:-1] * x[1:])",
+        rtol=1e-8,
+        atol=1e-10,
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("index", [1, 3])
+def test_hessian_matches_torch(kata, index):
+    seed, n = 31 + index, 5
+    name, f = list(sample_functions(seed, n).items())[index]
+    x = torch.tensor(rng(seed).normal(size=n))
+    expected = torch_hessian(f, x).numpy()
+    assert_close(
+        kata.hessian(f, x),
+        expected,
+        what=f"hessian for {name}",
+        where=describe(seed, x=x),
+        rtol=1e-8,
+        atol=1e-10,
+    )
+
+
+# -- quadratic model: Taylor change and optimal step ---------------------------------------------
+
+
+def quadratic(seed, n, low, high):
+    gen = rng(seed)
+    H = spd(gen, n, low, high)
+    b, x = gen.normal(size=n), gen.normal(size=n)
+    return H, b, x, H @ x - b, lambda z: 0.5 * z @ H @ z - b @ z
+
+
+@pytest.mark.points(1)
+def test_taylor_change_is_exact_for_a_quadratic(kata):
+    seed = 41
+    H, _, x, g, f = quadratic(seed, 5, 0.1, 10.0)
+    step = g @ g / (g @ H @ g)
+    for eps in (0.0, 0.1 * step, step, 2 * step, 3 * step):
+        got = as_number(kata.taylor_change(g, H, eps), "taylor_change")
+        expected = f(x - eps * g) - f(x)
+        assert_close(
+            got,
+            expected,
+            what=f"taylor_change at eps = {eps:.4g}",
+            where=describe(seed, g=g, H=H) + "; expected f(x - eps*g) - f(x) of the quadratic",
+            rtol=1e-8,
+            atol=1e-12,
+            misconceptions={
+                "the curvature term lacks its 1/2: -eps*g'g + eps**2 * g'Hg": (
+                    -eps * g @ g + eps**2 * g @ H @ g
+                ),
+                "the sign of the first-order term is flipped; stepping along -g lowers f by "
+                "eps * g'g": eps * g @ g + 0.5 * eps**2 * g @ H @ g,
+            },
+        )
+    if expected <= 0:
+        fail("grader error: a step of 3 times the optimal one should go uphill")
+
+
+def line_minimum(f, x, g, high):
+    """Golden-section search for the minimiser of f(x - eps * g) on [0, high]."""
+    ratio = (math.sqrt(5) - 1) / 2
+    lo, hi = 0.0, high
+    for _ in range(200):
+        a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+        if f(x - a * g) < f(x - b * g):
+            hi = b
+        else:
+            lo = a
+    return (lo + hi) / 2
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n, low, high", [(51, 4, 0.5, 2.0), (52, 8, 0.01, 100.0)])
+def test_optimal_step_minimises_the_loss_along_the_gradient(kata, seed, n, low, high):
+    H, _, x, g, f = quadratic(seed, n, low, high)
+    got = as_number(kata.optimal_step(g, H), "optimal_step")
+    expected = line_minimum(f, x, g, 2.0 / low)
+    assert_close(
+        got,
+        expected,
+        what="optimal_step",
+        where=describe(seed, g=g, H=H) + "; expected the minimiser of f(x - eps*g)",
+        rtol=1e-6,
+        misconceptions={
+            "the ratio is upside down, g'Hg / g'g; the optimal step is g'g / g'Hg (more "
+            "curvature, smaller step)": (g @ H @ g) / (g @ g),
+            "1 / lambda_max, the safe step for every direction; along g the best step is "
+            "g'g / g'Hg": 1 / high,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_optimal_step_without_positive_curvature(kata):
+    gen = rng(53)
+    H = with_eigenvalues(gen, [2.0, 1.0, -1.0])
+    _, vectors = np.linalg.eigh(H)
+    down = vectors[:, 0]  # eigenvalue -1: the model falls forever along it
+    flat = with_eigenvalues(gen, [0.0, 0.0, 0.0])
+    for g, H_, expected, what in [
+        (down, H, math.inf, "g along a direction of negative curvature"),
+        (gen.normal(size=3), flat, math.inf, "H = 0 (no curvature at all)"),
+        (np.zeros(3), H, 0.0, "g = 0"),
+        (vectors[:, 2], H, 0.5, "g along the eigenvalue 2 of an indefinite H"),
+    ]:
+        got = as_number(kata.optimal_step(g, H_), "optimal_step")
+        if not (got == expected or (math.isfinite(expected) and abs(got - expected) < 1e-9)):
+            fail(
+                f"optimal_step for {what}: expected {expected}, got {got} [seed 53]; when "
+                "g'Hg <= 0 return math.inf, and when g = 0 return 0.0"
+            )
+
+
+def simulate_steepest_descent(A, b, tol, max_iter):
+    x = np.zeros(len(b))
+    for step in range(max_iter):
+        g = A @ x - b
+        if np.linalg.norm(g) <= tol * np.linalg.norm(b):
+            return step
+        x = x - (g @ g) / (g @ A @ g) * g
+    return max_iter
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n, condition", [(61, 5, 10.0), (62, 10, 1000.0)])
+def test_steepest_descent_iterations_follow_the_stated_loop(kata, seed, n, condition):
+    gen = rng(seed)
+    A = spd(gen, n, 1.0, condition)
+    b = gen.normal(size=n)
+    expected = simulate_steepest_descent(A, b, 1e-8, 100_000)
+    got = as_number(kata.steepest_descent_iterations(A, b, tol=1e-8), "iterations")
+    if abs(got - expected) > 1:
+        fail(
+            f"steepest_descent_iterations: expected {expected} (plus or minus 1 for rounding), "
+            f"got {got:g} [{describe(seed, A=A)}, condition number {condition:g}, tol 1e-8]"
+        )
+    capped = as_number(kata.steepest_descent_iterations(A, b, tol=1e-8, max_iter=3), "iterations")
+    if capped != 3:
+        fail(f"with max_iter=3 and no convergence, expected 3 steps, got {capped:g}")
+    done = as_number(kata.steepest_descent_iterations(A, np.zeros(n), tol=1e-8), "iterations")
+    if done != 0:
+        fail(f"with b = 0 the start x = 0 is already optimal: expected 0 steps, got {done:g}")
+
+
+# -- critical points -------------------------------------------------------------------------------
+
+
+def check_classification(kata, H, expected, where):
+    eig = np.linalg.eigvalsh(H)
+    assert_equal(
+        kata.classify_critical_point(H.copy()),
+        expected,
+        what="classify_critical_point",
+        where=f"{where}; eigenvalues {np.round(eig, 10).tolist()}",
+        misconceptions={
+            "only one eigenvalue was looked at; a saddle has eigenvalues of both signs, so all of "
+            "them must be checked": "maximum" if eig[0] < 0 else "minimum",
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_classifies_minima_and_maxima(kata):
+    gen = rng(71)
+    check_classification(kata, with_eigenvalues(gen, [0.1, 1.0, 30.0]), "minimum", "seed 71")
+    check_classification(kata, with_eigenvalues(gen, [-5.0, -0.01]), "maximum", "seed 71")
+    check_classification(kata, np.array([[3.0]]), "minimum", "1 x 1")
+
+
+@pytest.mark.points(2)
+def test_classifies_saddles_with_eigenvalues_of_both_signs(kata):
+    gen = rng(72)
+    # mostly positive with one negative direction; and positive diagonal entries, but indefinite
+    check_classification(kata, with_eigenvalues(gen, [-0.5, 2.0, 3.0, 4.0]), "saddle", "seed 72")
+    check_classification(kata, with_eigenvalues(gen, [-3.0, -2.0, 1e-3]), "saddle", "seed 72")
+    check_classification(kata, np.array([[1.0, 2.0], [2.0, 1.0]]), "saddle", "positive diagonal")
+    check_classification(kata, with_eigenvalues(gen, [-1.0, 0.0, 1.0]), "saddle", "with a zero")
+
+
+@pytest.mark.points(1)
+def test_classifies_degenerate_points_within_tolerance(kata):
+    gen = rng(73)
+    check_classification(kata, with_eigenvalues(gen, [0.0, 1.0, 2.0]), "degenerate", "seed 73")
+    check_classification(kata, with_eigenvalues(gen, [-1e-10, 1.0, 2.0]), "degenerate", "tiny")
+    check_classification(kata, np.zeros((2, 2)), "degenerate", "H = 0")
+    assert_equal(
+        kata.classify_critical_point(np.diag([1e-4, 1.0]), tol=1e-3),
+        "degenerate",
+        what="classify_critical_point(tol=1e-3)",
+        where="eigenvalues [1e-4, 1]: 1e-4 is within tol of zero",
+    )
+
+
+@pytest.mark.points(1)
+def test_classifies_critical_points_of_functions_via_hessian(kata):
+    cases = [
+        ("x**2 + 3y**2 at 0", lambda z: z[0] ** 2 + 3 * z[1] ** 2, "minimum"),
+        ("x**2 - y**2 at 0", lambda z: z[0] ** 2 - z[1] ** 2, "saddle"),
+        ("-(x**2 + x*y + y**2) at 0", lambda z: -(z[0] ** 2 + z[0] * z[1] + z[1] ** 2), "maximum"),
+        (
+            "the monkey saddle x**3 - 3xy**2 at 0",
+            lambda z: z[0] ** 3 - 3 * z[0] * z[1] ** 2,
+            "degenerate",
+        ),
+    ]
+    for name, f, expected in cases:
+        H = as_array(kata.hessian(f, torch.zeros(2, dtype=torch.float64)), "hessian")
+        check_classification(kata, H, expected, name)
+
+
+# -- conditioning ----------------------------------------------------------------------------------
+
+
+def scaled_features(seed, m=200):
+    gen = rng(seed)
+    scales = np.array([1.0, 100.0, 0.01, 5.0])
+    offsets = np.array([0.0, 300.0, 0.0, -2.0])
+    return gen.normal(size=(m, 4)) * scales + offsets
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed", [81, 82])
+def test_least_squares_condition_is_that_of_x_transpose_x(kata, seed):
+    X = scaled_features(seed) if seed == 81 else rng(seed).normal(size=(30, 3))
+    expected = np.linalg.cond(X) ** 2
+    assert_close(
+        as_number(kata.least_squares_condition(X.copy()), "least_squares_condition"),
+        expected,
+        what="least_squares_condition",
+        where=describe(seed, X=X) + "; expected lambda_max / lambda_min of X'X",
+        rtol=1e-5,
+        misconceptions={
+            "the condition number of X itself (sigma_max / sigma_min); the Hessian X'X squares "
+            "it": np.linalg.cond(X),
+            "lambda_min / lambda_max, upside down": 1 / expected,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_standardize_centres_and_scales_every_column(kata):
+    seed = 83
+    X = scaled_features(seed, 50)
+    X[:, 3] = 7.0  # a constant column
+    before = snapshot(X=X)
+    got = kata.standardize(X)
+    assert_unchanged(before, X=X)
+    std = X.std(axis=0)
+    expected = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    assert_close(
+        got,
+        expected,
+        what="standardize",
+        where=describe(seed, X=X) + "; column 3 is constant",
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions={
+            "the sample standard deviation (ddof=1); use the population one, ddof=0": (
+                (X - X.mean(axis=0)) / np.where(std > 0, X.std(axis=0, ddof=1), 1.0)
+            ),
+            "the columns were scaled but not centred": X / np.where(std > 0, std, 1.0),
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_standardizing_shrinks_the_condition_number_and_the_iterations(kata):
+    seed = 84
+    X = scaled_features(seed)
+    Z = as_array(kata.standardize(X), "standardize")
+    raw = as_number(kata.least_squares_condition(X), "least_squares_condition")
+    std = as_number(kata.least_squares_condition(Z), "least_squares_condition")
+    if not (raw > 1e6 and std < 10):
+        fail(
+            f"features on scales 1, 100, 0.01, 5: expected a condition number above 1e6 before "
+            f"standardising and below 10 after, got {raw:.4g} and {std:.4g} [seed {seed}]"
+        )
+    y = rng(seed).normal(size=len(X))
+    Ab = [(M.T @ M / len(M), M.T @ y / len(M)) for M in (X[:, :3], Z[:, :3])]
+    before, after = (
+        as_number(kata.steepest_descent_iterations(A, b, tol=1e-6, max_iter=20_000), "iterations")
+        for A, b in Ab
+    )
+    if not after * 20 < before:
+        fail(
+            f"steepest descent on the least-squares problem: expected standardising to cut the "
+            f"steps at least 20-fold, got {before:g} before and {after:g} after [seed {seed}]"
+        )

@@ -1,0 +1,394 @@
+"""Hidden grader for optim/lr_schedules; the oracle is torch.optim.lr_scheduler.
+
+Each schedule is compared, epoch by epoch, with the learning rates that torch's scheduler puts in
+a dummy optimiser's param group (one ``optimizer.step(); scheduler.step()`` per epoch).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+# torch.optim imports torch._dynamo on its first step, and that import wraps torch.manual_seed;
+# importing it with the grader keeps the change from being mistaken for the learner's.
+import torch._dynamo
+from torch.optim import lr_scheduler
+
+from katakit.checks import as_number, assert_close, describe, fail, rng
+
+
+def dummy_optimizer(lr):
+    return torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+
+
+def torch_lrs(lr, make_scheduler, epochs):
+    """The learning rate in effect during each of epochs 0 .. epochs - 1."""
+    optimizer = dummy_optimizer(lr)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scheduler = make_scheduler(optimizer)
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+    return np.array(lrs)
+
+
+def learner_lrs(function, base_lr, epochs, what, **kwargs):
+    return np.array(
+        [as_number(function(base_lr, e, **kwargs), f"{what} at epoch {e}") for e in range(epochs)]
+    )
+
+
+def assert_schedule(actual, expected, *, what, where, misconceptions):
+    """Compare whole sequences, but name the first epoch where they part."""
+    __tracebackhide__ = True
+    differs = ~np.isclose(actual, expected, rtol=1e-9, atol=1e-15)
+    if differs.any():
+        first = int(np.argmax(differs))
+        where = f"{where}; first wrong at epoch {first}: expected {expected[first]:.6g}, " + (
+            f"got {actual[first]:.6g}"
+        )
+    assert_close(
+        actual,
+        expected,
+        what=what,
+        where=where,
+        rtol=1e-9,
+        atol=1e-15,
+        misconceptions=misconceptions,
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "base_lr, step_size, gamma", [(0.1, 3, 0.5), (1.0, 1, 0.9), (0.05, 7, 0.1)]
+)
+def test_step_lr_matches_torch(kata, base_lr, step_size, gamma):
+    epochs = 40
+    expected = torch_lrs(base_lr, lambda o: lr_scheduler.StepLR(o, step_size, gamma), epochs)
+    actual = learner_lrs(kata.step_lr, base_lr, epochs, "step_lr", step_size=step_size, gamma=gamma)
+    e = np.arange(epochs)
+    assert_schedule(
+        actual,
+        expected,
+        what="step_lr over epochs 0 .. 39",
+        where=describe(base_lr=base_lr, step_size=step_size, gamma=gamma),
+        misconceptions={
+            "decays one epoch early, (epoch + 1) // step_size; the first decay is at epoch "
+            "step_size": base_lr * gamma ** ((e + 1) // step_size),
+            "decays smoothly, gamma ** (epoch / step_size); StepLR decays in whole steps": (
+                base_lr * gamma ** (e / step_size)
+            ),
+        },
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("base_lr, gamma", [(0.1, 0.95), (2.0, 0.5)])
+def test_exponential_lr_matches_torch(kata, base_lr, gamma):
+    epochs = 40
+    expected = torch_lrs(base_lr, lambda o: lr_scheduler.ExponentialLR(o, gamma), epochs)
+    actual = learner_lrs(kata.exponential_lr, base_lr, epochs, "exponential_lr", gamma=gamma)
+    e = np.arange(epochs)
+    assert_schedule(
+        actual,
+        expected,
+        what="exponential_lr over epochs 0 .. 39",
+        where=describe(base_lr=base_lr, gamma=gamma),
+        misconceptions={
+            "one epoch ahead, gamma ** (epoch + 1); epoch 0 uses base_lr": (
+                base_lr * gamma ** (e + 1)
+            ),
+        },
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "base_lr, t_max, eta_min, epochs",
+    [(0.1, 10, 0.0, 26), (1.0, 7, 0.05, 30), (0.5, 1, 0.1, 6), (0.2, 25, 0.01, 60)],
+)
+def test_cosine_lr_matches_torch(kata, base_lr, t_max, eta_min, epochs):
+    # Past t_max torch's rate climbs back up: the formula is a cosine, not clamped at eta_min.
+    expected = torch_lrs(
+        base_lr, lambda o: lr_scheduler.CosineAnnealingLR(o, t_max, eta_min), epochs
+    )
+    actual = learner_lrs(kata.cosine_lr, base_lr, epochs, "cosine_lr", t_max=t_max, eta_min=eta_min)
+    e = np.arange(epochs)
+    assert_schedule(
+        actual,
+        expected,
+        what=f"cosine_lr over epochs 0 .. {epochs - 1}",
+        where=describe(base_lr=base_lr, t_max=t_max, eta_min=eta_min),
+        misconceptions={
+            "eta_min ignored, base_lr * (1 + cos(pi * epoch / t_max)) / 2; the rate anneals "
+            "down to eta_min, not to 0": base_lr * (1 + np.cos(np.pi * e / t_max)) / 2,
+            "the rate is held at eta_min after t_max; torch keeps following the cosine": (
+                eta_min
+                + (base_lr - eta_min) * (1 + np.cos(np.pi * np.minimum(e, t_max) / t_max)) / 2
+            ),
+            "eta_min added on top, eta_min + base_lr * (...); only base_lr - eta_min is scaled by "
+            "the cosine": eta_min + base_lr * (1 + np.cos(np.pi * e / t_max)) / 2,
+        },
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "base_lr, start_factor, end_factor, total_iters",
+    [(0.1, 0.1, 1.0, 5), (1.0, 1.0 / 3.0, 1.0, 4), (0.3, 1.0, 0.2, 8), (0.5, 0.01, 1.0, 1)],
+)
+def test_linear_warmup_matches_torch(kata, base_lr, start_factor, end_factor, total_iters):
+    epochs = 20
+    expected = torch_lrs(
+        base_lr,
+        lambda o: lr_scheduler.LinearLR(o, start_factor, end_factor, total_iters),
+        epochs,
+    )
+    actual = learner_lrs(
+        kata.linear_warmup_lr,
+        base_lr,
+        epochs,
+        "linear_warmup_lr",
+        start_factor=start_factor,
+        end_factor=end_factor,
+        total_iters=total_iters,
+    )
+    e = np.arange(epochs)
+    span = end_factor - start_factor
+    early = np.minimum(e, max(total_iters - 1, 1)) / max(total_iters - 1, 1)
+    assert_schedule(
+        actual,
+        expected,
+        what="linear_warmup_lr over epochs 0 .. 19",
+        where=describe(
+            base_lr=base_lr,
+            start_factor=start_factor,
+            end_factor=end_factor,
+            total_iters=total_iters,
+        ),
+        misconceptions={
+            "the factor reaches end_factor at epoch total_iters - 1; it gets there at epoch "
+            "total_iters": base_lr * (start_factor + span * early),
+            "the factor is not clamped after total_iters; it stays at end_factor": (
+                base_lr * (start_factor + span * e / total_iters)
+            ),
+        },
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize(
+    "base_lr, warmup_epochs, t_max, start_factor, eta_min",
+    [(0.1, 5, 20, 0.01, 0.001), (1.0, 3, 8, 0.25, 0.0)],
+)
+def test_warmup_cosine_matches_torch_sequential_lr(
+    kata, base_lr, warmup_epochs, t_max, start_factor, eta_min
+):
+    epochs = warmup_epochs + t_max + 5
+
+    def make(optimizer):
+        warmup = lr_scheduler.LinearLR(optimizer, start_factor, total_iters=warmup_epochs)
+        cosine = lr_scheduler.CosineAnnealingLR(optimizer, t_max, eta_min)
+        return lr_scheduler.SequentialLR(optimizer, [warmup, cosine], [warmup_epochs])
+
+    expected = torch_lrs(base_lr, make, epochs)
+    actual = learner_lrs(
+        kata.warmup_cosine_lr,
+        base_lr,
+        epochs,
+        "warmup_cosine_lr",
+        warmup_epochs=warmup_epochs,
+        t_max=t_max,
+        start_factor=start_factor,
+        eta_min=eta_min,
+    )
+    e = np.arange(epochs)
+    warm = base_lr * (
+        start_factor + (1 - start_factor) * np.minimum(e, warmup_epochs) / warmup_epochs
+    )
+    absolute = eta_min + (base_lr - eta_min) * (1 + np.cos(np.pi * e / t_max)) / 2
+    assert_schedule(
+        actual,
+        expected,
+        what=f"warmup_cosine_lr over epochs 0 .. {epochs - 1}",
+        where=describe(
+            base_lr=base_lr,
+            warmup_epochs=warmup_epochs,
+            t_max=t_max,
+            start_factor=start_factor,
+            eta_min=eta_min,
+        ),
+        misconceptions={
+            "the cosine phase uses the absolute epoch; it starts its own count at 0 when the "
+            "warmup ends (epoch - warmup_epochs)": np.where(e < warmup_epochs, warm, absolute),
+        },
+    )
+
+
+# -- ReduceLROnPlateau -----------------------------------------------------------------------------
+
+
+def torch_plateau(lr, metrics, **kwargs):
+    optimizer = dummy_optimizer(lr)
+    scheduler = lr_scheduler.ReduceLROnPlateau(optimizer, **kwargs)
+    lrs = []
+    for metric in metrics:
+        optimizer.step()
+        scheduler.step(metric)
+        lrs.append(optimizer.param_groups[0]["lr"])
+    return np.array(lrs)
+
+
+def plateau_variant(lr, metrics, *, patience_off_by_one=False, ignore_threshold=False, **kw):
+    """A small simulation of two classic mistakes, for mode='min' only."""
+    factor, patience = kw.get("factor", 0.1), kw.get("patience", 10)
+    threshold, cooldown = kw.get("threshold", 1e-4), kw.get("cooldown", 0)
+    min_lr = kw.get("min_lr", 0.0)
+    best, bad, cool, out = math.inf, 0, 0, []
+    for metric in metrics:
+        bar = best if ignore_threshold else best * (1 - threshold)
+        if metric < bar:
+            best, bad = metric, 0
+        else:
+            bad += 1
+        if cool > 0:
+            cool, bad = cool - 1, 0
+        if (bad >= patience) if patience_off_by_one else (bad > patience):
+            new = max(lr * factor, min_lr)
+            lr = new if lr - new > 1e-8 else lr
+            cool, bad = cooldown, 0
+        out.append(lr)
+    return np.array(out)
+
+
+def noisy_loss(seed, epochs):
+    """A loss that falls, plateaus, falls again: the shape that triggers reductions."""
+    gen = rng(seed)
+    drops = np.repeat(gen.uniform(0.5, 0.9, epochs // 8 + 1), 8)[:epochs]
+    trend = np.cumprod(np.where(gen.uniform(size=epochs) < 0.35, drops, 1.0))
+    return trend * (1 + 0.02 * gen.normal(size=epochs)) + 0.1
+
+
+def learner_plateau(kata, lr, metrics, **kwargs):
+    plateau = kata.ReduceLROnPlateau(lr, **kwargs)
+    return np.array(
+        [
+            as_number(plateau.step(m), f"ReduceLROnPlateau.step at epoch {k}")
+            for k, m in enumerate(metrics)
+        ]
+    )
+
+
+def check_plateau(kata, seed, lr, metrics, kwargs, mistakes=True):
+    expected = torch_plateau(lr, metrics, **kwargs)
+    actual = learner_plateau(kata, lr, metrics, **kwargs)
+    misconceptions = {}
+    if (
+        mistakes
+        and kwargs.get("mode", "min") == "min"
+        and kwargs.get("threshold_mode", "rel") == "rel"
+    ):
+        misconceptions = {
+            "the rate drops when the count of bad epochs reaches patience; it must exceed it "
+            "(patience bad epochs are tolerated)": plateau_variant(
+                lr, metrics, patience_off_by_one=True, **kwargs
+            ),
+            "the threshold is ignored; an improvement counts only when metric < best * (1 - "
+            "threshold)": plateau_variant(lr, metrics, ignore_threshold=True, **kwargs),
+        }
+    assert_schedule(
+        actual,
+        expected,
+        what=f"ReduceLROnPlateau learning rates after each of {len(metrics)} steps",
+        where=describe(seed, **kwargs),
+        misconceptions=misconceptions,
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize(
+    "seed, kwargs",
+    [
+        (11, {"factor": 0.5, "patience": 2}),
+        (12, {"factor": 0.1, "patience": 0}),
+        (13, {"factor": 0.3, "patience": 4, "threshold": 1e-2}),
+    ],
+)
+def test_plateau_matches_torch_on_noisy_losses(kata, seed, kwargs):
+    check_plateau(kata, seed, 0.1, noisy_loss(seed, 80), kwargs)
+
+
+@pytest.mark.points(1)
+def test_plateau_relative_threshold_ignores_tiny_improvements(kata):
+    # The loss keeps falling, but by 0.5% per epoch: with threshold 1e-2 (rel) none of it counts.
+    metrics = 10.0 * 0.995 ** np.arange(30)
+    check_plateau(kata, None, 1.0, metrics, {"factor": 0.5, "patience": 3, "threshold": 1e-2})
+
+
+@pytest.mark.points(1)
+def test_plateau_cooldown_ignores_bad_epochs(kata):
+    check_plateau(kata, 21, 0.1, noisy_loss(21, 80), {"factor": 0.5, "patience": 1, "cooldown": 3})
+
+
+@pytest.mark.points(1)
+def test_plateau_respects_min_lr_and_eps(kata):
+    # Constant loss: a reduction after every patience + 1 epochs until min_lr, or until a
+    # reduction would change the rate by less than eps (1e-6 -> 1e-7 -> 1e-8, then 9e-9 < eps).
+    flat = np.ones(40)
+    check_plateau(kata, None, 0.1, flat, {"factor": 0.5, "patience": 2, "min_lr": 0.01})
+    check_plateau(kata, None, 1e-6, flat, {"factor": 0.1, "patience": 1})
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("threshold_mode", ["rel", "abs"])
+def test_plateau_mode_max_and_abs_threshold(kata, threshold_mode):
+    seed = 31
+    accuracy = 1.0 - noisy_loss(seed, 80) / 2
+    check_plateau(
+        kata,
+        seed,
+        0.1,
+        accuracy,
+        {
+            "mode": "max",
+            "factor": 0.5,
+            "patience": 2,
+            "threshold": 5e-3,
+            "threshold_mode": threshold_mode,
+        },
+    )
+    losses = noisy_loss(seed + 1, 80)
+    check_plateau(
+        kata,
+        seed + 1,
+        0.1,
+        losses,
+        {
+            "mode": "min",
+            "factor": 0.5,
+            "patience": 2,
+            "threshold": 2e-2,
+            "threshold_mode": threshold_mode,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_plateau_instances_are_independent(kata):
+    first = kata.ReduceLROnPlateau(1.0, factor=0.5, patience=0)
+    second = kata.ReduceLROnPlateau(1.0, factor=0.5, patience=0)
+    lrs = [as_number(first.step(m), "first.step") for m in (1.0, 1.0, 1.0)]
+    other = as_number(second.step(5.0), "second.step")
+    if other != 1.0:
+        fail(
+            "a fresh ReduceLROnPlateau returned "
+            f"{other} at its first step (expected 1.0) after another instance had reduced its rate "
+            f"to {lrs[-1]}: keep best, the counters and lr on self, not on the class or module"
+        )

@@ -1,0 +1,470 @@
+"""Hidden grader for optim/second_order.
+
+Oracles: numpy.linalg.solve for Newton steps and linear systems; the minimiser (1, 1) of the
+Rosenbrock function; the expanded form of the BFGS inverse update,
+``H + (s'y + y'Hy) ss' / (s'y)**2 - (Hys' + sy'H) / s'y`` (algebraically equal to the product
+form in the statement); for L-BFGS the explicit matrix built by repeated BFGS updates from
+``gamma * I``; and, for iteration counts, the convergence theory of CG (at most one iteration per
+distinct eigenvalue) and a simulation of the stated algorithm. ``matvec`` is instrumented to
+count its calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_unchanged,
+    describe,
+    fail,
+    rng,
+    snapshot,
+)
+
+
+def with_eigenvalues(gen, eigenvalues):
+    q, _ = np.linalg.qr(gen.normal(size=(len(eigenvalues), len(eigenvalues))))
+    return q @ np.diag(eigenvalues) @ q.T
+
+
+def result_pair(result, what):
+    """Unpack ``(x, count)`` from the learner, with a clear message when it is something else."""
+    try:
+        x, count = result
+    except (TypeError, ValueError):
+        fail(f"{what}: expected a pair (x, count), got {type(result).__name__}")
+    return as_array(x, f"{what}: x"), as_number(count, f"{what}: count")
+
+
+# -- damped Newton --------------------------------------------------------------------------------
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, eigenvalues, damping",
+    [
+        (11, [0.5, 2.0, 4.0], 0.0),
+        (12, [0.1, 1.0, 3.0, 10.0], 0.5),
+        (13, [-1.0, 0.5, 2.0], 1.5),  # indefinite: damping 1.5 > 1 makes H + damping*I positive
+    ],
+)
+def test_newton_step_solves_the_damped_system(kata, seed, eigenvalues, damping):
+    gen = rng(seed)
+    H = with_eigenvalues(gen, eigenvalues)
+    g = gen.normal(size=len(eigenvalues))
+    before = snapshot(g=g, H=H)
+    step = kata.newton_step(g, H, damping)
+    assert_unchanged(before, g=g, H=H)
+    eye = np.eye(len(g))
+    expected = np.linalg.solve(H + damping * eye, -g)
+    mistakes = {
+        "the step points uphill, +(H + damping*I)^-1 g; Newton steps by minus that": -expected,
+    }
+    if damping:
+        mistakes.update(
+            {
+                "damping added to every entry of H (H + damping); it belongs on the diagonal "
+                "only, H + damping * I": np.linalg.solve(H + damping, -g),
+                "damping subtracted, (H - damping*I); it is added, lifting every eigenvalue": (
+                    np.linalg.solve(H - damping * eye, -g)
+                ),
+                "damping ignored": np.linalg.solve(H, -g),
+            }
+        )
+    assert_close(
+        step,
+        expected,
+        what="newton_step",
+        where=describe(seed, H=H, damping=damping) + f", eigenvalues {eigenvalues}",
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions=mistakes,
+    )
+    if min(eigenvalues) < 0 and float(as_array(step, "step") @ g) >= 0:
+        fail("with damping > -lambda_min the damped Newton step must be a descent direction")
+
+
+class Counted:
+    """Wrap a function and count its calls."""
+
+    def __init__(self, function):
+        self.function, self.calls = function, 0
+
+    def __call__(self, x):
+        self.calls += 1
+        return self.function(np.array(x, dtype=float))
+
+
+@pytest.mark.points(2)
+def test_newton_minimize_takes_one_step_on_a_quadratic(kata):
+    seed = 21
+    gen = rng(seed)
+    A = with_eigenvalues(gen, [0.01, 1.0, 5.0, 100.0])
+    b = gen.normal(size=4)
+    grad, hess = Counted(lambda x: A @ x - b), Counted(lambda x: A)
+    x0 = gen.normal(size=4)
+    before = snapshot(x0=x0)
+    x, steps = result_pair(kata.newton_minimize(grad, hess, x0, tol=1e-8), "newton_minimize")
+    assert_unchanged(before, x0=x0)
+    assert_close(
+        x,
+        np.linalg.solve(A, b),
+        what="newton_minimize on 0.5 x'Ax - b'x",
+        where=describe(seed, A=A) + "; expected the minimiser A^-1 b",
+        rtol=1e-8,
+        atol=1e-10,
+    )
+    if steps != 1 or hess.calls != 1:
+        fail(
+            f"one Newton step reaches the minimum of a quadratic: expected steps = 1 and one "
+            f"Hessian evaluation, got steps = {steps:g} and {hess.calls} Hessian calls"
+        )
+    x, steps = result_pair(kata.newton_minimize(grad, hess, x, tol=1e-8), "newton_minimize")
+    if steps != 0:
+        fail(f"starting at the minimum, expected 0 steps, got {steps:g}")
+
+
+def rosenbrock_grad(x):
+    return np.array([-400 * x[0] * (x[1] - x[0] ** 2) - 2 * (1 - x[0]), 200 * (x[1] - x[0] ** 2)])
+
+
+def rosenbrock_hess(x):
+    return np.array([[1200 * x[0] ** 2 - 400 * x[1] + 2, -400 * x[0]], [-400 * x[0], 200.0]])
+
+
+def simulate_newton(x0, damping, tol, max_iter):
+    x = np.array(x0, dtype=float)
+    for steps in range(max_iter):
+        g = rosenbrock_grad(x)
+        if np.linalg.norm(g) <= tol:
+            return steps
+        x = x + np.linalg.solve(rosenbrock_hess(x) + damping * np.eye(2), -g)
+    return max_iter
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("x0, damping", [((-1.2, 1.0), 0.0), ((2.0, 2.0), 1e-3), ((0.0, 1.0), 1.0)])
+def test_damped_newton_reaches_the_rosenbrock_minimum(kata, x0, damping):
+    # (0, 1) starts where the Hessian is indefinite (eigenvalues -398 and 200).
+    x, steps = result_pair(
+        kata.newton_minimize(
+            rosenbrock_grad, rosenbrock_hess, np.array(x0), damping=damping, max_iter=200
+        ),
+        "newton_minimize",
+    )
+    where = f"Rosenbrock (1 - x)**2 + 100 (y - x**2)**2 from {x0}, damping {damping}"
+    assert_close(
+        x, np.ones(2), what="the point newton_minimize returned", where=where, rtol=0, atol=1e-7
+    )
+    expected = simulate_newton(x0, damping, 1e-10, 200)
+    if abs(steps - expected) > 1:
+        fail(f"steps: expected {expected} (plus or minus 1), got {steps:g} [{where}]")
+
+
+# -- conjugate gradient ---------------------------------------------------------------------------
+
+
+def run_cg(kata, A, b, **kwargs):
+    matvec = Counted(lambda v: A @ v)
+    before = snapshot(b=b)
+    x, iterations = result_pair(kata.conjugate_gradient(matvec, b, **kwargs), "conjugate_gradient")
+    assert_unchanged(before, b=b)
+    if matvec.calls > iterations + 1:
+        fail(
+            f"conjugate_gradient called matvec {matvec.calls} times in {iterations:g} "
+            "iterations; one call per iteration is enough (update the residual, r -= alpha * A p)"
+        )
+    return x, iterations
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n", [(31, 5), (32, 8), (33, 12)])
+def test_cg_solves_spd_systems_within_n_iterations(kata, seed, n):
+    gen = rng(seed)
+    A = with_eigenvalues(gen, gen.uniform(1.0, 10.0, n))
+    b = gen.normal(size=n)
+    x, iterations = run_cg(kata, A, b)
+    where = describe(seed, A=A) + ", eigenvalues in [1, 10], tol 1e-10"
+    residual = np.linalg.norm(A @ x - b) / np.linalg.norm(b)
+    if iterations > n or residual > 1e-8:
+        hint = (
+            "\n  A residual left after n iterations means the search directions are not "
+            "A-conjugate: p = r_new + beta * p with beta = (r_new . r_new) / (r . r), new over old."
+        )
+        fail(
+            f"conjugate_gradient: expected ||Ax - b|| / ||b|| <= 1e-8 within n = {n} iterations, "
+            f"got {residual:.3g} after {iterations:g} [{where}]{hint}"
+        )
+    assert_close(
+        x, np.linalg.solve(A, b), what="conjugate_gradient: x", where=where, rtol=1e-7, atol=1e-9
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, distinct", [(41, [1.0, 3.0]), (42, [0.5, 2.0, 7.0, 20.0])])
+def test_cg_needs_one_iteration_per_distinct_eigenvalue(kata, seed, distinct):
+    n = 40
+    gen = rng(seed)
+    A = with_eigenvalues(gen, gen.permutation(np.resize(distinct, n)))
+    b = gen.normal(size=n)
+    x, iterations = run_cg(kata, A, b)
+    k = len(distinct)
+    where = describe(seed, A=A) + f", {k} distinct eigenvalues {distinct}"
+    if iterations > k + 1:
+        fail(
+            f"conjugate_gradient: expected at most {k} iterations (one per distinct eigenvalue, "
+            f"plus one for rounding), got {iterations:g} [{where}]\n  Many more iterations mean "
+            "the search directions are not A-conjugate: check beta = (r_new . r_new) / (r . r) "
+            "(new over old) and p = r_new + beta * p."
+        )
+    assert_close(
+        x, np.linalg.solve(A, b), what="conjugate_gradient: x", where=where, rtol=1e-7, atol=1e-9
+    )
+
+
+def simulate_cg(A, b, inv_diag, tol, max_iter):
+    """The statement's algorithm, for exact intermediate states and iteration counts."""
+    x, r = np.zeros(len(b)), b.copy()
+    z = r if inv_diag is None else inv_diag * r
+    p, rz = z.copy(), r @ z
+    for k in range(max_iter):
+        if np.linalg.norm(r) <= tol * np.linalg.norm(b):
+            return x, k
+        Ap = A @ p
+        alpha = rz / (p @ Ap)
+        x, r = x + alpha * p, r - alpha * Ap
+        z = r if inv_diag is None else inv_diag * r
+        p, rz = z + (r @ z) / rz * p, r @ z
+    return x, max_iter
+
+
+@pytest.mark.points(1)
+def test_cg_stops_at_max_iter_and_at_b_zero(kata):
+    seed, n = 51, 10
+    gen = rng(seed)
+    A = with_eigenvalues(gen, np.geomspace(1.0, 1000.0, n))
+    b = gen.normal(size=n)
+    x, iterations = run_cg(kata, A, b, max_iter=3)
+    expected, _ = simulate_cg(A, b, None, 1e-10, 3)
+    if iterations != 3:
+        fail(
+            "with max_iter=3 on a problem that needs more, expected 3 iterations, "
+            f"got {iterations:g}"
+        )
+    assert_close(
+        x,
+        expected,
+        what="x after 3 CG iterations from x = 0",
+        where=describe(seed, A=A),
+        rtol=1e-8,
+        atol=1e-10,
+    )
+    x, iterations = run_cg(kata, A, np.zeros(n))
+    if iterations != 0 or np.any(x != 0):
+        fail(
+            "with b = 0, x = 0 is the solution: expected 0 iterations and x = 0, "
+            f"got {iterations:g}"
+        )
+
+
+@pytest.mark.points(2)
+def test_jacobi_preconditioning_fixes_a_badly_scaled_system(kata):
+    # A = D B D: a well-conditioned B hidden behind feature scales from 1e-2 to 1e2 (cond(A) ~ 1e8).
+    # Plain CG needs hundreds of iterations; Jacobi-preconditioned CG about as many as CG on B.
+    seed, n = 61, 50
+    gen = rng(seed)
+    B = with_eigenvalues(gen, np.geomspace(1.0, 10.0, n))
+    D = np.diag(gen.permutation(np.geomspace(1e-2, 1e2, n)))
+    A = D @ B @ D
+    b = gen.normal(size=n)
+    inv_diag = 1.0 / np.diag(A)
+    before = snapshot(inv_diag=inv_diag)
+    x, iterations = run_cg(kata, A, b, inv_diag=inv_diag)
+    assert_unchanged(before, inv_diag=inv_diag)
+    _, expected = simulate_cg(A, b, inv_diag, 1e-10, n)
+    _, unpreconditioned = simulate_cg(A, b, None, 1e-10, 10 * n)
+    plain = f"{unpreconditioned}" if unpreconditioned < 10 * n else f"over {10 * n}"
+    where = describe(seed, A=A) + f", Jacobi preconditioner; plain CG needs {plain} iterations"
+    residual = np.linalg.norm(A @ x - b) / np.linalg.norm(b)
+    if residual > 1e-9 or abs(iterations - expected) > 3:
+        fail(
+            f"preconditioned CG: expected about {expected} iterations and ||Ax - b|| / ||b|| <= "
+            f"1e-9, got {iterations:g} iterations and {residual:.3g} [{where}]\n  With a "
+            "preconditioner z = inv_diag * r replaces r in the direction update (p = z + beta p) "
+            "and in both ratios: alpha = (r . z) / (p . A p), beta = (r_new . z_new) / (r . z)."
+        )
+
+
+# -- BFGS and L-BFGS -------------------------------------------------------------------------------
+
+
+def bfgs_expanded(H, s, y):
+    sy = s @ y
+    Hy = H @ y
+    return H + (sy + y @ Hy) * np.outer(s, s) / sy**2 - (np.outer(Hy, s) + np.outer(s, Hy)) / sy
+
+
+def curvature_pairs(seed, n, m):
+    """m pairs (s, y = A_k s) with a different SPD A_k each time, so s'y > 0."""
+    gen = rng(seed)
+    pairs = []
+    for _ in range(m):
+        s = gen.normal(size=n)
+        A = with_eigenvalues(gen, gen.uniform(0.2, 5.0, n))
+        pairs.append((s, A @ s))
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n, start", [(71, 3, "identity"), (72, 6, "spd")])
+def test_bfgs_update_matches_the_expanded_formula(kata, seed, n, start):
+    gen = rng(seed)
+    H = np.eye(n) if start == "identity" else with_eigenvalues(gen, gen.uniform(0.5, 3.0, n))
+    (s,), (y,) = curvature_pairs(seed + 100, n, 1)
+    before = snapshot(H=H, s=s, y=y)
+    got = kata.bfgs_update(H, s, y)
+    assert_unchanged(before, H=H, s=s, y=y)
+    rho = 1 / (s @ y)
+    left = np.eye(n) - rho * np.outer(s, y)
+    Hy = H @ y
+    assert_close(
+        got,
+        bfgs_expanded(H, s, y),
+        what="bfgs_update",
+        where=describe(seed, H=H, s=s, y=y),
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions={
+            "the rank-one term is subtracted, - rho s s'; BFGS adds it": (
+                left @ H @ left.T - rho * np.outer(s, s)
+            ),
+            "the factors carry +rho, (I + rho s y') H (I + rho y s'); both are minus": (
+                (np.eye(n) + rho * np.outer(s, y)) @ H @ (np.eye(n) + rho * np.outer(y, s))
+                + rho * np.outer(s, s)
+            ),
+            "s and y are swapped: that updates the Hessian itself, not its inverse": (
+                (np.eye(n) - rho * np.outer(y, s)) @ H @ (np.eye(n) - rho * np.outer(s, y))
+                + rho * np.outer(y, y)
+            ),
+            "the DFP update, H + ss'/s'y - Hyy'H/y'Hy; the statement asks for BFGS": (
+                H + np.outer(s, s) * rho - np.outer(Hy, Hy) / (y @ Hy)
+            ),
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_bfgs_update_keeps_symmetry_secant_and_positive_definiteness(kata):
+    seed, n = 73, 5
+    S, Y = curvature_pairs(seed, n, 6)
+    H = np.eye(n)
+    for k, (s, y) in enumerate(zip(S, Y, strict=True)):
+        H = as_array(kata.bfgs_update(H, s, y), "bfgs_update")
+        where = f"seed {seed}, after update {k + 1} of {len(S)} starting from I"
+        assert_close(
+            H @ y,
+            s,
+            what="H_new @ y (the secant condition says s)",
+            where=where,
+            rtol=1e-8,
+            atol=1e-10,
+        )
+        assert_close(
+            H, H.T, what="H_new against its transpose", where=where, rtol=1e-10, atol=1e-12
+        )
+        if np.linalg.eigvalsh(H).min() <= 0:
+            fail(f"H_new is not positive definite [{where}]; with s'y > 0 BFGS keeps it so")
+
+
+def explicit_lbfgs(grad, S, Y, gamma=None):
+    if not S:
+        return grad.copy()
+    gamma = (S[-1] @ Y[-1]) / (Y[-1] @ Y[-1]) if gamma is None else gamma
+    H = gamma * np.eye(len(grad))
+    for s, y in zip(S, Y, strict=True):
+        H = bfgs_expanded(H, s, y)
+    return H @ grad
+
+
+def two_loop_wrong_order(grad, S, Y):
+    m = len(S)
+    rho = [1 / (Y[i] @ S[i]) for i in range(m)]
+    alpha, q = [0.0] * m, grad.copy()
+    for i in range(m):
+        alpha[i] = rho[i] * (S[i] @ q)
+        q = q - alpha[i] * Y[i]
+    r = (S[-1] @ Y[-1]) / (Y[-1] @ Y[-1]) * q
+    for i in reversed(range(m)):
+        r = r + (alpha[i] - rho[i] * (Y[i] @ r)) * S[i]
+    return r
+
+
+def lbfgs_mistakes(grad, S, Y):
+    return {
+        "the two loops run in the wrong order; the first goes from the newest pair to the "
+        "oldest, the second from the oldest to the newest": two_loop_wrong_order(grad, S, Y),
+        "gamma taken from the oldest pair; H0 = gamma I uses the newest (s, y)": explicit_lbfgs(
+            grad, S, Y, (S[0] @ Y[0]) / (Y[0] @ Y[0])
+        ),
+        "H0 = I; the statement scales it by gamma = s'y / y'y of the newest pair": (
+            explicit_lbfgs(grad, S, Y, 1.0)
+        ),
+        "the direction -H g was returned; return H g itself": -explicit_lbfgs(grad, S, Y),
+    }
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, n, m", [(81, 4, 2), (82, 7, 3), (83, 10, 6)])
+def test_two_loop_equals_the_explicit_bfgs_matrix(kata, seed, n, m):
+    S, Y = curvature_pairs(seed, n, m)
+    grad = rng(seed + 1).normal(size=n)
+    before = snapshot(grad=grad, S=np.array(S), Y=np.array(Y))
+    got = kata.lbfgs_two_loop(grad, list(S), list(Y))
+    assert_unchanged(before, grad=grad, S=np.array(S), Y=np.array(Y))
+    assert_close(
+        got,
+        explicit_lbfgs(grad, S, Y),
+        what=f"lbfgs_two_loop with {m} pairs",
+        where=describe(seed, grad=grad)
+        + "; expected H @ grad, H built by BFGS updates from gamma I",
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions=lbfgs_mistakes(grad, S, Y),
+    )
+
+
+@pytest.mark.points(1)
+def test_two_loop_with_no_history_returns_the_gradient(kata):
+    grad = np.array([1.0, -2.0, 0.5])
+    assert_close(
+        kata.lbfgs_two_loop(grad, [], []), grad, what="lbfgs_two_loop with no pairs", where="H0 = I"
+    )
+
+
+@pytest.mark.points(1)
+def test_two_loop_scales_to_a_million_parameters(kata):
+    # The pairs live in the first 12 coordinates: there H is the explicit 12 x 12 BFGS matrix, and
+    # on every other coordinate H acts as gamma * I. An n x n matrix would need 8 terabytes.
+    seed, n, small, m = 91, 1_000_000, 12, 5
+    S_small, Y_small = curvature_pairs(seed, small, m)
+    S, Y = [], []
+    for s, y in zip(S_small, Y_small, strict=True):
+        S.append(np.concatenate([s, np.zeros(n - small)]))
+        Y.append(np.concatenate([y, np.zeros(n - small)]))
+    grad = rng(seed + 1).normal(size=n)
+    gamma = (S_small[-1] @ Y_small[-1]) / (Y_small[-1] @ Y_small[-1])
+    expected = np.concatenate(
+        [explicit_lbfgs(grad[:small], S_small, Y_small), gamma * grad[small:]]
+    )
+    assert_close(
+        kata.lbfgs_two_loop(grad, S, Y),
+        expected,
+        what=f"lbfgs_two_loop with n = {n} and {m} pairs",
+        where=f"seed {seed}; the pairs span the first {small} coordinates",
+        rtol=1e-9,
+        atol=1e-12,
+    )
