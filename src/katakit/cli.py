@@ -62,11 +62,61 @@ def cmd_grade(args: argparse.Namespace) -> int:
     catalog = Catalog.load(_root(args))
     katas = catalog.select(args.selection)
     target = resolve_target(args.target, catalog.root)
-    report = grade(catalog, katas, target, echo=args.verbose, test_timeout=args.timeout)
+    limits = None if args.no_isolate else _limits(args)
+    report = grade(
+        catalog, katas, target, echo=args.verbose, test_timeout=args.timeout, limits=limits
+    )
     text = to_json(report) if args.format == "json" else score_table(report)
     _write(text, args.output)
     full_marks = report.score == report.max_score
     return 0 if full_marks or args.exit_zero else 1
+
+
+def _limits(args: argparse.Namespace):
+    from katakit.isolation import Limits
+
+    return Limits(kata_seconds=args.kata_timeout, memory_mb=args.memory)
+
+
+def cmd_batch_grade(args: argparse.Namespace) -> int:
+    from katakit.batch import batch_grade, learners, parse_shard
+    from katakit.progress import Progress
+
+    catalog = Catalog.load(_root(args))
+    katas = catalog.select(args.select)
+    submissions, out = Path(args.submissions), Path(args.out)
+    if not submissions.is_dir():
+        raise CatalogError(f"{submissions} is not a folder of learner submissions")
+    shard = parse_shard(args.shard)
+    with Progress(len(learners(submissions, shard)), "grading learners") as progress:
+        outcomes = batch_grade(
+            catalog,
+            katas,
+            submissions,
+            out,
+            jobs=args.jobs,
+            shard=shard,
+            force=args.force,
+            limits=_limits(args),
+            test_timeout=args.timeout,
+            on_done=progress.advance,
+        )
+    failed = [outcome for outcome in outcomes if outcome.error]
+    graded = sum(1 for outcome in outcomes if outcome.score is not None)
+    skipped = len(outcomes) - graded - len(failed)
+    print(f"graded {graded}, skipped {skipped} already graded, failed {len(failed)}")
+    print(f"gradebook: {out / 'gradebook.csv'}")
+    for outcome in failed:
+        print(f"  {outcome.learner}: {outcome.error}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_gradebook(args: argparse.Namespace) -> int:
+    from katakit.batch import write_gradebook
+
+    path = write_gradebook(Catalog.load(_root(args)), Path(args.out))
+    print(f"gradebook: {path}")
+    return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -124,6 +174,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    from katakit.isolation import DEFAULT_LIMITS
+
+    parser.add_argument("--timeout", type=float, default=10.0, help="seconds per test")
+    parser.add_argument(
+        "--kata-timeout",
+        type=float,
+        default=DEFAULT_LIMITS.kata_seconds,
+        help="seconds all of one kata's tests may take (default %(default)s)",
+    )
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=DEFAULT_LIMITS.memory_mb,
+        help="MiB one kata may allocate (default %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="katakit", description=__doc__)
     parser.add_argument("--root", help="project folder (default: found from the current folder)")
@@ -143,7 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grading.add_argument("--format", choices=("text", "json"), default="text")
     grading.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
-    grading.add_argument("--timeout", type=float, default=10.0, help="seconds per test")
+    _add_limit_options(grading)
+    grading.add_argument(
+        "--no-isolate", action="store_true", help="grade every kata in this process (no fork)"
+    )
     grading.add_argument("--exit-zero", action="store_true", help="exit 0 even without full marks")
     grading.add_argument("-v", "--verbose", action="store_true", help="show pytest's output too")
     grading.set_defaults(run=cmd_grade)
@@ -163,6 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     hinting.add_argument("kata", metavar="KATA", help="a kata id, e.g. bn/batchnorm_forward")
     hinting.add_argument("--level", type=int, default=1, help="how many hints to show")
     hinting.set_defaults(run=cmd_hint)
+
+    batch = commands.add_parser("batch-grade", help="grade a folder of learner submissions")
+    batch.add_argument("submissions", metavar="SUBMISSIONS_DIR", help="one folder per learner")
+    batch.add_argument("--out", required=True, metavar="DIR", help="reports and gradebook.csv")
+    batch.add_argument("--select", nargs="*", default=[], metavar="SELECTION", help="topics/ids")
+    batch.add_argument(
+        "--jobs", type=int, default=min(os.cpu_count() or 1, 8), help="learners in parallel"
+    )
+    batch.add_argument("--shard", default="1/1", metavar="i/n", help="grade every n-th learner")
+    batch.add_argument("--force", action="store_true", help="grade learners already graded")
+    _add_limit_options(batch)
+    batch.set_defaults(run=cmd_batch_grade)
+
+    book = commands.add_parser("gradebook", help="rebuild gradebook.csv from a batch's reports")
+    book.add_argument("out", metavar="DIR", help="a batch-grade --out folder")
+    book.set_defaults(run=cmd_gradebook)
 
     tree = commands.add_parser("check", help="static checks of the kata tree (pre-commit)")
     tree.set_defaults(run=cmd_check)
