@@ -34,6 +34,7 @@ _KATA_KEYS = {
     "tags": list,
     "hints": list,
     "forbidden": list,
+    "read_only_inputs": bool,
 }
 _REQUIRED_KEYS = ("name", "title", "title_zh", "questions", "difficulty", "points", "hints")
 
@@ -63,6 +64,7 @@ class Kata:
     hints: tuple[str, ...]
     tags: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()
+    read_only_inputs: bool = False
 
     @property
     def id(self) -> str:
@@ -162,6 +164,7 @@ def read_manifest(path: Path) -> list[Kata]:
                 hints=tuple(entry["hints"]),
                 tags=tuple(entry.get("tags", [])),
                 forbidden=tuple(entry.get("forbidden", [])),
+                read_only_inputs=entry.get("read_only_inputs", False),
             )
         )
     return katas

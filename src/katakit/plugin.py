@@ -27,6 +27,7 @@ import pytest
 from katakit import guard, isolation
 from katakit.catalog import Catalog, Kata, find_root
 from katakit.integrity import Tampering, Watch
+from katakit.readonly import ReadOnlyInputs
 from katakit.reporting import score_table
 from katakit.results import KataResult, Report, TestResult
 from katakit.target import KataImportError, KataMissing, Target, load_kata_module, resolve_target
@@ -472,4 +473,5 @@ def kata(request: pytest.FixtureRequest) -> ModuleType:
     found = session.catalog.kata_for_path(request.node.path)
     if found is None:
         raise pytest.UsageError(f"{request.node.path} does not belong to any kata in katas.toml")
-    return session.module(found)
+    module = session.module(found)
+    return ReadOnlyInputs(module) if found.read_only_inputs else module

@@ -1,0 +1,77 @@
+"""Inputs a kata promises to leave alone are checked centrally, after every learner call.
+
+A kata whose manifest says ``read_only_inputs = true`` hands graders a view of the learner's
+module in which each function copies its array, tensor, list and dict arguments before the call
+and compares them after it; a change fails the test and names the argument.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+
+def _watched(value: Any) -> bool:
+    return isinstance(value, np.ndarray | list | dict) or hasattr(value, "detach")
+
+
+def _snapshot(value: Any) -> Any:
+    if hasattr(value, "detach"):
+        return value.detach().clone()
+    return copy.deepcopy(value)
+
+
+def _same(before: Any, after: Any) -> bool:
+    if hasattr(before, "detach"):
+        return bool(
+            before.shape == after.shape
+            and np.array_equal(before.cpu().numpy(), after.detach().cpu().numpy(), equal_nan=True)
+        )
+    if isinstance(before, np.ndarray):
+        return before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
+    if isinstance(before, list | tuple):
+        return len(before) == len(after) and all(map(_same, before, after))
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(_same(before[k], after[k]) for k in before)
+    return before is after or before == after
+
+
+def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(function)
+
+    @functools.wraps(function)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = signature.bind(*args, **kwargs).arguments
+        except TypeError:  # a wrong call: let the function itself say so
+            return function(*args, **kwargs)
+        before = {name: _snapshot(v) for name, v in bound.items() if _watched(v)}
+        result = function(*args, **kwargs)
+        for name, original in before.items():
+            if not _same(original, bound[name]):
+                raise AssertionError(
+                    f"{function.__name__} modified its argument '{name}' in place; the "
+                    "statement asks you to leave inputs unchanged (work on a copy)"
+                )
+        return result
+
+    return call
+
+
+class ReadOnlyInputs:
+    """The learner's module, with its own functions wrapped by the input check."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._module, name)
+        if inspect.isfunction(value) and value.__module__ == self._module.__name__:
+            return _checked(value)
+        return value
