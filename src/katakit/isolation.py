@@ -10,6 +10,7 @@ kata's time limit, kills the child and reports what is left as timed out.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import resource
@@ -51,6 +52,8 @@ def run_kata(
     """Run ``items`` (all of one kata) in a child; replay its reports here.
 
     ``verdict(item, outcome, message)`` builds the report for an item the child never finished.
+    Library modules the child had to import are imported here afterwards, so the next kata's
+    child starts with them (torch imports many lazily, at a cost paid once instead of per kata).
     """
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -59,11 +62,14 @@ def run_kata(
         _child(items, config, write_end, limits)
     os.close(write_end)
     finished: set[str] = set()
-    timed_out = _relay(read_end, config, items, finished, time.monotonic() + limits.kata_seconds)
+    imported: list[str] = []
+    deadline = time.monotonic() + limits.kata_seconds
+    timed_out = _relay(read_end, config, items, finished, imported, deadline)
     if timed_out:
         os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     os.close(read_end)
+    _import_libraries(imported)
     unfinished = [item for item in items if item.nodeid not in finished]
     if not unfinished:
         return
@@ -84,7 +90,12 @@ def run_kata(
 
 
 def _relay(
-    fd: int, config: pytest.Config, items: list[pytest.Item], finished: set[str], deadline: float
+    fd: int,
+    config: pytest.Config,
+    items: list[pytest.Item],
+    finished: set[str],
+    imported: list[str],
+    deadline: float,
 ) -> bool:
     """Replay the child's reports until it closes the pipe; True if the deadline came first."""
     locations = {item.nodeid: item.location for item in items}
@@ -102,9 +113,11 @@ def _relay(
         buffer += chunk
         *lines, buffer = buffer.split(b"\n")
         for line in lines:
-            report = config.hook.pytest_report_from_serializable(
-                config=config, data=json.loads(line)
-            )
+            data = json.loads(line)
+            if "katakit_imported" in data:
+                imported.extend(data["katakit_imported"])
+                continue
+            report = config.hook.pytest_report_from_serializable(config=config, data=data)
             location = locations.get(report.nodeid, report.location)
             if report.when == "setup":
                 config.hook.pytest_runtest_logstart(nodeid=report.nodeid, location=location)
@@ -130,6 +143,24 @@ def _describe_exit(status: int, limits: Limits) -> str:
     )
 
 
+def _import_libraries(names: list[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module that only imports in some state is simply not preloaded
+            continue
+
+
+def _library_modules(before: set[str]) -> list[str]:
+    """Modules imported since ``before`` that belong to packages this process already had."""
+    packages = {name.split(".")[0] for name in before}
+    return [
+        name
+        for name in list(sys.modules)
+        if name not in before and name.split(".")[0] in packages and name.split(".")[0] != "graders"
+    ]
+
+
 class _Forward:
     """Child-side plugin: every report goes to the parent the moment it is made."""
 
@@ -138,29 +169,34 @@ class _Forward:
         self.fd = fd
 
     @pytest.hookimpl
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Captured output can be huge (a learner printing in a loop): the message is enough.
-        report.sections = []
-        if report.longrepr is not None:
-            report.longrepr = str(report.longrepr)[-_LONGREPR_LIMIT:]
-        data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
+    def send(self, data: dict) -> None:
         payload = (json.dumps(data) + "\n").encode()
         view = memoryview(payload)
         while view:
             view = view[os.write(self.fd, view) :]
 
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Captured output can be huge (a learner printing in a loop): the message is enough.
+        report.sections = []
+        if report.longrepr is not None:
+            report.longrepr = str(report.longrepr)[-_LONGREPR_LIMIT:]
+        self.send(self.config.hook.pytest_report_to_serializable(config=self.config, report=report))
+
 
 def _child(items: list[pytest.Item], config: pytest.Config, fd: int, limits: Limits) -> None:
     status = 0
     try:
+        before = set(sys.modules)
         _confine(limits)
         terminal = config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:  # the parent prints progress for both
             config.pluginmanager.unregister(terminal)
-        config.pluginmanager.register(_Forward(config, fd), "katakit-forward")
+        forward = _Forward(config, fd)
+        config.pluginmanager.register(forward, "katakit-forward")
         for index, item in enumerate(items):
             following = items[index + 1] if index + 1 < len(items) else None
             item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+        forward.send({"katakit_imported": _library_modules(before)})
     except BaseException:
         status = 70  # the parent reports every test that did not finish
     finally:
