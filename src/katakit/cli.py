@@ -54,8 +54,22 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_grade(args: argparse.Namespace) -> int:
+def _render(report, format: str) -> str:
+    """The report in one of ``grade``'s formats."""
     from katakit.reporting import score_table, to_json
+
+    if format == "gradescope":
+        from katakit.exporters.gradescope import results
+
+        return json.dumps(results(report), indent=2, ensure_ascii=False)
+    if format == "junit":
+        from katakit.exporters.junit import junit_xml
+
+        return junit_xml(report)
+    return to_json(report) if format == "json" else score_table(report)
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
     from katakit.runner import grade
     from katakit.target import resolve_target
 
@@ -66,8 +80,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     report = grade(
         catalog, katas, target, echo=args.verbose, test_timeout=args.timeout, limits=limits
     )
-    text = to_json(report) if args.format == "json" else score_table(report)
-    _write(text, args.output)
+    _write(_render(report, args.format), args.output)
     full_marks = report.score == report.max_score
     return 0 if full_marks or args.exit_zero else 1
 
@@ -116,6 +129,31 @@ def cmd_gradebook(args: argparse.Namespace) -> int:
 
     path = write_gradebook(Catalog.load(_root(args)), Path(args.out))
     print(f"gradebook: {path}")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from katakit.exporters.release import leaks, release
+
+    catalog = Catalog.load(_root(args))
+    katas = catalog.select(args.selection)
+    out = release(catalog, katas, Path(args.out), title=args.title, graders_repo=args.graders_repo)
+    found = leaks(catalog, out)
+    for problem in found:
+        print(f"leak: {problem}", file=sys.stderr)
+    if found:
+        return 1
+    print(f"release of {len(katas)} katas written to {out}; leak check clean")
+    print(f"next: push it as the Classroom template; graders come from {args.graders_repo}")
+    return 0
+
+
+def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
+    from katakit.exporters.gradescope import bundle
+
+    catalog = Catalog.load(_root(args))
+    path = bundle(catalog, args.selection, Path(args.out))
+    print(f"Gradescope autograder written to {path}: upload it as a zip autograder")
     return 0
 
 
@@ -209,7 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("KATAKIT_TARGET", "exercises"),
         help="exercises (default), solutions, or a folder of <topic>/<kata>.py",
     )
-    grading.add_argument("--format", choices=("text", "json"), default="text")
+    grading.add_argument(
+        "--format", choices=("text", "json", "gradescope", "junit"), default="text"
+    )
     grading.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     _add_limit_options(grading)
     grading.add_argument(
@@ -246,6 +286,22 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="grade learners already graded")
     _add_limit_options(batch)
     batch.set_defaults(run=cmd_batch_grade)
+
+    releasing = commands.add_parser("release", help="write a learner repository (no solutions)")
+    releasing.add_argument("out", metavar="OUT", help="a new folder")
+    releasing.add_argument("selection", nargs="*", metavar="SELECTION")
+    releasing.add_argument("--title", default="katakit assignment")
+    releasing.add_argument(
+        "--graders-repo",
+        default="OWNER/katakit-graders",
+        help="owner/name of the private repository holding graders/ (for Classroom)",
+    )
+    releasing.set_defaults(run=cmd_release)
+
+    scope = commands.add_parser("gradescope-bundle", help="the Gradescope autograder zip")
+    scope.add_argument("out", metavar="OUT.zip")
+    scope.add_argument("selection", nargs="*", metavar="SELECTION")
+    scope.set_defaults(run=cmd_gradescope_bundle)
 
     book = commands.add_parser("gradebook", help="rebuild gradebook.csv from a batch's reports")
     book.add_argument("out", metavar="DIR", help="a batch-grade --out folder")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from katakit.results import Report
+from katakit.results import KataResult, Report
 
 _STATUS_LABEL = {
     "passed": "ok",
@@ -13,8 +13,15 @@ _STATUS_LABEL = {
     "missing": "missing",
     "timeout": "timeout",
     "crashed": "crashed",
-    "ungraded": "no grader",
+    "ungraded": "examples",
 }
+
+
+def _summary(kata: KataResult) -> str:
+    if kata.tests:
+        return kata.first_failure
+    passed = sum(test.outcome == "passed" for test in kata.examples)
+    return kata.first_failure or f"public examples {passed}/{len(kata.examples)} pass"
 
 
 def _first_line(message: str, width: int) -> str:
@@ -34,14 +41,19 @@ def score_table(report: Report, width: int = 100, details: bool = True) -> str:
     lines = [f"katakit · target {report.target}", header]
     message_width = max(width - len(header) + len("first failure"), 20)
     for kata in report.katas:
-        score = f"{kata.score}/{kata.max_score}"
+        score = f"{kata.score}/{kata.max_score}" if kata.tests else "-"
         status = _STATUS_LABEL[kata.status]
-        message = _first_line(kata.first_failure, message_width)
+        message = _first_line(_summary(kata), message_width)
         lines.append(
             f"{kata.id:<{id_width}}  {score:>{score_width}}  {status:<9}  {message}".rstrip()
         )
     total = f"{report.score}/{report.max_score}"
     lines.append(f"{'total':<{id_width}}  {total:>{score_width}}")
+    if any(not kata.tests for kata in report.katas):
+        lines.append(
+            "status 'examples': the hidden graders are not available in this copy; "
+            "points come from them when your instructor grades (GitHub Classroom: on every push)"
+        )
     if details:
         for kata in report.katas:
             message = kata.first_failure.strip()

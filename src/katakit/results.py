@@ -29,11 +29,11 @@ class TestResult:
     def score(self) -> int:
         return self.max_score if self.outcome == "passed" else 0
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, voided: bool = False) -> dict[str, Any]:
         max_score = 0 if self.outcome == "skipped" else self.max_score
         return {
             "name": self.name,
-            "score": self.score,
+            "score": 0 if voided else self.score,
             "max_score": max_score,
             "outcome": self.outcome,
             "message": self.message,
@@ -49,16 +49,18 @@ class KataResult:
     examples: list[TestResult] = field(default_factory=list)
 
     @property
+    def voided(self) -> bool:
+        """A fatal outcome in any test: the kata earns nothing."""
+        return any(test.outcome in FATAL_OUTCOMES for test in self.tests)
+
+    @property
     def score(self) -> int:
-        if any(test.outcome in FATAL_OUTCOMES for test in self.tests):
-            return 0
-        return sum(test.score for test in self.tests)
+        return 0 if self.voided else sum(test.score for test in self.tests)
 
     @property
     def max_score(self) -> int:
-        """The kata's points, less the points of tests skipped on this machine (GPU tests)."""
-        if not self.tests:
-            return self.points
+        """The kata's points, less the points of tests skipped on this machine (GPU tests);
+        0 for an ungraded kata (no hidden grader in this copy)."""
         return sum(test.max_score for test in self.tests if test.outcome != "skipped")
 
     @property
@@ -85,7 +87,7 @@ class KataResult:
             "score": self.score,
             "max_score": self.max_score,
             "status": self.status,
-            "tests": [test.to_dict() for test in self.tests],
+            "tests": [test.to_dict(self.voided) for test in self.tests],
             "examples": [test.to_dict() for test in self.examples],
         }
 
