@@ -87,3 +87,27 @@ def test_points_that_disagree_with_the_manifest_void_that_kata_only(demo_project
     assert (add.score, add.status) == (0, "error")
     assert "carry 4 points but katas.toml says 3" in add.first_failure
     assert (mean.score, mean.status) == (2, "passed")
+
+
+def test_gpu_tests_skip_without_cuda_and_leave_the_maximum(demo_project):
+    import torch
+
+    from katakit.catalog import Catalog
+
+    grader = demo_project / "graders/demo/test_add.py"
+    grader.write_text(
+        grader.read_text()
+        + "\n\n@pytest.mark.gpu\n@pytest.mark.points(1)\ndef test_adds_on_the_gpu(kata):\n"
+        "    assert kata.add(1, 2) == 3\n"
+    )
+    manifest = demo_project / "exercises/demo/katas.toml"
+    manifest.write_text(manifest.read_text().replace("points = 3", "points = 4", 1))
+    catalog = Catalog.load(demo_project)
+    report = grade(catalog, catalog.select(["demo/add"]), Target("s", demo_project / "solutions"))
+    add = report.kata("demo/add")
+    gpu_test = next(t for t in add.tests if t.name == "test_adds_on_the_gpu")
+    if torch.cuda.is_available():
+        assert gpu_test.outcome == "passed" and add.max_score == 4
+    else:
+        assert gpu_test.outcome == "skipped" and (add.score, add.max_score) == (3, 3)
+        assert add.status == "passed"
