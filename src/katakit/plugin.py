@@ -187,6 +187,8 @@ class KatakitSession:
             longrepr=message,
             when="call",
             user_properties=[
+                ("katakit_kata", self._kata_of(item.path)[0].id),
+                ("katakit_grader", is_grader),
                 ("katakit_points", _points(item) if is_grader else 0),
                 ("katakit_message", message),
                 ("katakit_outcome", outcome),
@@ -257,6 +259,9 @@ class KatakitSession:
         kata, is_grader = self._kata_of(item.path)
         if kata is None:
             return report
+        # The report says which kata it scores: it may be logged in another process (isolation).
+        report.user_properties.append(("katakit_kata", kata.id))
+        report.user_properties.append(("katakit_grader", is_grader))
         report.user_properties.append(("katakit_points", _points(item) if is_grader else 0))
         if call.excinfo is not None and report.outcome != "skipped":
             path = self.target.locate(kata.id)
@@ -266,14 +271,12 @@ class KatakitSession:
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        path = Path(report.fspath)
-        if not path.is_absolute():
-            path = self.catalog.root / path
-        kata, is_grader = self._kata_of(path)
-        if kata is None:
+        properties = dict(report.user_properties)
+        if "katakit_kata" not in properties:
             return
+        kata = self.catalog.by_id[properties["katakit_kata"]]
+        is_grader = properties["katakit_grader"]
         if report.when == "call" or report.outcome != "passed":
-            properties = dict(report.user_properties)
             outcome = properties.get("katakit_outcome", report.outcome)
             if report.skipped:
                 outcome = "skipped"
