@@ -164,10 +164,14 @@ class KatakitSession:
         for item in session.items:
             kata, _ = self._kata_of(item.path)
             groups.setdefault(kata.id if kata else None, []).append(item)
+        if list(groups) == [None]:
+            return None  # no kata in this run: pytest's own loop
         for kata_id, items in groups.items():
             if kata_id is None:
-                for item in items:
-                    item.ihook.pytest_runtest_protocol(item=item, nextitem=None)
+                # other tests run here; each knows its successor, so module fixtures live on
+                for index, item in enumerate(items):
+                    following = items[index + 1] if index + 1 < len(items) else None
+                    item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
             else:
                 isolation.run_kata(items, config, self.limits, self._verdict)
             if session.shouldfail:
