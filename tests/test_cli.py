@@ -92,3 +92,31 @@ def test_module_entry_point_runs():
         timeout=60,
     )
     assert result.returncode == 0 and "Sum, then divide" in result.stdout
+
+
+def test_release_command_writes_a_leak_checked_repository(capsys, tmp_path):
+    from .conftest import REPO
+
+    code = main(["--root", str(REPO), "release", str(tmp_path / "out"), "bn/weight_norm"])
+    assert code == 0 and "leak check clean" in capsys.readouterr().out
+    assert (tmp_path / "out/exercises/bn/weight_norm.py").is_file()
+
+
+def test_nbgrader_command_takes_kata_ids_after_the_assignment_option(capsys, tmp_path):
+    code = main(
+        [
+            "--root",
+            str(PROJECT),
+            "nbgrader",
+            str(tmp_path),
+            "--assignment",
+            "a1",
+            "demo/add",
+            "demo/mean",
+        ]
+    )
+    assert code == 0 and "2 source notebooks" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "source/a1").iterdir()) == [
+        "demo__add.ipynb",
+        "demo__mean.ipynb",
+    ]

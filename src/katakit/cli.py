@@ -148,6 +148,18 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nbgrader(args: argparse.Namespace) -> int:
+    from katakit.exporters.nbgrader import export_nbgrader
+
+    catalog = Catalog.load(_root(args))
+    written = export_nbgrader(
+        catalog, catalog.select(args.selection), Path(args.course), args.assignment
+    )
+    print(f"{len(written)} source notebooks in {Path(args.course) / 'source' / args.assignment}")
+    print(f"next: cd {args.course} && nbgrader generate_assignment {args.assignment}")
+    return 0
+
+
 def cmd_gradescope_bundle(args: argparse.Namespace) -> int:
     from katakit.exporters.gradescope import bundle
 
@@ -298,6 +310,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     releasing.set_defaults(run=cmd_release)
 
+    notebooks = commands.add_parser("nbgrader", help="nbgrader source notebooks, one per kata")
+    notebooks.add_argument("course", metavar="COURSE_DIR")
+    notebooks.add_argument("--assignment", required=True, metavar="NAME")
+    notebooks.add_argument("selection", nargs="*", metavar="SELECTION")
+    notebooks.set_defaults(run=cmd_nbgrader)
+
     scope = commands.add_parser("gradescope-bundle", help="the Gradescope autograder zip")
     scope.add_argument("out", metavar="OUT.zip")
     scope.add_argument("selection", nargs="*", metavar="SELECTION")
@@ -313,7 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse stops filling a positional list at the first option: `nbgrader COURSE --assignment
+    # A bn/x bn/y` leaves the kata ids over; they belong to the selection.
+    if extra and hasattr(args, "selection") and not any(e.startswith("-") for e in extra):
+        args.selection = [*args.selection, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
     except (CatalogError, ValueError) as exc:
