@@ -60,3 +60,18 @@ def test_plugin_is_silent_outside_a_katakit_project(tmp_path):
     result = run_pytest(tmp_path)
     assert result.returncode == 0
     assert "katakit: target" not in result.stdout and "katakit scores" not in result.stdout
+
+
+def test_a_skipped_gpu_test_is_summarised_without_crashing_the_run(demo_project):
+    grader = demo_project / "graders/demo/test_add.py"
+    grader.write_text(
+        grader.read_text()
+        + "\n\n@pytest.mark.gpu\n@pytest.mark.points(1)\ndef test_on_the_gpu(kata):\n"
+        "    assert kata.add(1, 2) == 3\n"
+    )
+    manifest = demo_project / "exercises/demo/katas.toml"
+    manifest.write_text(manifest.read_text().replace("points = 3", "points = 4", 1))
+    result = run_pytest(demo_project, "exercises/demo/add.py", "--katakit-target", "solutions")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"demo/add\s+3/3\s+ok", result.stdout)
+    assert "SKIPPED" in result.stdout and "needs a CUDA GPU" in result.stdout

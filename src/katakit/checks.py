@@ -26,6 +26,7 @@ __all__ = [
     "fail",
     "rng",
     "snapshot",
+    "to_numpy",
 ]
 
 
@@ -53,7 +54,8 @@ def fail(message: str) -> None:
     raise AssertionError(message)
 
 
-def _to_numpy(value: Any) -> np.ndarray:
+def to_numpy(value: Any) -> np.ndarray:
+    """An array or tensor (any device, bfloat16 and float16 widened) as a NumPy array."""
     if hasattr(value, "detach") and hasattr(
         value, "numpy"
     ):  # a torch tensor, without importing torch
@@ -70,7 +72,7 @@ def as_array(value: Any, what: str, *, dtype: type = np.float64) -> np.ndarray:
     if value is None:
         fail(f"{what}: expected an array but got None (did you forget to return it?)")
     try:
-        array = _to_numpy(value)
+        array = to_numpy(value)
     except Exception as exc:  # any failure to convert is the learner's result being garbage
         fail(f"{what}: expected an array, got {type(value).__name__} ({exc})")
     if array.dtype == object or array.dtype.kind not in "biuf":
@@ -166,7 +168,7 @@ def _diagnose(
     actual: np.ndarray, misconceptions: Mapping[str, Any] | None, rtol: float, atol: float
 ) -> str:
     for name, wrong in (misconceptions or {}).items():
-        if _close(actual, np.asarray(_to_numpy(wrong), dtype=np.float64), rtol, atol):
+        if _close(actual, np.asarray(to_numpy(wrong), dtype=np.float64), rtol, atol):
             return f"\n  This matches a known mistake: {name}."
     return ""
 
@@ -186,7 +188,7 @@ def as_plain(value: Any, what: str) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray) or (hasattr(value, "detach") and hasattr(value, "tolist")):
-        return _to_numpy(value).tolist()
+        return to_numpy(value).tolist()
     if isinstance(value, list | tuple):
         return [as_plain(item, what) for item in value]
     if isinstance(value, dict):

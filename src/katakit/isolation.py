@@ -118,6 +118,8 @@ def _relay(
                 imported.extend(data["katakit_imported"])
                 continue
             report = config.hook.pytest_report_from_serializable(config=config, data=data)
+            if report.skipped and isinstance(report.longrepr, list):
+                report.longrepr = tuple(report.longrepr)  # JSON made pytest's tuple a list
             location = locations.get(report.nodeid, report.location)
             if report.when == "setup":
                 config.hook.pytest_runtest_logstart(nodeid=report.nodeid, location=location)
@@ -178,7 +180,8 @@ class _Forward:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Captured output can be huge (a learner printing in a loop): the message is enough.
         report.sections = []
-        if report.longrepr is not None:
+        # a skip's longrepr is a (file, line, reason) tuple that pytest's summary unpacks
+        if report.longrepr is not None and not report.skipped:
             report.longrepr = str(report.longrepr)[-_LONGREPR_LIMIT:]
         self.send(self.config.hook.pytest_report_to_serializable(config=self.config, report=report))
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from katakit.checks import to_numpy
+
 
 def _watched(value: Any) -> bool:
     return isinstance(value, np.ndarray | list | dict) or hasattr(value, "detach")
@@ -31,7 +33,7 @@ def _same(before: Any, after: Any) -> bool:
     if hasattr(before, "detach"):
         return bool(
             before.shape == after.shape
-            and np.array_equal(before.cpu().numpy(), after.detach().cpu().numpy(), equal_nan=True)
+            and np.array_equal(to_numpy(before), to_numpy(after), equal_nan=True)
         )
     if isinstance(before, np.ndarray):
         return before.shape == after.shape and np.array_equal(before, after, equal_nan=True)
