@@ -1,0 +1,281 @@
+"""Hidden grader for dist/parallelism.
+
+Oracles: the unsplit computation in float64 -- torch autograd of the mean loss on the concatenated
+batch for data parallelism, the plain matmul (and MLP) for model parallelism. The two
+torch.distributed functions run in 3 forked ranks over gloo (katakit.distributed.run_ranks), one
+run per function, cached.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katakit.checks import assert_close, fail, rng
+from katakit.distributed import RankFailure, run_ranks
+
+RTOL, ATOL = 1e-10, 1e-12
+RANK_TIMEOUT = 8.0
+
+
+def t(array):
+    return torch.tensor(array, dtype=torch.float64)
+
+
+# -- data parallel ----------------------------------------------------------------------------
+def classification_batch(seed, sizes, features=4, classes=3):
+    """Softmax-regression parameters and shards; each device sees a different class mix."""
+    gen = rng(seed)
+    params = [t(gen.normal(0, 1, (classes, features))), t(gen.normal(0, 1, classes))]
+    shards = []
+    for n in sizes:
+        shift = gen.normal(0, 2, features)
+        x = t(shift + gen.normal(0, 1, (n, features)))
+        y = torch.tensor(gen.integers(0, classes, n), dtype=torch.long)
+        shards.append((x, y))
+    return params, shards
+
+
+def mean_loss_grad(params, x, y):
+    """What one device computes: the gradient of the mean cross-entropy over its samples."""
+    if x.shape[0] == 0:
+        raise ValueError(
+            "grad_fn was called with an empty shard: the mean loss over no sample is undefined; "
+            "skip shards with no samples"
+        )
+    weight, bias = (p.detach().clone().requires_grad_(True) for p in params)
+    loss = F.cross_entropy(x @ weight.T + bias, y)
+    return list(torch.autograd.grad(loss, (weight, bias)))
+
+
+def full_batch_grad(params, shards):
+    x = torch.cat([x for x, _ in shards])
+    y = torch.cat([y for _, y in shards])
+    return mean_loss_grad(params, x, y)
+
+
+def shard_mistakes(params, shards):
+    used = [mean_loss_grad(params, x, y) for x, y in shards if x.shape[0]]
+    return [
+        {
+            "a plain mean of the shards' gradients: shards of different sizes must be weighted "
+            "by their number of samples, n_i / N": sum(g[i] for g in used) / len(used),
+            "the sum of the shards' mean-loss gradients, with no weights at all": sum(
+                g[i] for g in used
+            ),
+        }
+        for i in range(len(params))
+    ]
+
+
+def as_tensor_list(result, n, what):
+    if not isinstance(result, list | tuple) or len(result) != n:
+        fail(f"{what}: expected a list of {n} tensors (one per parameter), got {result!r:.200}")
+    return list(result)
+
+
+def check_grads(actual, params, shards, where):
+    expected = full_batch_grad(params, shards)
+    actual = as_tensor_list(actual, len(params), "gradients")
+    mistakes = shard_mistakes(params, shards)
+    for i, name in enumerate(["weight", "bias"]):
+        assert_close(
+            actual[i],
+            expected[i],
+            what=f"{name} gradient",
+            where=where,
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions=mistakes[i],
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("seed, sizes", [(401, (1, 5, 2)), (402, (7, 3))])
+def test_data_parallel_grad_equals_the_full_batch_gradient(kata, seed, sizes):
+    params, shards = classification_batch(seed, sizes)
+    result = kata.data_parallel_grad(mean_loss_grad, params, shards)
+    check_grads(result, params, shards, f"seed {seed}, shard sizes {list(sizes)}")
+
+
+@pytest.mark.points(1)
+def test_data_parallel_grad_skips_a_shard_with_no_samples(kata):
+    seed, sizes = 403, (4, 0, 2)
+    params, shards = classification_batch(seed, sizes)
+    result = kata.data_parallel_grad(mean_loss_grad, params, shards)
+    check_grads(result, params, shards, f"seed {seed}, shard sizes {list(sizes)} (one empty)")
+
+
+# -- the same over gloo -----------------------------------------------------------------------
+_RUNS: dict = {}
+
+
+def cached_run(key, fn, world_size, args):
+    if key not in _RUNS:
+        try:
+            _RUNS[key] = run_ranks(fn, world_size, args=args, timeout=RANK_TIMEOUT)
+        except RankFailure as exc:
+            _RUNS[key] = exc
+    if isinstance(_RUNS[key], RankFailure):
+        fail(str(_RUNS[key]))
+    return _RUNS[key]
+
+
+def grads_in_rank(rank, world_size, kata, params, shards):
+    x, y = shards[rank]
+    return kata.allreduce_mean_grads(mean_loss_grad(params, x, y), x.shape[0])
+
+
+@pytest.mark.points(2)
+def test_allreduce_mean_grads_gives_every_rank_the_full_batch_gradient(kata):
+    seed, sizes = 411, (1, 4, 2)
+    params, shards = classification_batch(seed, sizes)
+    answers = cached_run(("grads", id(kata)), grads_in_rank, len(sizes), (kata, params, shards))
+    # (a rank that modified its grads argument was stopped by katakit's read-only check)
+    for rank, answer in enumerate(answers):
+        where = (
+            f"rank {rank} of {len(sizes)} over gloo, seed {seed}, samples per rank {list(sizes)}"
+        )
+        check_grads(answer, params, shards, where)
+
+
+def row_blocks(seed, batch=5, in_features=7, out_features=4, sizes=(3, 1, 3)):
+    gen = rng(seed)
+    x = t(gen.normal(0, 1, (batch, in_features)))
+    weight = t(gen.normal(0, 1, (out_features, in_features)))
+    bias = t(gen.normal(0, 1, out_features))
+    x_parts = list(torch.split(x, list(sizes), dim=-1))
+    w_parts = list(torch.split(weight, list(sizes), dim=1))
+    return x, weight, bias, x_parts, w_parts
+
+
+def row_in_rank(rank, world_size, kata, x_parts, w_parts, bias):
+    return kata.row_parallel_linear_dist(x_parts[rank], w_parts[rank], bias)
+
+
+@pytest.mark.points(1)
+def test_row_parallel_linear_dist_reduces_partial_products_over_gloo(kata):
+    seed = 421
+    x, weight, bias, x_parts, w_parts = row_blocks(seed)
+    answers = cached_run(
+        ("row", id(kata)), row_in_rank, len(x_parts), (kata, x_parts, w_parts, bias)
+    )
+    expected = x @ weight.T + bias
+    for rank, answer in enumerate(answers):
+        partial = x_parts[rank] @ w_parts[rank].T
+        assert_close(
+            answer,
+            expected,
+            what=f"rank {rank}: output",
+            rtol=RTOL,
+            atol=ATOL,
+            where=f"3 ranks over gloo, seed {seed}, input features split (3, 1, 3)",
+            misconceptions={
+                "only this rank's partial product: all-reduce (sum) the partials": partial + bias,
+                "the bias was added before the all-reduce, so it was counted once per "
+                "rank; add it after": expected + 2 * bias,
+                "the partials were averaged (all-reduce then divide by the world "
+                "size); a row split needs their sum": (expected - bias) / 3 + bias,
+            },
+        )
+
+
+# -- model parallel, simulated ----------------------------------------------------------------
+def linear(seed, x_shape, out_features):
+    gen = rng(seed)
+    x = t(gen.normal(0, 1, x_shape))
+    weight = t(gen.normal(0, 1, (out_features, x_shape[-1])))
+    bias = t(gen.normal(0, 1, out_features))
+    return x, weight, bias
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, x_shape, out_sizes",
+    [
+        (431, (5, 6), (3, 1, 3)),
+        (432, (2, 3, 6), (4, 3)),
+    ],
+)
+def test_column_parallel_linear_gathers_to_the_full_layer(kata, seed, x_shape, out_sizes):
+    x, weight, bias = linear(seed, x_shape, sum(out_sizes))
+    w_shards = list(torch.split(weight, list(out_sizes), dim=0))
+    b_shards = list(torch.split(bias, list(out_sizes)))
+    y = kata.column_parallel_linear(x.clone(), w_shards, b_shards)
+    assert_close(
+        y,
+        x @ weight.T + bias,
+        what="output",
+        rtol=RTOL,
+        atol=ATOL,
+        where=f"seed {seed}, x {x_shape}, output features split {out_sizes}",
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize(
+    "seed, x_shape, in_sizes, out_features",
+    [
+        (441, (5, 7), (3, 1, 3), 4),
+        (442, (2, 3, 6), (2, 4), 5),
+    ],
+)
+def test_row_parallel_linear_sums_partial_products(kata, seed, x_shape, in_sizes, out_features):
+    x, weight, bias = linear(seed, x_shape, out_features)
+    x_shards = list(torch.split(x, list(in_sizes), dim=-1))
+    w_shards = list(torch.split(weight, list(in_sizes), dim=1))
+    y = kata.row_parallel_linear(x_shards, w_shards, bias)
+    expected = x @ weight.T + bias
+    n = len(in_sizes)
+    assert_close(
+        y,
+        expected,
+        what="output",
+        rtol=RTOL,
+        atol=ATOL,
+        where=f"seed {seed}, x {x_shape}, input features split {in_sizes}",
+        misconceptions={
+            "the partial products were averaged; a row split needs their sum (the "
+            "all-reduce is a SUM)": (expected - bias) / n + bias,
+            "the bias was added on every device before the reduction, so it counts "
+            f"{n} times; add it once, after": expected + (n - 1) * bias,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_parallel_mlp_equals_the_unsplit_mlp(kata):
+    seed = 451
+    gen = rng(seed)
+    x = t(gen.normal(0, 1, (4, 5)))
+    w1, b1 = t(gen.normal(0, 1, (6, 5))), t(gen.normal(0, 1, 6))
+    w2, b2 = t(gen.normal(0, 1, (3, 6))), t(gen.normal(0, 1, 3))
+    hidden_sizes = [2, 4]
+    y = kata.parallel_mlp(
+        x.clone(),
+        list(torch.split(w1, hidden_sizes, dim=0)),
+        list(torch.split(b1, hidden_sizes)),
+        list(torch.split(w2, hidden_sizes, dim=1)),
+        b2,
+    )
+    expected = torch.relu(x @ w1.T + b1) @ w2.T + b2
+    pieces = [
+        x @ w.T + b
+        for w, b in zip(torch.split(w1, hidden_sizes), torch.split(b1, hidden_sizes), strict=True)
+    ]
+    late_relu = torch.relu(
+        sum(p @ w.T for p, w in zip(pieces, torch.split(w2, hidden_sizes, dim=1), strict=True)) + b2
+    )
+    assert_close(
+        y,
+        expected,
+        what="output",
+        rtol=RTOL,
+        atol=ATOL,
+        where=f"seed {seed}, x (4, 5), hidden features split {hidden_sizes}",
+        misconceptions={
+            "ReLU applied after the reduction: it belongs on each device's "
+            "hidden slice, before the second layer": late_relu
+        },
+    )

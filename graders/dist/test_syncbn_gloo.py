@@ -1,0 +1,366 @@
+"""Hidden grader for dist/syncbn_gloo.
+
+Each case forks 2-4 ranks joined by the gloo backend (katakit.distributed.run_ranks), runs the
+learner's SyncBatchNorm on uneven shards in every rank (training forward, backward, then one
+evaluation forward) and brings the results back; the tests then compare them with the oracle,
+torch.nn.functional.batch_norm of the concatenated batch in float64, run here in the grader. One
+run serves several tests (it is cached per case), so a rank that hangs costs its timeout once.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+
+from katakit.checks import assert_close, fail, rng
+from katakit.distributed import RankFailure, run_ranks
+
+RANK_TIMEOUT = 8.0  # below the 10 s per test, so the learner reads run_ranks' message
+RTOL, ATOL = 1e-7, 1e-9
+
+# name -> (seed, per-rank batch sizes, sample shape (C, ...), eps, momentum)
+CASES = {
+    "2 ranks, (n, C)": (201, (1, 6), (3,), 1e-5, 0.1),
+    "3 ranks, (n, C, H, W)": (202, (2, 1, 3), (2, 2, 3), 1e-3, 0.3),
+}
+
+
+def draw(seed, sizes, sample_shape):
+    """Per-rank shards from different distributions (ranks see different data), and dy."""
+    gen = rng(seed)
+    channels = sample_shape[0]
+    per_channel = (1, channels) + (1,) * (len(sample_shape) - 1)
+    shards, douts = [], []
+    for n in sizes:
+        offset = gen.normal(0, 3, channels).reshape(per_channel)
+        scale = gen.uniform(0.3, 2.0, channels).reshape(per_channel)
+        shards.append(torch.tensor(offset + scale * gen.normal(0, 1, (n, *sample_shape))))
+        douts.append(torch.tensor(gen.normal(0, 1, (n, *sample_shape))))
+    weight = torch.tensor(gen.uniform(0.5, 1.5, channels))
+    bias = torch.tensor(gen.normal(0, 1, channels))
+    return shards, douts, weight, bias
+
+
+def one_rank(rank, world_size, kata, shards, douts, weight, bias, eps, momentum, device):
+    """What every rank runs: the learner's module on this rank's shard. Returns CPU tensors."""
+    bn = kata.SyncBatchNorm(weight.numel(), eps=eps, momentum=momentum).double().to(device)
+    with torch.no_grad():
+        bn.weight.copy_(weight)
+        bn.bias.copy_(bias)
+    bn.train()
+    x = shards[rank].to(device).requires_grad_(True)
+    out = bn(x)
+    out.backward(douts[rank].to(device))
+    answer = {
+        "out": out,
+        "dx": x.grad,
+        "dweight": bn.weight.grad,
+        "dbias": bn.bias.grad,
+        "running_mean": bn.running_mean.clone(),
+        "running_var": bn.running_var.clone(),
+    }
+    bn.eval()
+    with torch.no_grad():
+        answer["eval_out"] = bn(shards[rank].to(device))
+    return answer
+
+
+_RUNS: dict = {}
+
+
+def run_case(kata, name, backend="gloo", device="cpu"):
+    """The ranks' answers for a case (run once, then cached); a failed run fails every test."""
+    key = (id(kata), name, backend)
+    hung = [
+        run
+        for run in _RUNS.values()
+        if isinstance(run, RankFailure) and "did not finish" in str(run)
+    ]
+    if key not in _RUNS and hung:  # one hang is enough: do not wait for another timeout
+        _RUNS[key] = RankFailure(f"not run, because an earlier case hung: {hung[0]}")
+    if key not in _RUNS:
+        seed, sizes, sample_shape, eps, momentum = CASES[name]
+        shards, douts, weight, bias = draw(seed, sizes, sample_shape)
+        try:
+            _RUNS[key] = run_ranks(
+                one_rank,
+                len(sizes),
+                args=(kata, shards, douts, weight, bias, eps, momentum, device),
+                # CUDA and nccl take a few seconds to start in each rank
+                timeout=RANK_TIMEOUT if backend == "gloo" else 9.5,
+                backend=backend,
+            )
+        except RankFailure as exc:
+            _RUNS[key] = exc
+    answers = _RUNS[key]
+    if isinstance(answers, RankFailure):
+        fail(f"{name}: {answers}")
+    for rank, answer in enumerate(answers):
+        if not isinstance(answer, dict):
+            fail(f"{name}: rank {rank} returned no results")
+    return answers
+
+
+def oracle(name):
+    """Full-batch BN by torch: outputs, dx split by rank, each rank's share of the parameter
+    gradients, running statistics after one step, and the evaluation output."""
+    seed, sizes, sample_shape, eps, momentum = CASES[name]
+    shards, douts, weight, bias = draw(seed, sizes, sample_shape)
+    x = torch.cat(shards).requires_grad_(True)
+    w, b = weight.clone().requires_grad_(True), bias.clone().requires_grad_(True)
+    channels = weight.numel()
+    running_mean = torch.zeros(channels, dtype=torch.float64)
+    running_var = torch.ones(channels, dtype=torch.float64)
+    out = F.batch_norm(x, running_mean, running_var, w, b, True, momentum, eps)
+    bounds = np.cumsum([0, *sizes])
+    pieces = [slice(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds)]
+    dx = torch.autograd.grad(out, x, torch.cat(douts), retain_graph=True)[0]
+    shares = []
+    for piece, dy in zip(
+        pieces, douts, strict=True
+    ):  # the gradient of this rank's part of the loss
+        dw, db = torch.autograd.grad(out[piece], (w, b), dy, retain_graph=True)
+        shares.append((dw, db))
+    eval_out = F.batch_norm(x.detach(), running_mean, running_var, weight, bias, False, 0.0, eps)
+    return {
+        "shards": shards,
+        "douts": douts,
+        "weight": weight,
+        "eps": eps,
+        "out": [out.detach()[p] for p in pieces],
+        "dx": [dx[p] for p in pieces],
+        "shares": shares,
+        "running_mean": running_mean,
+        "running_var": running_var,
+        "eval_out": [eval_out[p] for p in pieces],
+    }
+
+
+def axes(x):
+    return [0, *range(2, x.dim())]
+
+
+def per_channel(x):
+    return (1, x.shape[1]) + (1,) * (x.dim() - 2)
+
+
+def averaged_statistics_output(shards, weight, bias, eps):
+    """Outputs when the ranks all-reduce (average) their means and variances."""
+    world = len(shards)
+    mean = sum(x.mean(axes(x)) for x in shards) / world
+    var = sum(x.var(axes(x), unbiased=False) for x in shards) / world
+    return [
+        (x - mean.reshape(per_channel(x)))
+        / torch.sqrt(var.reshape(per_channel(x)) + eps)
+        * weight.reshape(per_channel(x))
+        + bias.reshape(per_channel(x))
+        for x in shards
+    ]
+
+
+def local_sums_dx(shards, douts, weight, eps, global_count):
+    """dx when the backward uses this rank's sums only (the backward all-reduce is missing)."""
+    full = torch.cat(shards)
+    mean, var = full.mean(axes(full)), full.var(axes(full), unbiased=False)
+    m_total = full.numel() // full.shape[1]
+    result = []
+    for x, dy in zip(shards, douts, strict=True):
+        shape = per_channel(x)
+        inv_std = torch.rsqrt(var + eps).reshape(shape)
+        x_hat = (x - mean.reshape(shape)) * inv_std
+        m = m_total if global_count else x.numel() // x.shape[1]
+        sum_dy = dy.sum(axes(x)).reshape(shape)
+        sum_dy_xhat = (dy * x_hat).sum(axes(x)).reshape(shape)
+        result.append(weight.reshape(shape) * inv_std * (dy - sum_dy / m - x_hat * sum_dy_xhat / m))
+    return result
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", list(CASES))
+def test_outputs_in_every_rank_equal_full_batch_batch_norm(kata, name):
+    answers = run_case(kata, name)
+    expected = oracle(name)
+    seed, sizes, *_ = CASES[name]
+    _, _, weight, bias = draw(seed, sizes, CASES[name][2])
+    wrong_avg = averaged_statistics_output(expected["shards"], weight, bias, CASES[name][3])
+    for rank, answer in enumerate(answers):
+        plain = expected["shards"][rank]
+        plain_out = (
+            F.batch_norm(plain, None, None, weight, bias, True, 0.0, CASES[name][3])
+            if (plain.numel() // plain.shape[1] > 1)
+            else None
+        )
+        wrong = {
+            "the ranks averaged their per-rank means and variances (all-reduce of the variance): "
+            "with shards of different sizes and contents that is not the variance of the whole "
+            "batch; all-reduce count, sum(x) and sum(x**2) and derive mean and var from the "
+            "totals": wrong_avg[rank],
+        }
+        if plain_out is not None:
+            wrong[
+                "each rank normalised with its own statistics, as plain batch norm does: no "
+                "all-reduce in the forward pass"
+            ] = plain_out
+        assert_close(
+            answer.get("out"),
+            expected["out"][rank],
+            what=f"rank {rank}: output",
+            where=f"{name}, seed {seed}, shard sizes {list(sizes)}",
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions=wrong,
+        )
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("name", list(CASES))
+def test_input_gradients_in_every_rank_equal_full_batch_autograd(kata, name):
+    answers = run_case(kata, name)
+    expected = oracle(name)
+    seed, sizes, _, eps, _ = CASES[name]
+    args = (expected["shards"], expected["douts"], expected["weight"], eps)
+    wrong_global, wrong_local = local_sums_dx(*args, True), local_sums_dx(*args, False)
+    for rank, answer in enumerate(answers):
+        assert_close(
+            answer.get("dx"),
+            expected["dx"][rank],
+            what=f"rank {rank}: input gradient dx",
+            where=f"{name}, seed {seed}, shard sizes {list(sizes)}",
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions={
+                "the backward pass used this rank's sum(dy) and sum(dy * x_hat) only: all-reduce "
+                "them in backward too, the statistics came from every rank": wrong_global[rank],
+                "the backward pass is plain batch norm's, with this rank's sums and count: "
+                "all-reduce sum(dy) and sum(dy * x_hat) and divide by the total count": wrong_local[
+                    rank
+                ],
+            },
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", list(CASES))
+def test_parameter_gradients_are_each_ranks_share(kata, name):
+    answers = run_case(kata, name)
+    expected = oracle(name)
+    seed, sizes, *_ = CASES[name]
+    world = len(sizes)
+    total_dw = sum(dw for dw, _ in expected["shares"])
+    total_db = sum(db for _, db in expected["shares"])
+    where = f"{name}, seed {seed}, shard sizes {list(sizes)}"
+    for rank, answer in enumerate(answers):
+        dw, db = expected["shares"][rank]
+        full = (
+            "the full-batch sum in every rank (the all-reduced sum); the statement asks for "
+            "this rank's share, the sum over its own shard (as torch.nn.SyncBatchNorm; DDP "
+            "reduces parameter gradients afterwards)"
+        )
+        mean = "the all-reduced sum divided by the number of ranks; keep this rank's own share"
+        assert_close(
+            answer.get("dbias"),
+            db,
+            what=f"rank {rank}: bias.grad",
+            where=where,
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions={full: total_db, mean: total_db / world},
+        )
+        assert_close(
+            answer.get("dweight"),
+            dw,
+            what=f"rank {rank}: weight.grad",
+            where=where,
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions={full: total_dw, mean: total_dw / world},
+        )
+
+
+@pytest.mark.points(1)
+def test_running_statistics_follow_the_whole_batch(kata):
+    name = "3 ranks, (n, C, H, W)"
+    answers = run_case(kata, name)
+    expected = oracle(name)
+    seed, sizes, _, _, momentum = CASES[name]
+    full = torch.cat(expected["shards"])
+    biased = 0.7 + momentum * full.var(axes(full), unbiased=False)
+    where = f"{name}, seed {seed}, shard sizes {list(sizes)}, momentum {momentum}, one step"
+    for rank, answer in enumerate(answers):
+        assert_close(
+            answer.get("running_mean"),
+            expected["running_mean"],
+            what=f"rank {rank}: running_mean",
+            where=where,
+            rtol=RTOL,
+            atol=ATOL,
+        )
+        assert_close(
+            answer.get("running_var"),
+            expected["running_var"],
+            what=f"rank {rank}: running_var",
+            where=where,
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions={
+                "running_var updated with the biased variance; torch stores "
+                "the unbiased estimate var * m / (m - 1), m over all ranks": biased
+            },
+        )
+
+
+@pytest.mark.points(1)
+def test_evaluation_uses_the_running_statistics(kata):
+    name = "2 ranks, (n, C)"
+    answers = run_case(kata, name)
+    expected = oracle(name)
+    seed = CASES[name][0]
+    for rank, answer in enumerate(answers):
+        assert_close(
+            answer.get("eval_out"),
+            expected["eval_out"][rank],
+            what=f"rank {rank}: evaluation output (after one training step)",
+            where=f"{name}, seed {seed}",
+            rtol=RTOL,
+            atol=ATOL,
+            misconceptions={
+                "evaluation mode used batch statistics; it must use the running ones": expected[
+                    "out"
+                ][rank]
+            },
+        )
+
+
+@pytest.mark.gpu
+@pytest.mark.points(1)
+def test_nccl_ranks_on_cuda_devices_equal_full_batch_batch_norm(kata):
+    # Counted only where two or more CUDA devices are visible; the grader itself never touches
+    # CUDA before forking (device_count is NVML-based), so the ranks can initialise it.
+    if not dist.is_nccl_available() or torch.cuda.device_count() < 2:
+        pytest.skip("needs nccl and two CUDA devices; these points are not counted here")
+    name = "2 ranks, (n, C)"
+    answers = run_case(kata, name, backend="nccl", device="cuda")
+    expected = oracle(name)
+    for rank, answer in enumerate(answers):
+        for key in ("out", "dx", "eval_out"):
+            assert_close(
+                answer.get(key),
+                expected[key][rank],
+                what=f"nccl rank {rank}: {key}",
+                where=name,
+                rtol=1e-6,
+                atol=1e-8,
+            )
+        assert_close(
+            answer.get("dbias"),
+            expected["shares"][rank][1],
+            what=f"nccl rank {rank}: bias.grad",
+            where=name,
+            rtol=1e-6,
+            atol=1e-8,
+        )
