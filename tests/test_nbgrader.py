@@ -106,6 +106,9 @@ def test_nbgrader_autograde_scores_equal_katakit_grade(
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
     env = dict(os.environ)
+    # nbgrader runs the `alembic` command to create its gradebook: the venv's scripts must be on
+    # PATH even when the tests run as .venv/bin/pytest without an activated venv
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     katas = catalog.select(KATAS)
     course = tmp_path / "course"
     with warnings.catch_warnings():
