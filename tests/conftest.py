@@ -28,3 +28,17 @@ def demo_catalog() -> Catalog:
 def demo_project(tmp_path: Path) -> Path:
     """A writable copy of the fixture project."""
     return Path(shutil.copytree(PROJECT, tmp_path / "project"))
+
+
+@pytest.fixture
+def demo_project_with_gpu_test(demo_project: Path) -> Path:
+    """The copy, with a 1-point GPU-marked test added to demo/add (now worth 4 points)."""
+    grader = demo_project / "graders/demo/test_add.py"
+    grader.write_text(
+        grader.read_text()
+        + "\n\n@pytest.mark.gpu\n@pytest.mark.points(1)\ndef test_adds_on_the_gpu(kata):\n"
+        "    assert kata.add(1, 2) == 3\n"
+    )
+    manifest = demo_project / "exercises/demo/katas.toml"
+    manifest.write_text(manifest.read_text().replace("points = 3", "points = 4", 1))
+    return demo_project

@@ -89,21 +89,14 @@ def test_points_that_disagree_with_the_manifest_void_that_kata_only(demo_project
     assert (mean.score, mean.status) == (2, "passed")
 
 
-def test_gpu_tests_skip_without_cuda_and_leave_the_maximum(demo_project):
+def test_gpu_tests_skip_without_cuda_and_leave_the_maximum(demo_project_with_gpu_test):
     import torch
 
     from katakit.catalog import Catalog
 
-    grader = demo_project / "graders/demo/test_add.py"
-    grader.write_text(
-        grader.read_text()
-        + "\n\n@pytest.mark.gpu\n@pytest.mark.points(1)\ndef test_adds_on_the_gpu(kata):\n"
-        "    assert kata.add(1, 2) == 3\n"
-    )
-    manifest = demo_project / "exercises/demo/katas.toml"
-    manifest.write_text(manifest.read_text().replace("points = 3", "points = 4", 1))
-    catalog = Catalog.load(demo_project)
-    report = grade(catalog, catalog.select(["demo/add"]), Target("s", demo_project / "solutions"))
+    project = demo_project_with_gpu_test
+    catalog = Catalog.load(project)
+    report = grade(catalog, catalog.select(["demo/add"]), Target("s", project / "solutions"))
     add = report.kata("demo/add")
     gpu_test = next(t for t in add.tests if t.name == "test_adds_on_the_gpu")
     if torch.cuda.is_available():
