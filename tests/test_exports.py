@@ -1,6 +1,8 @@
 """Gradescope results and JUnit XML, checked against the formats' schema and a real consumer."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -97,3 +99,25 @@ def test_grade_cli_writes_each_format(tmp_path):
             timeout=120,
         )
         assert check(out.read_text())
+
+
+@pytest.mark.parametrize("code, full", [("solutions", True), ("exercises", False)])
+def test_gradescope_bundle_runs_and_writes_valid_results(tmp_path, code, full):
+    """Unpack the bundle as Gradescope would and run its run_autograder on a submission."""
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(bundle(Catalog.load(REPO), ["bn/weight_norm"], tmp_path / "a.zip")) as z:
+        z.extractall(root)
+    (root / "submission/bn").mkdir(parents=True)
+    shutil.copy(REPO / code / "bn/weight_norm.py", root / "submission/bn/weight_norm.py")
+    (root / "results").mkdir()
+    katakit = Path(sys.executable).parent / "katakit"
+    subprocess.run(
+        ["bash", str(root / "run_autograder")],
+        env={**os.environ, "AUTOGRADER_ROOT": str(root), "KATAKIT": str(katakit)},
+        check=True,
+        timeout=300,
+    )
+    document = json.loads((root / "results/results.json").read_text())
+    jsonschema.validate(document, SCHEMA)
+    max_score = Catalog.load(REPO).by_id["bn/weight_norm"].points
+    assert document["score"] == (max_score if full else 0)

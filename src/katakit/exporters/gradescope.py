@@ -52,12 +52,15 @@ python3 -m venv /autograder/venv
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
 # Gradescope runs this for every submission; the learner's files are in /autograder/submission.
+# AUTOGRADER_ROOT and KATAKIT only exist so the bundle can be tried outside Gradescope.
 set -uo pipefail
-submission=/autograder/submission
+root="${{AUTOGRADER_ROOT:-/autograder}}"
+katakit="${{KATAKIT:-$root/venv/bin/katakit}}"
+submission="$root/submission"
 # a learner may upload their whole repository or just the <topic>/<kata>.py files
 [ -d "$submission/exercises" ] && submission="$submission/exercises"
-/autograder/venv/bin/katakit --root /autograder/source grade {selection} \\
-    --target "$submission" --format gradescope --output /autograder/results/results.json \\
+"$katakit" --root "$root/source" grade {selection} \\
+    --target "$submission" --format gradescope --output "$root/results/results.json" \\
     --exit-zero
 """
 
