@@ -18,63 +18,9 @@ import tracemalloc
 import pytest
 
 from katakit.checks import fail, rng
-
-
-class OutOfComparisons(BaseException):
-    """Raised inside the learner's code when it has spent its comparison budget."""
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.limit = math.inf
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.count > self.limit:
-            raise OutOfComparisons(f"more than {self.limit} comparisons")
-
+from katakit.counting import Counter, Key, OutOfComparisons
 
 COUNTER = Counter()
-
-
-class Key:
-    """A value that can only be compared; every comparison counts."""
-
-    __slots__ = ("_tag", "_v")
-
-    def __init__(self, value, tag):
-        self._v = value
-        self._tag = tag
-
-    def __lt__(self, other):
-        COUNTER.tick()
-        return self._v < other._v
-
-    def __le__(self, other):
-        COUNTER.tick()
-        return self._v <= other._v
-
-    def __gt__(self, other):
-        COUNTER.tick()
-        return self._v > other._v
-
-    def __ge__(self, other):
-        COUNTER.tick()
-        return self._v >= other._v
-
-    def __eq__(self, other):
-        COUNTER.tick()
-        return self._v == other._v
-
-    def __ne__(self, other):
-        COUNTER.tick()
-        return self._v != other._v
-
-    __hash__ = None
-
-    def __repr__(self):
-        return f"{self._v}@{self._tag}"
 
 
 class GNode:
@@ -94,7 +40,7 @@ def build(values):
 
 
 def plain(value):
-    return value._v if isinstance(value, Key) else value
+    return value.value if isinstance(value, Key) else value
 
 
 def check_result(head, nodes, values, where, *, stable=True):
@@ -161,23 +107,14 @@ def draw(seed, n, kind):
     return values
 
 
-def counted(function, *args, limit=math.inf):
-    COUNTER.count, COUNTER.limit = 0, limit
-    try:
-        result = function(*args)
-    finally:
-        COUNTER.limit = math.inf
-    return result, COUNTER.count
-
-
 @pytest.mark.points(2)
 def test_sorts_lists_of_every_shape(kata):
     for n in (0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 100, 1000):
         for kind in ("random", "sorted", "reversed", "duplicates"):
             seed = 1000 + n
-            values = [Key(v, i) for i, v in enumerate(draw(seed, n, kind))]
+            values = [Key(v, i, COUNTER) for i, v in enumerate(draw(seed, n, kind))]
             head, nodes = build(values)
-            result, _ = counted(kata.merge_sort_list, head, limit=20 * (n + 2) ** 2)
+            result, _ = COUNTER.run(kata.merge_sort_list, head, limit=20 * (n + 2) ** 2)
             if n == 0 and result is not None:
                 fail(f"an empty list (head None) sorts to None, got {result!r}")
             check_result(result, nodes, values, f"{kind}, n={n}, seed {seed}", stable=False)
@@ -187,9 +124,9 @@ def test_sorts_lists_of_every_shape(kata):
 def test_nodes_are_relinked_not_values_copied(kata):
     # Distinct values, so a sort that copies values into other nodes cannot hide.
     for seed, n in ((21, 6), (22, 257)):
-        values = [Key(float(v), i) for i, v in enumerate(rng(seed).permutation(n))]
+        values = [Key(float(v), i, COUNTER) for i, v in enumerate(rng(seed).permutation(n))]
         head, nodes = build(values)
-        result, _ = counted(kata.merge_sort_list, head)
+        result, _ = COUNTER.run(kata.merge_sort_list, head)
         check_result(result, nodes, values, f"{n} distinct values, seed {seed}")
 
 
@@ -199,9 +136,9 @@ def test_equal_values_keep_their_input_order(kata):
         raw = draw(seed, n, "duplicates")
         for kind in ("duplicates", "reversed duplicates"):
             ordered = sorted(raw, reverse=True) if kind.startswith("reversed") else raw
-            values = [Key(v, i) for i, v in enumerate(ordered)]
+            values = [Key(v, i, COUNTER) for i, v in enumerate(ordered)]
             head, nodes = build(values)
-            result, _ = counted(kata.merge_sort_list, head)
+            result, _ = COUNTER.run(kata.merge_sort_list, head)
             check_result(result, nodes, values, f"{kind}, n={n}, seed {seed}")
 
 
@@ -209,11 +146,11 @@ def test_equal_values_keep_their_input_order(kata):
 @pytest.mark.parametrize("kind, n", [("random", 1000), ("reversed", 1025), ("sorted", 777)])
 def test_at_most_2_n_ceil_log2_n_comparisons(kata, kind, n):
     seed = 40 + n
-    values = [Key(v, i) for i, v in enumerate(draw(seed, n, kind))]
+    values = [Key(v, i, COUNTER) for i, v in enumerate(draw(seed, n, kind))]
     head, nodes = build(values)
     budget = 2 * n * math.ceil(math.log2(n))
     try:
-        result, _ = counted(kata.merge_sort_list, head, limit=budget)
+        result, _ = COUNTER.run(kata.merge_sort_list, head, limit=budget)
     except OutOfComparisons:
         fail(
             f"merge_sort_list needed more than 2 n ceil(log2 n) = {budget} comparisons on {n} "

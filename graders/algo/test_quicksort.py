@@ -22,77 +22,13 @@ import sys
 import pytest
 
 from katakit.checks import fail, rng
-
-
-class OutOfComparisons(BaseException):
-    """Raised inside the learner's code when it has spent its comparison budget."""
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.count = 0
-        self.limit = math.inf
-
-    def tick(self) -> None:
-        self.count += 1
-        if self.count > self.limit:
-            raise OutOfComparisons(f"more than {self.limit} comparisons")
-
+from katakit.counting import Counter, Key, OutOfComparisons
 
 COUNTER = Counter()
 
 
-class Key:
-    """An item that can only be compared; every comparison counts."""
-
-    __slots__ = ("_tag", "_v")
-
-    def __init__(self, value, tag):
-        self._v = value
-        self._tag = tag
-
-    def __lt__(self, other):
-        COUNTER.tick()
-        return self._v < other._v
-
-    def __le__(self, other):
-        COUNTER.tick()
-        return self._v <= other._v
-
-    def __gt__(self, other):
-        COUNTER.tick()
-        return self._v > other._v
-
-    def __ge__(self, other):
-        COUNTER.tick()
-        return self._v >= other._v
-
-    def __eq__(self, other):
-        COUNTER.tick()
-        return self._v == other._v
-
-    def __ne__(self, other):
-        COUNTER.tick()
-        return self._v != other._v
-
-    __hash__ = None
-
-    def __repr__(self):
-        return f"Key({self._v})"
-
-
 def keys(values):
-    return [Key(v, i) for i, v in enumerate(values)]
-
-
-def counted(function, *args, limit=math.inf):
-    """Run ``function(*args)`` and return (its result, the comparisons it made)."""
-    COUNTER.count, COUNTER.limit = 0, limit
-    try:
-        result = function(*args)
-    finally:
-        COUNTER.limit = math.inf
-    return result, COUNTER.count
+    return [Key(v, i, COUNTER) for i, v in enumerate(values)]
 
 
 def stack_depth() -> int:
@@ -140,8 +76,8 @@ def check_sorted(items, originals, where):
             "after quicksort the list does not hold the original objects, each once: move the "
             f"items, do not copy or rebuild them [{where}]"
         )
-    values = [k._v for k in items]
-    expected = sorted(k._v for k in originals)
+    values = [k.value for k in items]
+    expected = sorted(k.value for k in originals)
     if values != expected:
         bad = next(i for i in range(len(values)) if values[i] != expected[i])
         if len(values) <= 20:
@@ -168,7 +104,7 @@ def test_median_of_three_returns_the_median_sample_and_touches_nothing_else(kata
         mid = (lo + hi) // 2
         samples = {lo: values[lo], mid: values[mid], hi - 1: values[hi - 1]}
         where = f"values {values}, lo={lo}, hi={hi} (samples at {sorted(samples)})"
-        index, comparisons = counted(kata.median_of_three, items, lo, hi, limit=50)
+        index, comparisons = COUNTER.run(kata.median_of_three, items, lo, hi, limit=50)
         if isinstance(index, bool) or not isinstance(index, int):
             fail(f"median_of_three must return an index (int), got {index!r} [{where}]")
         if comparisons > 3:
@@ -184,10 +120,10 @@ def test_median_of_three_returns_the_median_sample_and_touches_nothing_else(kata
         if index not in samples:
             fail(f"median_of_three returned {index}, not one of the sampled slots [{where}]")
         median = sorted([values[lo], values[mid], values[hi - 1]])[1]
-        if items[index]._v != median:
+        if items[index].value != median:
             fail(
-                f"median_of_three returned slot {index} holding {items[index]._v}; the median of "
-                f"{sorted(samples.values())} is {median} [{where}, case {case}]"
+                f"median_of_three returned slot {index} holding {items[index].value}; "
+                f"the median of {sorted(samples.values())} is {median} [{where}, case {case}]"
             )
 
 
@@ -213,7 +149,7 @@ def test_partition3_splits_the_range_into_less_equal_greater(kata, name, seed, l
     p = int(gen.integers(lo, hi))
     pivot = values[p]
     where = f"{name}, seed {seed}, lo={lo}, hi={hi}, p={p} (pivot value {pivot})"
-    result, _ = counted(kata.partition3, items, lo, hi, p, limit=10 * (hi - lo) + 10)
+    result, _ = COUNTER.run(kata.partition3, items, lo, hi, p, limit=10 * (hi - lo) + 10)
     try:
         lt, gt = result
         lt, gt = int(lt), int(gt)
@@ -223,7 +159,7 @@ def test_partition3_splits_the_range_into_less_equal_greater(kata, name, seed, l
         fail(f"partition3 changed items outside [lo, hi) [{where}]")
     if sorted(map(id, items[lo:hi])) != sorted(map(id, before[lo:hi])):
         fail(f"partition3 must permute the items of [lo, hi), not copy or replace them [{where}]")
-    inside = [k._v for k in items[lo:hi]]
+    inside = [k.value for k in items[lo:hi]]
     n_less = sum(v < pivot for v in inside)
     n_equal = sum(v == pivot for v in inside)
     expected = (lo + n_less, lo + n_less + n_equal)
@@ -246,7 +182,7 @@ def test_partition3_makes_at_most_two_comparisons_per_item(kata):
         n = 200
         items = keys([int(v) for v in gen.integers(0, spread, n)])
         p = int(gen.integers(0, n))
-        _, comparisons = counted(kata.partition3, items, 0, n, p, limit=50 * n)
+        _, comparisons = COUNTER.run(kata.partition3, items, 0, n, p, limit=50 * n)
         if comparisons > 2 * n + 3:
             fail(
                 f"partition3 made {comparisons} comparisons on {n} items; the budget is "
@@ -265,7 +201,7 @@ def test_quicksort_sorts_in_place_keeping_the_same_objects(kata):
             items = keys(values)
             originals = list(items)
             where = f"n={size}, values in [0, {spread}), seed 31"
-            result, _ = counted(kata.quicksort, items, limit=10 * (size + 2) ** 2)
+            result, _ = COUNTER.run(kata.quicksort, items, limit=10 * (size + 2) ** 2)
             if result is not None:
                 fail(f"quicksort sorts in place and returns None; it returned {result!r} [{where}]")
             check_sorted(items, originals, where)
@@ -287,7 +223,7 @@ def test_quicksort_comparisons_stay_within_c_n_log2_n(kata, kind, n):
     budget = int(C[kind] * n * math.log2(n))
     where = f"{kind.replace('_', ' ')} input, n={n}"
     try:
-        counted(kata.quicksort, items, limit=budget)
+        COUNTER.run(kata.quicksort, items, limit=budget)
     except OutOfComparisons:
         hint = {
             "sorted": "a pivot taken from one end of the range is the minimum on sorted input: "
@@ -313,7 +249,7 @@ def test_quicksort_on_all_equal_items_is_linear(kata):
     items = keys([7] * n)
     originals = list(items)
     try:
-        counted(kata.quicksort, items, limit=3 * n)
+        COUNTER.run(kata.quicksort, items, limit=3 * n)
     except OutOfComparisons:
         fail(
             f"quicksort needed more than 3n = {3 * n} comparisons on {n} equal items. A three-way "
@@ -401,7 +337,7 @@ def test_quicksort_recursion_depth_is_logarithmic_against_an_adversary(kata, low
     room = 2 * levels + 20
     where = f"n={n}, McIlroy's adversary, the large part {'above' if low else 'below'} the pivot"
     try:
-        counted(with_stack_room, room, kata.quicksort, items, limit=5 * n * n)
+        COUNTER.run(with_stack_room, room, kata.quicksort, items, limit=5 * n * n)
     except RecursionError:
         fail(
             f"quicksort recursed too deep: the grader allows about {room} nested Python calls "

@@ -17,65 +17,10 @@ import math
 import pytest
 
 from katakit.checks import fail, rng
-
-
-class OutOfComparisons(BaseException):
-    """Raised inside the learner's code when it has spent its comparison budget."""
-
-
-class Counter:
-    def __init__(self, what):
-        self.what = what
-        self.count = 0
-        self.limit = math.inf
-
-    def tick(self):
-        self.count += 1
-        if self.count > self.limit:
-            raise OutOfComparisons(f"more than {self.limit} {self.what}")
-
+from katakit.counting import Counter, Key, OutOfComparisons
 
 ITEMS = Counter("comparisons between items")
 KEYS = Counter("comparisons between keys")
-
-
-class Key:
-    """An item that can only be compared; every comparison counts."""
-
-    __slots__ = ("_tag", "_v")
-
-    def __init__(self, value, tag):
-        self._v = value
-        self._tag = tag
-
-    def __lt__(self, other):
-        ITEMS.tick()
-        return self._v < other._v
-
-    def __le__(self, other):
-        ITEMS.tick()
-        return self._v <= other._v
-
-    def __gt__(self, other):
-        ITEMS.tick()
-        return self._v > other._v
-
-    def __ge__(self, other):
-        ITEMS.tick()
-        return self._v >= other._v
-
-    def __eq__(self, other):
-        ITEMS.tick()
-        return self._v == other._v
-
-    def __ne__(self, other):
-        ITEMS.tick()
-        return self._v != other._v
-
-    __hash__ = None
-
-    def __repr__(self):
-        return f"{self._v}@{self._tag}"
 
 
 class KeyInt(int):
@@ -131,15 +76,15 @@ class KeyFloat(float):
 
 
 def int_key(item):
-    return KeyInt(item._v)
+    return KeyInt(item.value)
 
 
 def float_key(item):
-    return KeyFloat(item._v)
+    return KeyFloat(item.value)
 
 
 def keys(values):
-    return [Key(v, i) for i, v in enumerate(values)]
+    return [Key(v, i, ITEMS) for i, v in enumerate(values)]
 
 
 IN_PLACE = ["bubble", "selection", "insertion", "shell", "heap"]
@@ -192,8 +137,8 @@ def check_order(name, result, originals, where, *, stable):
             f"{name}_sort must return the original item objects, each exactly once (move them, "
             f"do not copy or create items) [{where}]"
         )
-    values = [k._v for k in result]
-    expected = sorted(k._v for k in originals)
+    values = [k.value for k in result]
+    expected = sorted(k.value for k in originals)
     if values != expected:
         bad = next(i for i in range(len(values)) if values[i] != expected[i])
         if len(values) <= 20:
@@ -204,10 +149,10 @@ def check_order(name, result, originals, where, *, stable):
         fail(f"{name}_sort: not sorted, first wrong value at index {bad}: {shown} [{where}]")
     if stable:
         for a, b in itertools.pairwise(result):
-            if a._v == b._v and a._tag > b._tag:
+            if a.value == b.value and a.tag > b.tag:
                 fail(
-                    f"{name}_sort is not stable: two items with value {a._v} came out in the "
-                    f"order of input positions {a._tag}, {b._tag} [{where}]"
+                    f"{name}_sort is not stable: two items with value {a.value} came out in the "
+                    f"order of input positions {a.tag}, {b.tag} [{where}]"
                 )
 
 
@@ -465,11 +410,11 @@ def unstable_witness(kata, name):
     for values in small_inputs():
         items = keys(values)
         result, _, _ = run(kata, name, items)
-        if [k._v for k in result] != sorted(values):
+        if [k.value for k in result] != sorted(values):
             fail(f"{name}_sort does not sort {values}")
-        tags = [(k._v, k._tag) for k in result]
+        tags = [(k.value, k.tag) for k in result]
         if tags != sorted(tags):
-            return values, [k._tag for k in result]
+            return values, [k.tag for k in result]
     return None
 
 

@@ -12,10 +12,6 @@ import warnings
 import numpy as np
 import pytest
 import torch
-
-# torch.optim imports torch._dynamo on its first step, and that import wraps torch.manual_seed;
-# importing it with the grader keeps the change from being mistaken for the learner's.
-import torch._dynamo
 from torch.optim import lr_scheduler
 
 from katakit.checks import as_number, assert_close, describe, fail, rng
