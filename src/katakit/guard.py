@@ -1,10 +1,15 @@
 """The forbidden-call guard: a library call that a kata re-implements raises in learner code.
 
-While a kata's tests run, every dotted name in its manifest's ``forbidden`` list is replaced by a
-stand-in. Called with the learner's file anywhere on the stack -- a function, a method, a generator
-body, a closure returned earlier, code run at import -- the stand-in raises :class:`ForbiddenCall`.
-Called from anywhere else (the grader's oracle, torch's own modules) it simply calls the original,
-so a grader can use the very op the learner may not.
+On the learner side (its own process, where everything that runs is the learner's doing) the guard
+is total: every binding of each forbidden name in every loaded module is replaced by a stand-in
+that refuses, and each forbidden torch operator (``torch.ops.aten.native_batch_norm``) gets a
+refusing kernel registered at the torch dispatcher, so no Python route reaches it -- a private
+binding, ``torch._VF``, an op overload or ``redispatch``, a helper module, ``exec`` under another
+file name, a thread. The refusal names the op and the learner's line that led to it.
+
+In one process (``--katakit-no-isolate``, for a debugger) the stand-ins refuse only while the
+learner's file is on the stack, so that the grader's oracle can use the very op the learner may
+not.
 
 A forbidden class gets a stand-in that also refuses to be subclassed by learner code and answers
 ``isinstance`` and ``issubclass`` as the original would. A forbidden torch operator
@@ -53,11 +58,20 @@ def resolve(dotted: str) -> tuple[Any, str] | None:
 class Guard:
     """The stand-ins for one kata; a context manager that puts them in place of the originals."""
 
-    def __init__(self, kata_id: str, forbidden: Sequence[str], learner_file: Path) -> None:
+    def __init__(
+        self,
+        kata_id: str,
+        forbidden: Sequence[str],
+        learner_file: Path | str,
+        *,
+        everywhere: bool = False,
+    ) -> None:
         self.kata_id = kata_id
         self.learner_file = str(learner_file)
+        self.everywhere = everywhere
         self.violations: list[str] = []
         self._patches: list[tuple[Any, str, Any, Any]] = []
+        self._operators: list[tuple[str, Any]] = []
         for dotted in forbidden:
             found = resolve(dotted)
             if found is None:
@@ -66,6 +80,9 @@ class Guard:
             original = getattr(owner, attr)
             if isinstance(original, (_FunctionStandIn, _ClassStandIn)):
                 original = original.original  # already guarded by another kata's guard
+            if type(original).__name__ == "OpOverloadPacket" and everywhere:
+                self._operators.append((dotted, original))
+                continue
             if type(original).__name__ == "OpOverloadPacket":
                 for operator in (original, *map(original.__getattr__, original.overloads())):
                     stand_in = _FunctionStandIn(self, dotted, operator._op)
@@ -75,8 +92,12 @@ class Guard:
                 self, dotted, original
             )
             self._patches.append((owner, attr, original, stand_in))
+            if everywhere:
+                self._patches.extend(_other_bindings(original, stand_in, (owner, attr)))
 
     def learner_on_stack(self) -> bool:
+        if self.everywhere:
+            return True
         frame = sys._getframe(2)
         while frame is not None:
             if frame.f_code.co_filename == self.learner_file:
@@ -86,11 +107,44 @@ class Guard:
 
     def refuse(self, dotted: str, note: str = "") -> None:
         message = (
-            f"{dotted} is not allowed in {self.kata_id}{note}: this kata asks you to implement "
-            "it yourself with basic operations"
+            f"{dotted} is not allowed in {self.kata_id}{note}{self._learner_line()}: this kata "
+            "asks you to implement it yourself with basic operations"
         )
         self.violations.append(message)
         raise ForbiddenCall(message)
+
+    def _learner_line(self) -> str:
+        """`` (reached from line 12: out = F.conv2d(x, w))``: the learner's innermost line."""
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename != self.learner_file:
+            frame = frame.f_back
+        if frame is None:
+            return ""
+        import linecache
+
+        source = linecache.getline(self.learner_file, frame.f_lineno).strip()
+        return f" (reached from line {frame.f_lineno}: {source})" if source else ""
+
+    def block_operators(self) -> None:
+        """Register a refusing kernel for every overload of each forbidden torch operator, at
+        each dispatch key that has a kernel now; kept for the life of the process."""
+        if not self._operators:
+            return
+        import warnings
+
+        import torch
+
+        library = torch.library.Library("aten", "IMPL")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+            for dotted, packet in self._operators:
+                for overload in packet.overloads():
+                    operator = getattr(packet, overload)
+                    refusal = _FunctionStandIn(self, dotted, None)
+                    for key in _DISPATCH_KEYS:
+                        if torch._C._dispatch_has_kernel_for_dispatch_key(operator.name(), key):
+                            library.impl(operator, refusal, key)
+        _KEEP.append(library)
 
     def patched(self) -> set[tuple[int, str]]:
         """(id of owner, attribute) of every name this guard swaps while active."""
@@ -107,10 +161,38 @@ class Guard:
             setattr(owner, attr, original)
 
 
+# Where a forbidden operator's kernels live: backends and the composite (decomposing) keys.
+_DISPATCH_KEYS = (
+    "CPU",
+    "CUDA",
+    "CompositeImplicitAutograd",
+    "CompositeExplicitAutograd",
+    "CompositeExplicitAutogradNonFunctional",
+)
+_KEEP: list[Any] = []  # registrations stay for the life of the learner's process
+
+
+def _other_bindings(original: Any, stand_in: Any, known: tuple[Any, str]) -> list:
+    """(owner, attr, original, stand_in) for every other module attribute bound to
+    ``original`` (``numpy.cov`` is also ``numpy.lib._function_base_impl.cov``)."""
+    found = []
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        for attr, value in list(namespace.items()):
+            if value is original and (module, attr) != known:
+                found.append((module, attr, original, stand_in))
+    return found
+
+
 class _FunctionStandIn:
-    def __init__(self, guard: Guard, dotted: str, original: Callable[..., Any]) -> None:
+    def __init__(self, guard: Guard, dotted: str, original: Callable[..., Any] | None) -> None:
         self.guard, self.dotted, self.original = guard, dotted, original
-        functools.update_wrapper(self, original)
+        if original is not None:
+            functools.update_wrapper(self, original)
+            if guard.everywhere:
+                del self.__wrapped__  # no way back to the original through the stand-in
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.guard.learner_on_stack():

@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ from katakit.integrity import Tampering, Watch
 from katakit.readonly import ReadOnlyInputs
 from katakit.reporting import score_table
 from katakit.results import KataResult, Report, TestResult
+from katakit.sandbox import remote, rpc
 from katakit.target import KataImportError, KataMissing, Target, load_kata_module, resolve_target
 
 DEFAULT_TEST_TIMEOUT = 10.0
@@ -75,24 +77,50 @@ class KatakitSession:
         self.watch = Watch()
         self.report = Report(target.name)
         self._results: dict[str, KataResult] = {}
-        self._modules: dict[str, ModuleType | Exception] = {}
+        self._modules: dict[str, Any] = {}
+        self._learners: dict[str, remote.LearnerProcess] = {}
         self._guards: dict[str, guard.Guard | None] = {}
         self._broken: dict[str, str] = {}
         for kata in katas or []:
             self._result(kata)
 
     # -- loading -------------------------------------------------------------------------------
-    def module(self, kata: Kata) -> ModuleType:
-        """The target's module for ``kata``, loaded once per run, with forbidden calls guarded."""
+    def module(self, kata: Kata) -> Any:
+        """The target's module for ``kata``, loaded once per kata: with isolation, a proxy of the
+        module in the kata's own contained process; without, the module itself."""
         if kata.id not in self._modules:
             try:
-                self._modules[kata.id] = load_kata_module(self.target, kata.id)
+                self._modules[kata.id] = (
+                    self._load_remote(kata)
+                    if self.limits is not None
+                    else load_kata_module(self.target, kata.id)
+                )
             except (KataMissing, KataImportError) as exc:
                 self._modules[kata.id] = exc
         loaded = self._modules[kata.id]
-        if isinstance(loaded, Exception):
+        if isinstance(loaded, BaseException):
             raise loaded
+        if self.limits is None and kata.read_only_inputs:
+            return ReadOnlyInputs(loaded)
         return loaded
+
+    def _load_remote(self, kata: Kata) -> Any:
+        path = self.target.locate(kata.id)
+        if path is None:
+            raise KataMissing(f"{kata.id} is missing from target '{self.target.name}'")
+        assert self.limits is not None
+        budget = remote.Budget(
+            test_cpu=self.test_timeout if self.test_timeout > 0 else float("inf"),
+            kata_cpu=self.limits.kata_seconds,
+            memory_mb=self.limits.memory_mb,
+            output_mb=self.limits.output_mb,
+        )
+        learner = self._learners[kata.id] = remote.LearnerProcess(budget)
+        remote.CURRENT[:] = [learner]
+        try:
+            return learner.load(kata.id, path, list(kata.forbidden), kata.read_only_inputs)
+        except rpc.Raised as exc:
+            raise KataImportError(_describe_remote_import_failure(exc, path)) from None
 
     def _result(self, kata: Kata) -> KataResult:
         if kata.id not in self._results:
@@ -154,7 +182,8 @@ class KatakitSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
-        """With isolation on, each kata's tests run together in a forked child process."""
+        """With isolation on, each kata's tests run together, and the kata's learner process
+        (started by the first test that asks for the ``kata`` fixture) ends with the last."""
         config = session.config
         if self.limits is None or config.option.collectonly or config.option.usepdb:
             return None
@@ -173,12 +202,23 @@ class KatakitSession:
                     following = items[index + 1] if index + 1 < len(items) else None
                     item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
             else:
-                isolation.run_kata(items, config, self.limits, self._verdict)
+                try:
+                    for index, item in enumerate(items):
+                        following = items[index + 1] if index + 1 < len(items) else None
+                        item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
+                finally:
+                    self.close_learner(kata_id)
             if session.shouldfail:
                 raise session.Failed(session.shouldfail)
             if session.shouldstop:
                 raise session.Interrupted(session.shouldstop)
         return True
+
+    def close_learner(self, kata_id: str) -> None:
+        learner = self._learners.pop(kata_id, None)
+        if learner is not None:
+            learner.close()
+            remote.CURRENT.clear()
 
     def _verdict(self, item: pytest.Item, outcome: str, message: str) -> pytest.TestReport:
         """The report of a test its kata's process never finished."""
@@ -203,7 +243,7 @@ class KatakitSession:
     def pytest_runtest_protocol(self, item: pytest.Item):
         """Forbidden calls raise in learner code from the kata's first import to its teardown."""
         kata, _ = self._kata_of(item.path)
-        if kata is None:
+        if kata is None or self.limits is not None:
             return (yield)
         self.watch.note()
         with self._guard(kata) or contextlib.nullcontext():
@@ -212,7 +252,11 @@ class KatakitSession:
     @contextlib.contextmanager
     def _time_limit(self, item: pytest.Item) -> Iterator[None]:
         """Raise :class:`KataTimeout` into a kata test that runs past ``test_timeout`` seconds."""
-        limited = self._kata_of(item.path)[0] is not None and self.test_timeout > 0
+        kata = self._kata_of(item.path)[0]
+        if kata is not None and kata.id in self._learners:
+            # the learner's process has its own CPU budget per test, counted from here
+            self._learners[kata.id].link.start_test()
+        limited = kata is not None and self.test_timeout > 0 and self.limits is None
         if not limited or not hasattr(signal, "setitimer"):
             yield
             return
@@ -245,11 +289,12 @@ class KatakitSession:
                 return (yield)
         finally:
             kata, _ = self._kata_of(item.path)
-            active = self._guard(kata) if kata is not None else None
+            in_process = kata is not None and self.limits is None
+            active = self._guard(kata) if in_process else None
             if active is not None and active.violations:
                 # Even if the learner caught the ForbiddenCall and went on, the test fails on it.
                 raise guard.ForbiddenCall(active.violations[0])
-            if kata is not None:
+            if in_process:
                 replaced = self.watch.restore(active.patched() if active else set())
                 if replaced:
                     raise Tampering(
@@ -269,7 +314,12 @@ class KatakitSession:
         report.user_properties.append(("katakit_points", _points(item) if is_grader else 0))
         if call.excinfo is not None and report.outcome != "skipped":
             path = self.target.locate(kata.id)
-            report.user_properties.append(("katakit_message", explain(call.excinfo, path)))
+            message = explain(call.excinfo, path)
+            learner = self._learners.get(kata.id)
+            if learner is not None and learner.link.output:
+                printed = bytes(learner.link.output).decode("utf-8", "replace").rstrip()
+                message += f"\n  your code printed:\n{_indent(printed)}"
+            report.user_properties.append(("katakit_message", _cap(message)))
             report.user_properties.append(("katakit_outcome", _outcome(call)))
         return report
 
@@ -313,6 +363,8 @@ def _points(item: pytest.Item) -> int:
 
 def _outcome(call: pytest.CallInfo) -> str:
     assert call.excinfo is not None
+    if call.excinfo.errisinstance(remote.LearnerGone):
+        return call.excinfo.value.outcome
     if call.excinfo.errisinstance(KataMissing):
         return "missing"
     if call.excinfo.errisinstance(KataTimeout):
@@ -336,9 +388,33 @@ def _is_flood(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno == errno.EFBIG
 
 
+MESSAGE_LIMIT = 2000  # characters of a failure message: enough to fix the code, no more
+
+
+def _cap(message: str) -> str:
+    return rpc.cut(message, MESSAGE_LIMIT)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())
+
+
+def _describe_remote_import_failure(exc: rpc.Raised, path: Path) -> str:
+    text = getattr(exc, "_katakit_text", str(exc))
+    name = exc.remote_type.rsplit(".", 1)[-1]
+    if isinstance(exc, SyntaxError):
+        return f"{path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
+    where = f" (line {exc.frames[-1][1]})" if exc.frames else ""
+    return f"importing {path.name} raised {name}: {text}{where}"
+
+
 def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
     """A message for the learner: the grader's own text, or what their code raised and where."""
     exc = excinfo.value
+    if isinstance(exc, remote.LearnerGone):
+        return exc.message
+    if isinstance(exc, rpc.Raised):
+        return _explain_raised(exc)
     if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
         # hypothesis attaches the failing example (or state-machine steps) as notes
         return "\n".join([str(exc), *getattr(exc, "__notes__", ())])
@@ -365,6 +441,26 @@ def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
     if own:
         return f"{own[-1][0]} raised {text} (line {own[-1][1]})"
     return f"grading stopped with {text}"
+
+
+def _explain_raised(exc: rpc.Raised) -> str:
+    """What the learner's code raised in its own process, named with its line."""
+    name = exc.remote_type.rsplit(".", 1)[-1]
+    text = getattr(exc, "_katakit_text", "")
+    function, line, source = exc.frames[-1] if exc.frames else ("", 0, "")
+    if name == "NotImplementedError" and function:
+        return f"not implemented yet: {function}"
+    if isinstance(exc, guard.ForbiddenCall):
+        return text
+    if name == "SystemExit":
+        return f"called sys.exit({text}): a kata must return its result, not end the process"
+    if name == "MemoryError":
+        return "ran out of memory: the kata used more than its memory limit"
+    described = f"{name}: {text}" if text else name
+    if not function:
+        return f"your code raised {described}"
+    shown = f": {source}" if source else ""
+    return f"{function} raised {described} (line {line}{shown})"
 
 
 # -- module-level hooks: options, activation, the kata fixture ----------------------------------
@@ -437,6 +533,10 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.reportchars = "s"
     config.stash[_SESSION] = session
     _settle_environment()
+    if session.limits is not None:
+        from katakit.sandbox.zygote import zygote
+
+        zygote().start()  # it imports torch while pytest collects
 
 
 def _project_root(config: pytest.Config) -> Path | None:
@@ -490,5 +590,4 @@ def kata(request: pytest.FixtureRequest) -> ModuleType:
     found = session.catalog.kata_for_path(request.node.path)
     if found is None:
         raise pytest.UsageError(f"{request.node.path} does not belong to any kata in katas.toml")
-    module = session.module(found)
-    return ReadOnlyInputs(module) if found.read_only_inputs else module
+    return session.module(found)

@@ -1,0 +1,259 @@
+"""The trusted side of one kata: its learner process, watched, and the module proxy graders use.
+
+:class:`LearnerProcess` asks the zygote for a contained process, sends it the learner's source,
+and hands graders a proxy of the module (``kata.f(x)`` performs the call there). While the
+trusted side waits for an answer, :class:`WatchedLink` reads the learner's output, measures its
+CPU time (so a busy machine never changes a grade; a generous wall-clock backstop catches a
+learner that sleeps) and stops the process at any limit, raising :class:`LearnerGone` with the
+outcome and the message for the learner.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from katakit import guard
+from katakit.counting import OutOfComparisons
+from katakit.sandbox import contain, rpc, wire
+from katakit.sandbox.zygote import Spawned, zygote
+
+OUTPUT_SHOWN = 1024  # bytes of a test's printed output kept for its failure message
+CURRENT: list[LearnerProcess] = []  # the learner process of the kata being graded, if any
+
+
+class LearnerGone(BaseException):
+    """The learner's process is gone or was stopped; ``outcome`` is ``timeout`` or
+    ``crashed``, and every later call of this kata raises the same."""
+
+    def __init__(self, outcome: str, message: str) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Limits of one kata's learner process; CPU seconds, not wall-clock seconds."""
+
+    test_cpu: float = 10.0
+    kata_cpu: float = 60.0
+    memory_mb: int = 2048
+    output_mb: int = 1
+
+    @property
+    def test_wall(self) -> float:
+        """The backstop for a learner that waits instead of computing."""
+        return 3 * self.test_cpu + 20.0
+
+
+class TrustedPolicy(rpc.Policy):
+    """What the learner side may do with the objects graders hand it: call callables, iterate
+    iterables, compare keys, read a function's name and docstring. Nothing else."""
+
+    OPERATIONS = frozenset(
+        [
+            "call",
+            "iter",
+            "next",
+            "len",
+            "getitem",
+            "contains",
+            "repr",
+            "str",
+            "bool",
+            "hash",
+            "dunder",
+            "getattr",
+        ]
+    )
+    ATTRIBUTES = frozenset(
+        [
+            "__name__",
+            "__qualname__",
+            "__doc__",
+            "__module__",
+            "__dict__",
+            "__annotations__",
+            "__type_params__",
+        ]
+    )
+
+    def allows(self, obj: Any, op: str, name: str | None) -> bool:
+        if op not in self.OPERATIONS:
+            return False
+        if op == "getattr":
+            return name in self.ATTRIBUTES and callable(obj)
+        return True
+
+
+rpc.ExceptionCodec.extra_types.update(
+    {
+        "katakit.guard.ForbiddenCall": guard.ForbiddenCall,
+        "numpy.linalg.LinAlgError": np.linalg.LinAlgError,
+        "katakit.counting.OutOfComparisons": OutOfComparisons,
+    }
+)
+
+
+class WatchedLink(wire.Link):
+    """The trusted side's end: every wait watches the learner's output, CPU time and wall time."""
+
+    def __init__(self, spawned: Spawned, budget: Budget) -> None:
+        super().__init__(spawned.sock)
+        self.spawned = spawned
+        self.budget = budget
+        self.output = bytearray()  # what the current test printed (the first OUTPUT_SHOWN bytes)
+        self.printed = 0
+        self.gone: LearnerGone | None = None
+        self.start_test()
+
+    def start_test(self) -> None:
+        self.output.clear()
+        self.test_started_cpu = self.cpu_seconds()
+        self.test_started_wall = time.monotonic()
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the learner's process (and the children it waited for)."""
+        try:
+            fields = Path(f"/proc/{self.spawned.learner_pid}/stat").read_text().rsplit(")", 1)[1]
+        except (OSError, IndexError):
+            return 0.0  # no /proc (macOS): only the wall-clock backstop applies
+        parts = fields.split()
+        return sum(int(value) for value in parts[11:15]) / os.sysconf("SC_CLK_TCK")
+
+    def send(self, message: Any) -> None:
+        data = memoryview(wire.pack(message))
+        while data:
+            _, writable, _ = select.select([], [self.sock], [], 0.05)
+            if writable:
+                data = data[self.sock.send(data[: 1 << 20]) :]
+            else:
+                self._check()
+            self._drain_output()
+
+    def wait_and_read(self, most: int) -> bytes:
+        if self.gone is not None:
+            raise self.gone
+        while True:
+            readable, _, _ = select.select([self.sock, self.spawned.output], [], [], 0.05)
+            if not readable:
+                self._check()  # CPU and wall time, only while the answer is slow to come
+                continue
+            if self.spawned.output in readable:
+                self._drain_output()
+            if self.sock in readable:
+                chunk = self.sock.recv(min(most, 1 << 20))
+                if not chunk:
+                    self._drain_output()
+                    self.stop("crashed", None)
+                return chunk
+
+    def _drain_output(self) -> None:
+        while select.select([self.spawned.output], [], [], 0)[0]:
+            chunk = os.read(self.spawned.output, 1 << 16)
+            if not chunk:
+                return
+            self.printed += len(chunk)
+            self.output += chunk[: max(0, OUTPUT_SHOWN - len(self.output))]
+            if self.printed > self.budget.output_mb * 1024 * 1024:
+                self.stop("crashed", "printed too much output: the kata went past its output limit")
+
+    def _check(self) -> None:
+        if self.gone is not None:
+            raise self.gone
+        cpu = self.cpu_seconds()
+        if cpu - self.test_started_cpu > self.budget.test_cpu:
+            self.stop("timeout", f"used more than {self.budget.test_cpu:g} s of CPU time")
+        if cpu > self.budget.kata_cpu:
+            self.stop(
+                "timeout", f"the kata used more than {self.budget.kata_cpu:g} s of CPU time in all"
+            )
+        if time.monotonic() - self.test_started_wall > self.budget.test_wall:
+            self.stop("timeout", f"made no progress for {self.budget.test_wall:g} s")
+
+    def stop(self, outcome: str, message: str | None) -> None:
+        """End the learner's process (and all it started); raise and remember why."""
+        if self.gone is None:
+            self._kill()
+            status = zygote().wait(self.spawned.pid)
+            if message is None:
+                outcome, message = _describe_exit(status, self.budget)
+            elif outcome == "timeout":
+                message = (
+                    f"timed out: your code {message} and was stopped; look for a loop that "
+                    "never ends or work that grows too fast"
+                )
+            self.gone = LearnerGone(outcome, message)
+        raise self.gone
+
+    def _kill(self) -> None:
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(self.spawned.learner_pid, signal.SIGKILL)
+            except OSError:
+                continue
+
+    def close(self) -> None:
+        if self.gone is None:
+            self._kill()
+            zygote().wait(self.spawned.pid)
+            self.gone = LearnerGone("crashed", "the kata's process was closed")
+        self.sock.close()
+        os.close(self.spawned.output)
+
+
+def _describe_exit(status: int, budget: Budget) -> tuple[str, str]:
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+    if code > 128:
+        number = code - 128
+        name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
+        if number == signal.SIGSEGV:
+            return "crashed", f"the kata's process crashed ({name}): a fault in native code"
+        if number == signal.SIGXCPU:
+            return "timeout", f"timed out: the kata used more than {budget.kata_cpu:g} s of CPU"
+        if number == signal.SIGKILL:
+            return "crashed", f"the kata's process was killed ({name}), most likely for memory"
+        return "crashed", f"the kata's process was stopped by signal {name}"
+    return "crashed", (
+        f"the kata's code ended its whole process (exit status {code}); do not call sys.exit, "
+        "os._exit or quit() in a kata"
+    )
+
+
+class LearnerProcess:
+    """One kata's contained learner process, from the first call of a test to the kata's end."""
+
+    def __init__(self, budget: Budget, *, namespaces: bool = True) -> None:
+        options = contain.Options(
+            memory_mb=budget.memory_mb,
+            output_mb=budget.output_mb,
+            cpu_seconds=budget.kata_cpu + 2,
+            namespaces=namespaces,
+        )
+        self.link = WatchedLink(zygote().spawn(options), budget)
+        self.peer = rpc.Peer(self.link, TrustedPolicy())
+
+    def load(self, kata_id: str, path: Path, forbidden: list[str], read_only: bool) -> Any:
+        """The learner's module there, as a proxy; raises what importing it raised."""
+        source = path.read_text(encoding="utf-8", errors="replace")
+        return self.peer.request("load", 0, kata_id, str(path), source, forbidden, read_only)
+
+    def held(self) -> list[str]:
+        return self.peer.request("held", 0)
+
+    def probe(self, source: str, name: str, args: tuple, kwargs: dict) -> Any:
+        return self.peer.request("probe", 0, source, name, args, kwargs)
+
+    def ship(self, source: str, name: str) -> Any:
+        return self.peer.request("ship", 0, source, name)
+
+    def close(self) -> None:
+        self.link.close()

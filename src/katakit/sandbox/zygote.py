@@ -1,0 +1,199 @@
+"""The fork server: a clean interpreter with the libraries loaded, forking one learner per kata.
+
+A learner's process must start quickly (torch takes seconds to import) yet hold nothing of the
+grader. Forking the trusted process would copy the graders, their oracles and the report into
+it; so katakit starts, once per grading process, a separate interpreter (``python -I``, with the
+learner's scrubbed environment) that imports the libraries and nothing of the project, and asks
+it over a control socket to fork each learner. The zygote hands back the learner's socket and the
+read end of its output pipe (``SCM_RIGHTS``), and later reports how the process ended.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from katakit.sandbox import contain
+
+PRELOAD = ("numpy", "torch", "torch.nn.functional", "katakit.sandbox.learner")
+
+
+# -- the zygote's side ---------------------------------------------------------------------------
+def main(control_fd: int) -> None:
+    control = socket.socket(fileno=control_fd)
+    _preload(PRELOAD)
+    control.send(pickle.dumps(("ready",)))
+    while True:
+        data = control.recv(1 << 16)
+        if not data:
+            os._exit(0)
+        request = pickle.loads(data)  # from the trusted side, which started us
+        if request[0] == "spawn":
+            _spawn(control, contain.Options(**request[1]))
+        elif request[0] == "wait":
+            _, status = os.waitpid(request[1], 0)
+            control.send(pickle.dumps(("status", status)))
+        elif request[0] == "preload":
+            _preload(request[1])
+
+
+def _preload(names: tuple[str, ...] | list[str]) -> None:
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a module that only imports in some state is simply not preloaded
+            continue
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)  # a forked learner must not inherit a thread pool
+
+
+def _spawn(control: socket.socket, options: contain.Options) -> None:
+    ours, theirs = socket.socketpair()
+    out_read, out_write = os.pipe()
+    report_read, report_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            control.close()
+            ours.close()
+            os.close(out_read)
+            os.close(report_read)
+            _become_learner(theirs, out_write, report_write, options)
+        finally:
+            os._exit(71)
+    theirs.close()
+    os.close(out_write)
+    os.close(report_write)
+    with os.fdopen(report_read) as report:
+        learner_pid = int(report.readline() or pid)
+    socket.send_fds(
+        control, [pickle.dumps(("spawned", pid, learner_pid))], [ours.fileno(), out_read]
+    )
+    ours.close()
+    os.close(out_read)
+
+
+def _become_learner(sock: socket.socket, out: int, report: int, options: contain.Options) -> None:
+    os.setsid()
+    namespaced = contain.unshare_namespaces() if options.namespaces else None
+    if namespaced:
+        inner = os.fork()
+        if inner:  # stay outside as the reaper; our exit status tells how the learner ended
+            os.write(report, f"{inner}\n".encode())
+            os.close(report)
+            sock.close()
+            os.close(out)
+            _, status = os.waitpid(inner, 0)
+            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+    else:
+        os.write(report, f"{os.getpid()}\n".encode())
+    os.close(report)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    os.close(out)
+    keep = sock.fileno()
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 16)  # nothing of the zygote's stays open in the learner
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(line_buffering=True, write_through=True)
+    held = contain.apply(options, namespaced)
+    from katakit.sandbox import learner
+
+    learner.HELD[:] = held
+    learner.serve(sock)
+
+
+# -- the trusted side's client -------------------------------------------------------------------
+@dataclasses.dataclass
+class Spawned:
+    """A learner process: ``pid`` the zygote's child (to wait for), ``learner_pid`` the process
+    whose CPU time counts and which is killed (the same, or PID 1 of its own namespace)."""
+
+    pid: int
+    learner_pid: int
+    sock: socket.socket
+    output: int
+
+
+class Zygote:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._ready = False
+        self._owner = os.getpid()
+
+    def start(self) -> None:
+        """Start the zygote without waiting for it (it imports torch meanwhile)."""
+        if self._process is not None and self._owner == os.getpid():
+            return
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        package_parent = str(Path(__file__).resolve().parents[2])
+        bootstrap = (
+            "import sys; sys.path[:0] = [" + repr(package_parent) + "]; "
+            "from katakit.sandbox.zygote import main; main(" + str(theirs.fileno()) + ")"
+        )
+        environment = contain.environment()
+        environment["PATH"] = os.environ.get("PATH", environment["PATH"])
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", bootstrap],
+            pass_fds=[theirs.fileno()],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            cwd="/",
+        )
+        theirs.close()
+        self._control, self._ready, self._owner = ours, False, os.getpid()
+
+    def _ask(self, request: tuple, fds: int = 0) -> tuple[Any, list[int]]:
+        if self._owner != os.getpid() or self._process is None or self._process.poll() is not None:
+            self._process = None
+            self.start()
+        assert self._control is not None
+        if not self._ready:
+            self._receive(0)
+            self._ready = True
+        self._control.send(pickle.dumps(request))
+        return self._receive(fds)
+
+    def _receive(self, fds: int) -> tuple[Any, list[int]]:
+        assert self._control is not None
+        data, received, _, _ = socket.recv_fds(self._control, 1 << 16, max(fds, 1))
+        if not data:
+            raise RuntimeError("katakit's zygote process ended unexpectedly")
+        return pickle.loads(data), received
+
+    def spawn(self, options: contain.Options) -> Spawned:
+        with self._lock:
+            (_, pid, learner_pid), fds = self._ask(("spawn", dataclasses.asdict(options)), 2)
+        return Spawned(pid, learner_pid, socket.socket(fileno=fds[0]), fds[1])
+
+    def wait(self, pid: int) -> int:
+        with self._lock:
+            (_, status), _ = self._ask(("wait", pid))
+        return status
+
+    def preload(self, names: list[str]) -> None:
+        if names and self._process is not None and self._ready:
+            with self._lock:
+                assert self._control is not None
+                self._control.send(pickle.dumps(("preload", names)))
+
+
+_zygote = Zygote()
+
+
+def zygote() -> Zygote:
+    """This process's zygote (a forked process gets its own on first use)."""
+    return _zygote
