@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import sys
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -20,7 +21,10 @@ from katakit.checks import to_numpy
 
 
 def _watched(value: Any) -> bool:
-    return isinstance(value, np.ndarray | list | dict) or hasattr(value, "detach")
+    torch = sys.modules.get("torch")  # a tensor, without importing torch (or asking a proxy)
+    return isinstance(value, np.ndarray | list | dict) or (
+        torch is not None and isinstance(value, torch.Tensor)
+    )
 
 
 def _snapshot(value: Any) -> Any:

@@ -82,6 +82,7 @@ def serve(sock: Any) -> None:
     import os
 
     peer = rpc.Peer(wire.Link(sock))
+    peer.write_back = True
     Learner(peer)
     status = 0
     try:

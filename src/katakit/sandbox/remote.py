@@ -22,6 +22,7 @@ import numpy as np
 
 from katakit import guard
 from katakit.counting import OutOfComparisons
+from katakit.distributed import RankFailure
 from katakit.sandbox import contain, rpc, wire
 from katakit.sandbox.zygote import Spawned, zygote
 
@@ -99,6 +100,7 @@ rpc.ExceptionCodec.extra_types.update(
         "katakit.guard.ForbiddenCall": guard.ForbiddenCall,
         "numpy.linalg.LinAlgError": np.linalg.LinAlgError,
         "katakit.counting.OutOfComparisons": OutOfComparisons,
+        "katakit.distributed.RankFailure": RankFailure,
     }
 )
 

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import builtins
 import operator
+import sys
 from collections.abc import Callable
 from typing import Any
+
+import numpy as _np
 
 from katakit.sandbox import wire
 
@@ -87,6 +90,9 @@ class Peer:
         self._proxies: dict[int, Proxy] = {}
         self.services: dict[str, Callable[..., Any]] = {}
         self.exceptions = ExceptionCodec(self)
+        # The learner side sends back the arguments a call changed in place, so that the
+        # caller's copies change too, as they would in one process (sorting a list in place).
+        self.write_back = False
 
     # -- the table ----------------------------------------------------------------------------
     def export(self, obj: Any) -> wire.Ref | wire.Back:
@@ -126,6 +132,8 @@ class Peer:
             if kind == "q":
                 self._serve(message)
             elif kind == "v":
+                if len(message) == 3 and op == "call":
+                    _write_back(args, self.decode(message[2]))
                 return self.decode(message[1])
             elif kind == "x":
                 raise self.exceptions.decode(message[1])
@@ -142,8 +150,15 @@ class Peer:
             args = self.decode(args)
             if type(op) is not str or type(args) is not tuple:
                 raise wire.WireError("a malformed request")
-            result = self._perform(op, number, args)
-            answer = ("v", self.encode(result))
+            if op == "call" and self.write_back and len(args) == 2:
+                before = _fingerprint(args)
+                result = self._perform(op, number, args)
+                after = _fingerprint(args)
+                changed = _changes(args, before, after)
+                answer = ("v", self.encode(result), self.encode(changed))
+            else:
+                result = self._perform(op, number, args)
+                answer = ("v", self.encode(result))
         except PeerGone:
             raise
         except BaseException as exc:
@@ -165,6 +180,120 @@ class Peer:
                 raise AttributeError(name)
             raise PermissionError(f"{op} {name or ''} is not allowed on {_type_name(obj)}")
         return _OPERATIONS[op](obj, *args)
+
+
+# -- arguments changed in place ----------------------------------------------------------------
+def _fingerprint(value: Any, depth: int = 0) -> Any:
+    """Something equal before and after a call exactly when ``value`` was left as it was."""
+    kind = type(value)
+    if depth > wire.MAX_DEPTH:
+        return id(value)
+    if kind in (list, tuple):
+        return (kind, [_fingerprint(item, depth + 1) for item in value])
+    if kind is dict:
+        return (kind, [(id(k), _fingerprint(v, depth + 1)) for k, v in value.items()])
+    if kind is set:
+        return (kind, frozenset(map(id, value)))  # not sorted(): a sorting kata forbids it here
+    if _is_tensor(value):
+        data = value.detach()
+        return ("T", id(value), tuple(data.shape), str(data.dtype), _tensor_bytes(data))
+    if isinstance(value, _np.ndarray):
+        return ("A", id(value), value.shape, value.dtype.str, value.tobytes())
+    return id(value)
+
+
+def _is_tensor(value: Any) -> bool:
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
+
+
+def _tensor_bytes(data: Any) -> bytes:
+    if str(data.dtype) == "torch.bfloat16":
+        data = data.float()
+    try:
+        return data.cpu().contiguous().numpy().tobytes()
+    except Exception:  # a tensor NumPy cannot hold: its object identity is all we compare
+        return b""
+
+
+def _changes(args: tuple, before: Any, after: Any) -> list:
+    """[(position or keyword, new value)] of the call's arguments that changed."""
+    positional, keywords = args
+    _, before_positional = before[1][0]
+    _, after_positional = after[1][0]
+    changed: list = [
+        (index, value)
+        for index, (value, old, new) in enumerate(
+            zip(positional, before_positional, after_positional)
+        )
+        if old != new and _mutable(value)
+    ]
+    _, before_keywords = before[1][1]
+    _, after_keywords = after[1][1]
+    for (name, value), (_, old), (_, new) in zip(keywords.items(), before_keywords, after_keywords):
+        if old != new and _mutable(value):
+            changed.append((name, value))
+    return changed
+
+
+def _mutable(value: Any) -> bool:
+    return type(value) in (list, dict, set) or isinstance(value, _np.ndarray) or _is_tensor(value)
+
+
+def _write_back(args: tuple, changed: Any) -> None:
+    """Apply the learner side's changes to the caller's own arguments, in place."""
+    positional, keywords = args
+    if type(changed) is not list:
+        return
+    for entry in changed:
+        if type(entry) is not tuple or len(entry) != 2:
+            continue
+        where, value = entry
+        if type(where) is int and 0 <= where < len(positional):
+            _update(positional[where], value)
+        elif type(where) is str and where in keywords:
+            _update(keywords[where], value)
+
+
+def _update(original: Any, new: Any, depth: int = 0) -> None:
+    if depth > wire.MAX_DEPTH:
+        return
+    if type(original) is list and type(new) is list:
+        if len(original) == len(new):
+            for index, (old, value) in enumerate(zip(original, new)):
+                if _same_kind_array(old, value):
+                    _update(old, value, depth + 1)
+                else:
+                    original[index] = value
+        else:
+            original[:] = new
+    elif type(original) is dict and type(new) is dict:
+        for key in [key for key in original if key not in new]:
+            del original[key]
+        for key, value in new.items():
+            if key in original and _same_kind_array(original[key], value):
+                _update(original[key], value, depth + 1)
+            else:
+                original[key] = value
+    elif type(original) is set and type(new) is set:
+        original.clear()
+        original.update(new)
+    elif isinstance(original, _np.ndarray) and type(new) is _np.ndarray:
+        if original.shape == new.shape and original.flags.writeable:
+            original[...] = new.astype(original.dtype, copy=False)
+    elif _is_tensor(original) and _is_tensor(new):
+        import torch
+
+        with torch.no_grad():
+            if original.shape == new.shape:
+                original.copy_(new)
+            else:
+                original.data = new.to(original.dtype)
+
+
+def _same_kind_array(old: Any, new: Any) -> bool:
+    both_arrays = isinstance(old, _np.ndarray) and type(new) is _np.ndarray
+    return both_arrays or (_is_tensor(old) and _is_tensor(new))
 
 
 def _dunder(obj: Any, name: str, *args: Any) -> Any:
@@ -211,10 +340,12 @@ def _type_name(obj: Any) -> str:
 
 # -- proxies -----------------------------------------------------------------------------------
 class Proxy:
-    """An object of the other side. Attribute reads, calls, iteration, items and operators are
-    performed there; what comes back is plain data or another proxy."""
+    # An object of the other side. Attribute reads, calls, iteration, items and operators are
+    # performed there; what comes back is plain data or another proxy. (No docstring: a proxy's
+    # __doc__ and __module__ are those of the object it stands for.)
 
     __slots__ = ("__weakref__", "_callable", "_kind", "_number", "_peer")
+    __doc__ = property(lambda self: self._ask("getattr", "__doc__"))  # type: ignore[assignment]
 
     def __init__(self, peer: Peer, ref: wire.Ref) -> None:
         object.__setattr__(self, "_peer", peer)
@@ -292,6 +423,7 @@ def _forwarder(dunder: str) -> Callable[..., Any]:
 
 for _name in sorted(DUNDERS):
     setattr(Proxy, _name, _forwarder(_name))
+Proxy.__module__ = property(lambda self: self._ask("getattr", "__module__"))  # type: ignore
 
 
 def peer_of(value: Any) -> Peer | None:

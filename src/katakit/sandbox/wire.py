@@ -4,7 +4,8 @@ A value crosses in one of two ways:
 
 * **by value**, when it is plain data: ``None``, ``bool``, ``int``, ``float``, ``complex``,
   ``str``, ``bytes``, exact ``list``/``tuple``/``dict``/``set``/``frozenset`` of such values,
-  NumPy arrays and scalars of numeric dtypes (base class only), torch tensors (rebuilt as plain
+  NumPy arrays and scalars of numeric dtypes (base class only), random generators (NumPy's and
+  torch's, as copies in the same state), torch tensors (rebuilt as plain
   tensors: dtype, shape, values and ``requires_grad`` survive; subclasses, views and graphs do
   not), ``torch.Size``, ``torch.dtype``, ``torch.device``, ``slice``, ``range`` and ``...``;
 * **by reference**, for everything else: the object stays where it was made and the other side
@@ -32,6 +33,7 @@ MAX_FRAME = 256 * 1024 * 1024
 MAX_DEPTH = 64
 _HEADER = struct.Struct("!Q")
 _NUMPY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never objects or records
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 _TORCH_DTYPES = (
     "float16",
     "bfloat16",
@@ -170,12 +172,19 @@ def encode(value: Any, export: Callable[[Any], Any], depth: int = 0) -> Any:
         and value.dtype.kind in _NUMPY_KINDS
     ):
         return ("s", value.dtype.str, value.tobytes())
-    if kind is np.dtype:
-        return ("nd", value.str) if value.kind in _NUMPY_KINDS else export(value)
+    if kind is np.dtype and value.kind in _NUMPY_KINDS:
+        return ("nd", value.str)
+    if kind is np.random.Generator:
+        # a copy in the same state: the receiver draws exactly what the sender would have
+        bits = value.bit_generator
+        if type(bits).__name__ in _BIT_GENERATORS:
+            return ("G", type(bits).__name__, encode(bits.state, export, down))
     torch = _torch()
     if torch is not None:
         if kind is torch.Tensor or kind is torch.nn.Parameter:
             return _encode_tensor(value, torch)
+        if kind is torch.Generator:
+            return ("TG", str(value.device), value.get_state().numpy().tobytes())
         if kind is torch.Size:
             return ("Z", [int(n) for n in value])
         if kind is torch.dtype:
@@ -285,6 +294,24 @@ def _tensor(rest: list, resolve: Callable[[Any], Any], depth: int) -> Any:
     return values.requires_grad_(bool(requires_grad) and values.is_floating_point())
 
 
+def _generator(rest: list, resolve: Callable[[Any], Any], depth: int) -> np.random.Generator:
+    name, state = rest
+    if _exact(name, str) not in _BIT_GENERATORS:
+        raise WireError(f"unknown bit generator {name}")
+    bits = getattr(np.random, name)()
+    bits.state = decode(state, resolve, depth)
+    return np.random.Generator(bits)
+
+
+def _torch_generator(rest: list, resolve: Callable[[Any], Any], depth: int) -> Any:
+    import torch
+
+    device, state = _exact(rest[0], str), _exact(rest[1], bytes)
+    generator = torch.Generator(device=device if torch.cuda.is_available() else "cpu")
+    generator.set_state(torch.frombuffer(bytearray(state), dtype=torch.uint8))
+    return generator
+
+
 def _exact(value: Any, kind: type) -> Any:
     if type(value) is not kind:
         raise WireError(f"expected {kind.__name__}, found {type(value).__name__}")
@@ -325,6 +352,8 @@ _DECODERS: dict[str, Callable[[list, Any, int], Any]] = {
     "s": _scalar,
     "nd": lambda rest, resolve, depth: _numpy_dtype(_exact(rest[0], str)),
     "T": _tensor,
+    "G": _generator,
+    "TG": _torch_generator,
     "Z": lambda rest, resolve, depth: _size(_items(rest, resolve, depth)),
     "dt": _torch_value(_dtype),
     "dv": _torch_value(lambda torch, text: torch.device(text)),
