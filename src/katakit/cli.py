@@ -265,7 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     grading.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     _add_limit_options(grading)
     grading.add_argument(
-        "--no-isolate", action="store_true", help="grade every kata in this process (no fork)"
+        "--no-isolate",
+        action="store_true",
+        help="run learner code in this process, for a debugger (no containment)",
     )
     grading.add_argument("--exit-zero", action="store_true", help="exit 0 even without full marks")
     grading.add_argument("-v", "--verbose", action="store_true", help="show pytest's output too")

@@ -32,6 +32,7 @@ from katakit.readonly import ReadOnlyInputs
 from katakit.reporting import score_table
 from katakit.results import KataResult, Report, TestResult
 from katakit.sandbox import remote, rpc
+from katakit.sandbox.zygote import zygote
 from katakit.target import KataImportError, KataMissing, Target, load_kata_module, resolve_target
 
 DEFAULT_TEST_TIMEOUT = 10.0
@@ -119,8 +120,10 @@ class KatakitSession:
         remote.CURRENT[:] = [learner]
         try:
             return learner.load(kata.id, path, list(kata.forbidden), kata.read_only_inputs)
-        except rpc.Raised as exc:
-            raise KataImportError(_describe_remote_import_failure(exc, path)) from None
+        except BaseException as exc:
+            if isinstance(exc, rpc.Raised):  # what importing the module raised, over there
+                raise KataImportError(_describe_remote_import_failure(exc, path)) from None
+            raise
 
     def _result(self, kata: Kata) -> KataResult:
         if kata.id not in self._results:
@@ -159,6 +162,8 @@ class KatakitSession:
             self._result(kata)
             if is_grader:
                 declared[kata.id] = declared.get(kata.id, 0) + _points(item)
+        if declared and self.limits is not None:
+            zygote().start()  # the learners' fork server imports torch while the run starts
         order = {kata.id: index for index, kata in enumerate(self.catalog.katas)}
         self.report.katas.sort(key=lambda result: order[result.id])
         for kata_id, total in declared.items():
@@ -219,25 +224,6 @@ class KatakitSession:
         if learner is not None:
             learner.close()
             remote.CURRENT.clear()
-
-    def _verdict(self, item: pytest.Item, outcome: str, message: str) -> pytest.TestReport:
-        """The report of a test its kata's process never finished."""
-        _, is_grader = self._kata_of(item.path)
-        return pytest.TestReport(
-            nodeid=item.nodeid,
-            location=item.location,
-            keywords={name: 1 for name in item.keywords},
-            outcome="failed",
-            longrepr=message,
-            when="call",
-            user_properties=[
-                ("katakit_kata", self._kata_of(item.path)[0].id),
-                ("katakit_grader", is_grader),
-                ("katakit_points", _points(item) if is_grader else 0),
-                ("katakit_message", message),
-                ("katakit_outcome", outcome),
-            ],
-        )
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item):
@@ -365,6 +351,12 @@ def _outcome(call: pytest.CallInfo) -> str:
     assert call.excinfo is not None
     if call.excinfo.errisinstance(remote.LearnerGone):
         return call.excinfo.value.outcome
+    if isinstance(call.excinfo.value, rpc.Raised) and call.excinfo.value.remote_type in (
+        "builtins.SystemExit",
+        "builtins.KeyboardInterrupt",
+        "builtins.MemoryError",
+    ):
+        return "crashed"  # the learner's code tried to end its process, or ran out of memory
     if call.excinfo.errisinstance(KataMissing):
         return "missing"
     if call.excinfo.errisinstance(KataTimeout):
@@ -476,14 +468,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--katakit-no-isolate",
         action="store_true",
         default=os.environ.get("KATAKIT_ISOLATE", "1") == "0",
-        help="run every kata in this process instead of a forked child per kata "
+        help="run learner code in this process (for a debugger; no containment) instead of "
+        "a contained process per kata "
         "(env KATAKIT_ISOLATE=0)",
     )
     group.addoption(
         "--katakit-kata-timeout",
         type=float,
         default=isolation.Limits.kata_seconds,
-        help="seconds all of one kata's tests may take together (default %(default)s)",
+        help="CPU seconds all of one kata's tests may use together (default %(default)s)",
     )
     group.addoption(
         "--katakit-memory",
@@ -495,7 +488,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--katakit-timeout",
         type=float,
         default=DEFAULT_TEST_TIMEOUT,
-        help=f"seconds one test may run before it scores 0 as 'timeout' (default "
+        help=f"CPU seconds the learner's code may use in one test before it scores 0 as 'timeout' (default "
         f"{DEFAULT_TEST_TIMEOUT:g}; 0 disables)",
     )
 
@@ -533,10 +526,6 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.reportchars = "s"
     config.stash[_SESSION] = session
     _settle_environment()
-    if session.limits is not None:
-        from katakit.sandbox.zygote import zygote
-
-        zygote().start()  # it imports torch while pytest collects
 
 
 def _project_root(config: pytest.Config) -> Path | None:

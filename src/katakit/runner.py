@@ -34,7 +34,7 @@ def grade(
 ) -> Report:
     """Grade ``katas`` of ``catalog`` against ``target``; katas without a grader stay 'ungraded'.
 
-    With ``limits`` (the default) every kata runs in a forked child process under those limits;
+    With ``limits`` (the default) each kata's learner code runs in its own contained process;
     ``None`` runs them all in this process.
     """
     session = KatakitSession(

@@ -77,10 +77,20 @@ class Learner:
         return self._function(source, name)
 
 
+class Interrupted(BaseException):
+    """Raised into the learner's code when it ran out of time, so its answer says where."""
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise Interrupted("interrupted: out of time")
+
+
 def serve(sock: Any) -> None:
     """Answer requests on ``sock`` until the trusted side closes it; never returns."""
     import os
+    import signal
 
+    signal.signal(signal.SIGUSR1, _interrupt)
     peer = rpc.Peer(wire.Link(sock))
     peer.write_back = True
     Learner(peer)

@@ -132,11 +132,16 @@ class WatchedLink(wire.Link):
         return sum(int(value) for value in parts[11:15]) / os.sysconf("SC_CLK_TCK")
 
     def send(self, message: Any) -> None:
+        if self.gone is not None:
+            raise self.gone
         data = memoryview(wire.pack(message))
         while data:
             _, writable, _ = select.select([], [self.sock], [], 0.05)
             if writable:
-                data = data[self.sock.send(data[: 1 << 20]) :]
+                try:
+                    data = data[self.sock.send(data[: 1 << 20]) :]
+                except OSError:  # the learner's end is closed: it has ended
+                    self.stop("crashed", None)
             else:
                 self._check()
             self._drain_output()
@@ -181,17 +186,40 @@ class WatchedLink(wire.Link):
         if time.monotonic() - self.test_started_wall > self.budget.test_wall:
             self.stop("timeout", f"made no progress for {self.budget.test_wall:g} s")
 
+    def _where(self) -> str:
+        """Interrupt the learner's code and read where it was: `` (last in add, line 2)``."""
+        try:
+            os.kill(self.spawned.learner_pid, signal.SIGUSR1)
+            deadline = time.monotonic() + 0.5
+            buffer = b""
+            while time.monotonic() < deadline:
+                if select.select([self.sock], [], [], deadline - time.monotonic())[0]:
+                    chunk = self.sock.recv(1 << 16)
+                    if not chunk:
+                        break
+                    buffer += chunk
+                    if len(buffer) >= wire.HEADER_SIZE:
+                        length = wire.frame_length(buffer[: wire.HEADER_SIZE])
+                        if len(buffer) >= wire.HEADER_SIZE + length:
+                            answer = wire.unpack(buffer[wire.HEADER_SIZE :][:length])
+                            function, line, _ = answer[1][3][-1]
+                            return f" (last in {function}, line {line})"
+        except Exception:  # whatever the learner made of the interruption, it ends now
+            return ""
+        return ""
+
     def stop(self, outcome: str, message: str | None) -> None:
         """End the learner's process (and all it started); raise and remember why."""
         if self.gone is None:
+            where = self._where() if outcome == "timeout" else ""
             self._kill()
             status = zygote().wait(self.spawned.pid)
             if message is None:
                 outcome, message = _describe_exit(status, self.budget)
             elif outcome == "timeout":
                 message = (
-                    f"timed out: your code {message} and was stopped; look for a loop that "
-                    "never ends or work that grows too fast"
+                    f"timed out: your code {message}{where} and was stopped; look for a loop "
+                    "that never ends or work that grows too fast"
                 )
             self.gone = LearnerGone(outcome, message)
         raise self.gone

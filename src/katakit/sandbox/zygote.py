@@ -128,50 +128,60 @@ class Spawned:
 class Zygote:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._ready = False
         self._owner = os.getpid()
 
     def start(self) -> None:
         """Start the zygote without waiting for it (it imports torch meanwhile)."""
-        if self._process is not None and self._owner == os.getpid():
+        if self._control is not None and self._owner == os.getpid():
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = str(Path(__file__).resolve().parents[2])
+        # The launcher forks and exits at once, so the zygote is nobody's child here: it never
+        # shows up in a caller's os.wait(), and it ends when the control socket closes.
         bootstrap = (
-            "import sys; sys.path[:0] = [" + repr(package_parent) + "]; "
+            "import os, sys; os.fork() and os._exit(0); os.setsid(); "
+            "sys.path[:0] = [" + repr(package_parent) + "]; "
             "from katakit.sandbox.zygote import main; main(" + str(theirs.fileno()) + ")"
         )
         environment = contain.environment()
         environment["PATH"] = os.environ.get("PATH", environment["PATH"])
-        self._process = subprocess.Popen(
+        subprocess.run(
             [sys.executable, "-I", "-c", bootstrap],
             pass_fds=[theirs.fileno()],
             env=environment,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             cwd="/",
+            check=True,
         )
         theirs.close()
         self._control, self._ready, self._owner = ours, False, os.getpid()
 
     def _ask(self, request: tuple, fds: int = 0) -> tuple[Any, list[int]]:
-        if self._owner != os.getpid() or self._process is None or self._process.poll() is not None:
-            self._process = None
-            self.start()
-        assert self._control is not None
-        if not self._ready:
-            self._receive(0)
-            self._ready = True
-        self._control.send(pickle.dumps(request))
-        return self._receive(fds)
+        for attempt in range(2):
+            if self._owner != os.getpid() or self._control is None:
+                self._control = None
+                self.start()
+            assert self._control is not None
+            try:
+                if not self._ready:
+                    self._receive(0)
+                    self._ready = True
+                self._control.send(pickle.dumps(request))
+                return self._receive(fds)
+            except (OSError, EOFError):
+                if attempt or request[0] != "spawn":
+                    raise
+                self._control = None  # the zygote died: start a new one, once
+        raise AssertionError("unreachable")
 
     def _receive(self, fds: int) -> tuple[Any, list[int]]:
         assert self._control is not None
         data, received, _, _ = socket.recv_fds(self._control, 1 << 16, max(fds, 1))
         if not data:
-            raise RuntimeError("katakit's zygote process ended unexpectedly")
+            raise EOFError("katakit's zygote process ended unexpectedly")
         return pickle.loads(data), received
 
     def spawn(self, options: contain.Options) -> Spawned:
@@ -185,7 +195,7 @@ class Zygote:
         return status
 
     def preload(self, names: list[str]) -> None:
-        if names and self._process is not None and self._ready:
+        if names and self._control is not None and self._ready:
             with self._lock:
                 assert self._control is not None
                 self._control.send(pickle.dumps(("preload", names)))
