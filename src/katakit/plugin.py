@@ -488,8 +488,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--katakit-timeout",
         type=float,
         default=DEFAULT_TEST_TIMEOUT,
-        help=f"CPU seconds the learner's code may use in one test before it scores 0 as 'timeout' (default "
-        f"{DEFAULT_TEST_TIMEOUT:g}; 0 disables)",
+        help="CPU seconds the learner's code may use in one test before it scores 0 as "
+        f"'timeout' (default {DEFAULT_TEST_TIMEOUT:g}; 0 disables)",
     )
 
 

@@ -132,9 +132,9 @@ def hide_filesystem(tmp_mb: int) -> None:
     _mount(libc, "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV)
     os.chdir(root)
     os.makedirs("old-root", exist_ok=True)
-    if libc.syscall(155, b".", b"old-root"):  # pivot_root (x86_64 and arm64 agree: 155 / 41)
-        if libc.syscall(41, b".", b"old-root"):
-            raise OSError(ctypes.get_errno(), "pivot_root failed")
+    # pivot_root is syscall 155 on x86_64 and 41 on arm64 (each number is harmless on the other)
+    if libc.syscall(155, b".", b"old-root") and libc.syscall(41, b".", b"old-root"):
+        raise OSError(ctypes.get_errno(), "pivot_root failed")
     os.chdir("/")
     if libc.umount2(b"/old-root", 2):  # MNT_DETACH
         raise OSError(ctypes.get_errno(), "could not detach the old root")
@@ -180,7 +180,7 @@ def set_limits(options: Options) -> None:
 
 
 def _lower(which: int, value: int) -> None:
-    soft, hard = resource.getrlimit(which)
+    _soft, hard = resource.getrlimit(which)
     if hard != resource.RLIM_INFINITY:
         value = min(value, hard)
     resource.setrlimit(which, (value, value if hard == resource.RLIM_INFINITY else hard))

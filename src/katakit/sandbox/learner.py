@@ -15,6 +15,7 @@ Everything else is ordinary requests on the module and the objects it made (see 
 from __future__ import annotations
 
 import builtins
+import contextlib
 import linecache
 import math
 import sys
@@ -103,8 +104,6 @@ def serve(sock: Any) -> None:
         status = 70
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):
                 stream.flush()
-            except Exception:
-                pass
         os._exit(status)

@@ -15,7 +15,7 @@ import builtins
 import operator
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as _np
 
@@ -224,13 +224,15 @@ def _changes(args: tuple, before: Any, after: Any) -> list:
     changed: list = [
         (index, value)
         for index, (value, old, new) in enumerate(
-            zip(positional, before_positional, after_positional)
+            zip(positional, before_positional, after_positional, strict=True)
         )
         if old != new and _mutable(value)
     ]
     _, before_keywords = before[1][1]
     _, after_keywords = after[1][1]
-    for (name, value), (_, old), (_, new) in zip(keywords.items(), before_keywords, after_keywords):
+    for (name, value), (_, old), (_, new) in zip(
+        keywords.items(), before_keywords, after_keywords, strict=True
+    ):
         if old != new and _mutable(value):
             changed.append((name, value))
     return changed
@@ -260,7 +262,7 @@ def _update(original: Any, new: Any, depth: int = 0) -> None:
         return
     if type(original) is list and type(new) is list:
         if len(original) == len(new):
-            for index, (old, value) in enumerate(zip(original, new)):
+            for index, (old, value) in enumerate(zip(original, new, strict=True)):
                 if _same_kind_array(old, value):
                     _update(old, value, depth + 1)
                 else:
@@ -469,9 +471,10 @@ class ExceptionCodec:
     a grader works) mixed with :class:`Raised`, or of :class:`Raised` with the name alone.
     """
 
-    extra_types: dict[str, type[BaseException]] = {}
-    # set by the side: (filename) whose frames are listed in messages
-    learner_file: str | None = None
+    # set once per side: library exception classes rebuilt as themselves, and the file whose
+    # frames messages list
+    extra_types: ClassVar[dict[str, type[BaseException]]] = {}
+    learner_file: ClassVar[str | None] = None
 
     def __init__(self, peer: Peer) -> None:
         self.peer = peer
