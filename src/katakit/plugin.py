@@ -33,7 +33,14 @@ from katakit.reporting import score_table
 from katakit.results import KataResult, Report, TestResult
 from katakit.sandbox import remote, rpc
 from katakit.sandbox.zygote import zygote
-from katakit.target import KataImportError, KataMissing, Target, load_kata_module, resolve_target
+from katakit.target import (
+    KataImportError,
+    KataMissing,
+    Target,
+    learner_file,
+    load_kata_module,
+    resolve_target,
+)
 
 DEFAULT_TEST_TIMEOUT = 10.0
 _SESSION = pytest.StashKey["KatakitSession"]()
@@ -106,9 +113,7 @@ class KatakitSession:
         return loaded
 
     def _load_remote(self, kata: Kata) -> Any:
-        path = self.target.locate(kata.id)
-        if path is None:
-            raise KataMissing(f"{kata.id} is missing from target '{self.target.name}'")
+        path = learner_file(self.target, kata.id)
         assert self.limits is not None
         budget = remote.Budget(
             test_cpu=self.test_timeout if self.test_timeout > 0 else float("inf"),

@@ -61,11 +61,24 @@ def resolve_target(spec: str | Path, root: Path) -> Target:
     return Target(str(folder), folder.resolve())
 
 
-def load_kata_module(target: Target, kata_id: str) -> ModuleType:
-    """Import the target's file for ``kata_id`` under a private module name."""
+def learner_file(target: Target, kata_id: str) -> Path:
+    """The target's file for ``kata_id``, refused when it is a link: a submission holding a
+    symbolic link to ``solutions/`` must not be graded as the learner's own code."""
     path = target.locate(kata_id)
     if path is None:
         raise KataMissing(f"{kata_id} is missing from target '{target.name}'")
+    if path.is_symlink() or (
+        target.folder is not None and not path.resolve().is_relative_to(target.folder.resolve())
+    ):
+        raise KataImportError(
+            f"{path.name} is a symbolic link; submit the file itself, not a link to another file"
+        )
+    return path
+
+
+def load_kata_module(target: Target, kata_id: str) -> ModuleType:
+    """Import the target's file for ``kata_id`` under a private module name."""
+    path = learner_file(target, kata_id)
     private_name = f"katakit_target_{next(_load_counter)}__{kata_id.replace('/', '__')}"
     spec = importlib.util.spec_from_file_location(private_name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - only for non-.py paths

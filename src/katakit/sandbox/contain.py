@@ -9,7 +9,9 @@ namespace): a new PID namespace (it sees no other process, and everything it sta
 it), a new network namespace with only loopback (gloo still works, nothing outside is reached),
 and a new mount namespace whose root holds only the system's and Python's folders, read-only,
 plus a small private /tmp (graders, solutions, other learners' work, home folders and the
-project are simply not there). As root it then drops to user ``nobody``.
+project are simply not there). As root it then drops to user ``nobody``. Last, a seccomp filter
+makes ``execve`` fail, so the learner cannot start another program (an interpreter without the
+guard, a shell); forking stays allowed (``run_ranks``).
 
 :func:`apply` returns the names of the layers that held, so a report can say what was in force.
 """
@@ -156,6 +158,50 @@ def loopback_up() -> None:
         fcntl.ioctl(sock, SIOCSIFFLAGS, struct.pack("16sh", b"lo", flags | IFF_UP))
 
 
+# seccomp: a filter that makes execve/execveat fail with EPERM (no new program can start, so no
+# interpreter without the guard); everything else is allowed.
+_EXEC_CALLS = {"x86_64": (59, 322), "aarch64": (221, 281)}
+_AUDIT_ARCH = {"x86_64": 0xC000003E, "aarch64": 0xC00000B7}
+
+
+def forbid_exec() -> bool:
+    import platform
+    import struct
+
+    machine = platform.machine()
+    if not sys.platform.startswith("linux") or machine not in _EXEC_CALLS:
+        return False
+    execve, execveat = _EXEC_CALLS[machine]
+    eperm = 0x00050000 | 1  # SECCOMP_RET_ERRNO | EPERM
+    allow = 0x7FFF0000  # SECCOMP_RET_ALLOW
+    kill = 0x80000000  # SECCOMP_RET_KILL_PROCESS, for a foreign architecture's calls
+
+    def op(code: int, jt: int, jf: int, k: int) -> bytes:
+        return struct.pack("HBBI", code, jt, jf, k)
+
+    load, jeq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    program = b"".join(
+        [
+            op(load, 0, 0, 4),  # seccomp_data.arch
+            op(jeq, 1, 0, _AUDIT_ARCH[machine]),
+            op(ret, 0, 0, kill),
+            op(load, 0, 0, 0),  # seccomp_data.nr
+            op(jeq, 2, 0, execve),
+            op(jeq, 1, 0, execveat),
+            op(ret, 0, 0, allow),
+            op(ret, 0, 0, eperm),
+        ]
+    )
+    buffer = ctypes.create_string_buffer(program)
+    fprog = struct.pack("HxxxxxxQ", len(program) // 8, ctypes.addressof(buffer))
+    fprog_buffer = ctypes.create_string_buffer(fprog)
+    libc = _libc()
+    PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0):
+        return False
+    return libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog_buffer, 0, 0) == 0
+
+
 def drop_privileges() -> bool:
     if os.geteuid() != 0:
         return False
@@ -208,6 +254,8 @@ def apply(options: Options, namespaced: str | None) -> list[str]:
     if drop_privileges():
         held.append("nobody")
     set_limits(options)
+    if forbid_exec():
+        held.append("no-exec")
     return held
 
 

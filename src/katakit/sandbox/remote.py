@@ -146,6 +146,16 @@ class WatchedLink(wire.Link):
                 self._check()
             self._drain_output()
 
+    def receive(self) -> Any:
+        try:
+            return super().receive()
+        except wire.WireError:
+            self.stop(
+                "crashed",
+                "wrote something that is not katakit's protocol into its channel (a kata must "
+                "not write to file descriptors it did not open)",
+            )
+
     def wait_and_read(self, most: int) -> bytes:
         if self.gone is not None:
             raise self.gone
@@ -216,6 +226,8 @@ class WatchedLink(wire.Link):
             status = zygote().wait(self.spawned.pid)
             if message is None:
                 outcome, message = _describe_exit(status, self.budget)
+            elif outcome == "crashed":
+                message = f"the kata's process was stopped: your code {message}"
             elif outcome == "timeout":
                 message = (
                     f"timed out: your code {message}{where} and was stopped; look for a loop "
