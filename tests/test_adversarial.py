@@ -169,7 +169,7 @@ ATTACKS = {
     "writes_into_the_project": Attack(
         f"""
         def add(a, b):
-            for path in ({str(PROJECT / "graders/demo/test_add.py")!r}, {str(PROJECT / "pwned.txt")!r}):
+            for path in {[str(PROJECT / "graders/demo/test_add.py"), str(PROJECT / "pwned.txt")]!r}:
                 try:
                     open(path, "w").write("pwned")
                 except OSError:
@@ -316,9 +316,10 @@ def _elsewhere(t, eps):
 
 def _in_a_thread(t, eps):
     box = []
-    thread = threading.Thread(
-        target=lambda: box.append(torch.nn.functional.batch_norm(t, None, None, training=True, eps=eps))
-    )
+    def normalise():
+        box.append(torch.nn.functional.batch_norm(t, None, None, training=True, eps=eps))
+
+    thread = threading.Thread(target=normalise)
     thread.start()
     thread.join()
     return box[0]
