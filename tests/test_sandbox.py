@@ -1,0 +1,240 @@
+"""The door between the trusted side and the learner side: what may cross, and how."""
+
+from __future__ import annotations
+
+import pickle
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from katakit.sandbox import probe, wire
+from katakit.sandbox.remote import CURRENT, Budget, LearnerGone, LearnerProcess
+from katakit.sandbox.rpc import Proxy, kind_of
+
+LEARNER = """
+import time
+import numpy as np
+
+
+def echo(value):
+    return value
+
+
+def sort_in_place(values):
+    values.sort()
+
+
+def scale_in_place(array, factor):
+    array *= factor
+
+
+def call_twice(function, value):
+    return function(function(value))
+
+
+def smallest(keys):
+    return min(keys)
+
+
+def peek(key):
+    return key.value
+
+
+def fail():
+    raise KeyError("missing")
+
+
+def sleep():
+    time.sleep(600)
+
+
+def spin():
+    while True:
+        pass
+
+
+def shout():
+    print("x" * 4096)
+    while True:
+        print("y" * 4096)
+
+
+class Counter:
+    def __init__(self):
+        self.count = 0
+
+    def tick(self):
+        self.count += 1
+        return self
+
+
+def squares(n):
+    for i in range(n):
+        yield i * i
+"""
+
+
+@pytest.fixture
+def learner(tmp_path: Path):
+    path = tmp_path / "learner.py"
+    path.write_text(textwrap.dedent(LEARNER))
+    process = LearnerProcess(Budget(test_cpu=1.0, wall_seconds=3.0))
+    CURRENT[:] = [process]
+    yield process.load("demo/learner", path, [], False), process
+    CURRENT.clear()
+    process.close()
+
+
+def roundtrip(value):
+    tree = wire.encode(value, lambda obj: pytest.fail(f"{obj!r} should go by value"))
+    return wire.decode(wire.unpack(wire.pack(tree)[wire.HEADER_SIZE :]), lambda ref: None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        3,
+        2.5,
+        1 + 2j,
+        "text",
+        b"bytes",
+        [1, (2, 3), {"a": {4, 5}}],
+        frozenset({1}),
+        slice(1, 9, 2),
+        range(3),
+        np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.int64(7),
+        torch.Size([2, 3]),
+        torch.float16,
+    ],
+)
+def test_plain_data_crosses_by_value(value):
+    back = roundtrip(value)
+    assert type(back) is type(value)
+    if isinstance(value, np.ndarray):
+        np.testing.assert_array_equal(back, value)
+        assert back.dtype == value.dtype
+    else:
+        assert back == value
+
+
+def test_tensors_cross_as_plain_tensors_with_their_dtype_and_grad_flag():
+    value = torch.nn.Parameter(torch.randn(2, 3, dtype=torch.float64))
+    back = roundtrip(value)
+    assert type(back) is torch.Tensor and back.requires_grad and back.dtype == torch.float64
+    assert torch.equal(back.detach(), value.detach())
+    half = roundtrip(torch.randn(3).to(torch.bfloat16))
+    assert half.dtype == torch.bfloat16
+
+
+def test_generators_cross_as_copies_in_the_same_state():
+    generator = np.random.default_rng(5)
+    copy = roundtrip(generator)
+    assert copy.normal() == generator.normal()
+
+
+def test_a_message_naming_any_global_is_refused():
+    class Boom:
+        def __reduce__(self):
+            return (print, ("boom",))
+
+    with pytest.raises(wire.WireError, match="data only"):
+        wire.unpack(pickle.dumps(Boom()))
+
+
+def test_object_arrays_and_forged_shapes_are_refused():
+    with pytest.raises(wire.WireError):
+        wire.decode(("a", "|O", [1], b"\0" * 8), lambda ref: None)
+    with pytest.raises(wire.WireError):
+        wire.decode(("a", "<f8", [3], b"\0" * 8), lambda ref: None)
+
+
+def test_learner_objects_stay_there_and_keep_their_identity(learner):
+    module, _ = learner
+    counter = module.Counter()
+    assert isinstance(counter, Proxy) and kind_of(counter).endswith(".Counter")
+    assert counter.tick() is counter
+    assert counter.tick().count == 2
+    assert list(module.squares(4)) == [0, 1, 4, 9]
+
+
+def test_arguments_changed_in_place_are_written_back(learner):
+    module, _ = learner
+    values = [3, 1, 2]
+    module.sort_in_place(values)
+    assert values == [1, 2, 3]
+    array = np.ones(3)
+    module.scale_in_place(array, 2.0)
+    np.testing.assert_array_equal(array, [2.0, 2.0, 2.0])
+
+
+def test_grader_callables_run_on_the_grader_side(learner):
+    module, _ = learner
+    calls = []
+
+    def double(value):
+        calls.append(value)
+        return 2 * value
+
+    assert module.call_twice(double, 3) == 12
+    assert calls == [3, 6]
+
+
+class Key:
+    def __init__(self, value):
+        self.value = value
+
+    def __lt__(self, other):
+        return self.value < other.value
+
+
+def test_grader_objects_can_be_compared_but_not_read(learner):
+    module, _ = learner
+    keys = [Key(3), Key(1), Key(2)]
+    assert module.smallest(keys) is keys[1]
+    with pytest.raises(AttributeError):
+        module.peek(keys[0])
+
+
+def test_learner_exceptions_keep_their_builtin_type(learner):
+    module, _ = learner
+    with pytest.raises(KeyError) as caught:
+        module.fail()
+    line = textwrap.dedent(LEARNER).splitlines().index('    raise KeyError("missing")') + 1
+    assert caught.value.frames[-1] == ("fail", line, 'raise KeyError("missing")')
+
+
+@probe
+def tensor_grad(x):
+    x = x.clone().requires_grad_(True)
+    (x * x).sum().backward()
+    return x.grad
+
+
+def test_probes_run_on_the_learner_side(learner):
+    grad = tensor_grad(torch.tensor([1.0, 2.0]))
+    assert torch.equal(grad, torch.tensor([2.0, 4.0]))
+
+
+@pytest.mark.parametrize(
+    ("function", "outcome", "says"),
+    [
+        ("spin", "timeout", "more than 1 s of CPU time (last in spin"),
+        ("sleep", "timeout", "made no progress for 3 s"),
+        ("shout", "crashed", "printed too much output"),
+    ],
+)
+def test_a_limit_stops_the_learner_and_names_why(learner, function, outcome, says):
+    module, process = learner
+    process.link.start_test()
+    with pytest.raises(LearnerGone) as gone:
+        getattr(module, function)()
+    assert gone.value.outcome == outcome
+    assert says in gone.value.message
+    with pytest.raises(LearnerGone):
+        module.echo(1)  # everything after that reports the same
