@@ -9,14 +9,20 @@ import math
 import numpy as np
 import torch
 
+from katakit.sandbox import probe
+
+
+# katakit runs your code in a process of its own; a function your hvp differentiates must live
+# there too: @probe sends it over, and cubic.there() is that copy.
+@probe
+def cubic(x):
+    return x[0] ** 3 + x[0] * x[1]
+
 
 def test_hvp_of_a_cubic(kata):
     # f = x0**3 + x0 * x1: H = [[6 x0, 1], [1, 0]]; at x = (1, 2), H @ (1, 0) = (6, 1).
-    def f(x):
-        return x[0] ** 3 + x[0] * x[1]
-
     hv = kata.hvp(
-        f,
+        cubic.there(),
         torch.tensor([1.0, 2.0], dtype=torch.float64),
         torch.tensor([1.0, 0.0], dtype=torch.float64),
     )

@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from katakit.checks import as_number, assert_close, assert_equal, describe, fail, rng
+from katakit.sandbox import probe
 
 
 # -- part 1: statistics and batch norm --------------------------------------------------------
@@ -378,6 +379,14 @@ def test_step_skips_overflowing_steps_and_matches_grad_scaler(kata):
 
 
 # -- on a GPU: under torch.autocast -----------------------------------------------------------
+@probe
+def batchnorm_mixed_under_autocast(kata, x, weight, bias, device):
+    """The learner's batchnorm_mixed with autocast on, on the learner's side (an autocast
+    context of the grader's process does not reach the learner's code)."""
+    with torch.autocast(device, dtype=torch.float16):
+        return kata.batchnorm_mixed(x, weight, bias)
+
+
 @pytest.mark.gpu
 @pytest.mark.points(1)
 def test_batchnorm_mixed_under_cuda_autocast(kata):
@@ -388,7 +397,7 @@ def test_batchnorm_mixed_under_cuda_autocast(kata):
     weight, bias = affine(seed, 8)
     with torch.autocast("cuda", dtype=torch.float16):
         hidden = inputs.cuda() @ mixing.cuda()  # float16 under autocast, values around 300
-        out = kata.batchnorm_mixed(hidden, weight.cuda(), bias.cuda())
+    out = batchnorm_mixed_under_autocast(kata, hidden, weight.cuda(), bias.cuda(), "cuda")
     where = f"seed {seed}, hidden (128, 8) float16 on cuda under torch.autocast"
     check_dtype(hidden, torch.float16, "the grader's float16 activations", where)
     check_dtype(out, torch.float16, "output", where)

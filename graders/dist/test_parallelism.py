@@ -2,8 +2,8 @@
 
 Oracles: the unsplit computation in float64 -- torch autograd of the mean loss on the concatenated
 batch for data parallelism, the plain matmul (and MLP) for model parallelism. The two
-torch.distributed functions run in 3 forked ranks over gloo (katakit.distributed.run_ranks), one
-run per function, cached.
+torch.distributed functions run in 3 forked ranks over gloo (katakit.distributed.run_ranks,
+called in a probe on the learner's side), one run per function, cached.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from katakit.checks import assert_close, fail, rng
-from katakit.distributed import RankFailure, run_ranks
+from katakit.distributed import RankFailure
+from katakit.sandbox import probe
 
 RTOL, ATOL = 1e-10, 1e-12
 RANK_TIMEOUT = 8.0
@@ -108,13 +109,25 @@ def test_data_parallel_grad_skips_a_shard_with_no_samples(kata):
 
 
 # -- the same over gloo -----------------------------------------------------------------------
+@probe
+def run_over_gloo(kata, function, per_rank_args, timeout):
+    """On the learner's side: rank r calls the learner's ``function(*per_rank_args[r])`` in ranks
+    joined by gloo; returns what each rank returned."""
+    from katakit.distributed import run_ranks
+
+    def one_rank(rank, world_size):
+        return getattr(kata, function)(*per_rank_args[rank])
+
+    return run_ranks(one_rank, len(per_rank_args), timeout=timeout)
+
+
 _RUNS: dict = {}
 
 
-def cached_run(key, fn, world_size, args):
+def cached_run(key, kata, function, per_rank_args):
     if key not in _RUNS:
         try:
-            _RUNS[key] = run_ranks(fn, world_size, args=args, timeout=RANK_TIMEOUT)
+            _RUNS[key] = run_over_gloo(kata, function, per_rank_args, RANK_TIMEOUT)
         except RankFailure as exc:
             _RUNS[key] = exc
     if isinstance(_RUNS[key], RankFailure):
@@ -122,16 +135,13 @@ def cached_run(key, fn, world_size, args):
     return _RUNS[key]
 
 
-def grads_in_rank(rank, world_size, kata, params, shards):
-    x, y = shards[rank]
-    return kata.allreduce_mean_grads(mean_loss_grad(params, x, y), x.shape[0])
-
-
 @pytest.mark.points(2)
 def test_allreduce_mean_grads_gives_every_rank_the_full_batch_gradient(kata):
     seed, sizes = 411, (1, 4, 2)
     params, shards = classification_batch(seed, sizes)
-    answers = cached_run(("grads", id(kata)), grads_in_rank, len(sizes), (kata, params, shards))
+    # each rank's mean-loss gradient over its own shard, and its number of samples
+    per_rank_args = [(mean_loss_grad(params, x, y), x.shape[0]) for x, y in shards]
+    answers = cached_run(("grads", id(kata)), kata, "allreduce_mean_grads", per_rank_args)
     # (a rank that modified its grads argument was stopped by katakit's read-only check)
     for rank, answer in enumerate(answers):
         where = (
@@ -150,17 +160,14 @@ def row_blocks(seed, batch=5, in_features=7, out_features=4, sizes=(3, 1, 3)):
     return x, weight, bias, x_parts, w_parts
 
 
-def row_in_rank(rank, world_size, kata, x_parts, w_parts, bias):
-    return kata.row_parallel_linear_dist(x_parts[rank], w_parts[rank], bias)
-
-
 @pytest.mark.points(1)
 def test_row_parallel_linear_dist_reduces_partial_products_over_gloo(kata):
     seed = 421
     x, weight, bias, x_parts, w_parts = row_blocks(seed)
-    answers = cached_run(
-        ("row", id(kata)), row_in_rank, len(x_parts), (kata, x_parts, w_parts, bias)
-    )
+    per_rank_args = [
+        (x_part, w_part, bias) for x_part, w_part in zip(x_parts, w_parts, strict=True)
+    ]
+    answers = cached_run(("row", id(kata)), kata, "row_parallel_linear_dist", per_rank_args)
     expected = x @ weight.T + bias
     for rank, answer in enumerate(answers):
         partial = x_parts[rank] @ w_parts[rank].T

@@ -1,10 +1,11 @@
 """Hidden grader for dist/syncbn_gloo.
 
-Each case forks 2-4 ranks joined by the gloo backend (katakit.distributed.run_ranks), runs the
-learner's SyncBatchNorm on uneven shards in every rank (training forward, backward, then one
-evaluation forward) and brings the results back; the tests then compare them with the oracle,
-torch.nn.functional.batch_norm of the concatenated batch in float64, run here in the grader. One
-run serves several tests (it is cached per case), so a rank that hangs costs its timeout once.
+Each case forks 2-4 ranks joined by the gloo backend (katakit.distributed.run_ranks, called in a
+probe on the learner's side), runs the learner's SyncBatchNorm on uneven shards in every rank
+(training forward, backward, then one evaluation forward) and brings the results back as plain
+tensors; the tests then compare them with the oracle, torch.nn.functional.batch_norm of the
+concatenated batch in float64, run here in the grader. One run serves several tests (it is cached
+per case), so a rank that hangs costs its timeout once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ import torch.distributed as dist
 import torch.nn.functional as F
 
 from katakit.checks import assert_close, fail, rng
-from katakit.distributed import RankFailure, run_ranks
+from katakit.distributed import RankFailure
+from katakit.sandbox import probe
 
 RANK_TIMEOUT = 8.0  # below the 10 s per test, so the learner reads run_ranks' message
 RTOL, ATOL = 1e-7, 1e-9
@@ -46,28 +48,35 @@ def draw(seed, sizes, sample_shape):
     return shards, douts, weight, bias
 
 
-def one_rank(rank, world_size, kata, shards, douts, weight, bias, eps, momentum, device):
-    """What every rank runs: the learner's module on this rank's shard. Returns CPU tensors."""
-    bn = kata.SyncBatchNorm(weight.numel(), eps=eps, momentum=momentum).double().to(device)
-    with torch.no_grad():
-        bn.weight.copy_(weight)
-        bn.bias.copy_(bias)
-    bn.train()
-    x = shards[rank].to(device).requires_grad_(True)
-    out = bn(x)
-    out.backward(douts[rank].to(device))
-    answer = {
-        "out": out,
-        "dx": x.grad,
-        "dweight": bn.weight.grad,
-        "dbias": bn.bias.grad,
-        "running_mean": bn.running_mean.clone(),
-        "running_var": bn.running_var.clone(),
-    }
-    bn.eval()
-    with torch.no_grad():
-        answer["eval_out"] = bn(shards[rank].to(device))
-    return answer
+@probe
+def run_syncbn_ranks(kata, shards, douts, weight, bias, eps, momentum, timeout, backend, device):
+    """On the learner's side: every rank runs the learner's module on its shard (training
+    forward, backward, then one evaluation forward); returns each rank's results as CPU tensors."""
+    from katakit.distributed import run_ranks
+
+    def one_rank(rank, world_size):
+        bn = kata.SyncBatchNorm(weight.numel(), eps=eps, momentum=momentum).double().to(device)
+        with torch.no_grad():
+            bn.weight.copy_(weight)
+            bn.bias.copy_(bias)
+        bn.train()
+        x = shards[rank].to(device).requires_grad_(True)
+        out = bn(x)
+        out.backward(douts[rank].to(device))
+        answer = {
+            "out": out,
+            "dx": x.grad,
+            "dweight": bn.weight.grad,
+            "dbias": bn.bias.grad,
+            "running_mean": bn.running_mean.clone(),
+            "running_var": bn.running_var.clone(),
+        }
+        bn.eval()
+        with torch.no_grad():
+            answer["eval_out"] = bn(shards[rank].to(device))
+        return answer
+
+    return run_ranks(one_rank, len(shards), timeout=timeout, backend=backend)
 
 
 _RUNS: dict = {}
@@ -86,20 +95,19 @@ def run_case(kata, name, backend="gloo", device="cpu"):
     if key not in _RUNS:
         seed, sizes, sample_shape, eps, momentum = CASES[name]
         shards, douts, weight, bias = draw(seed, sizes, sample_shape)
+        # CUDA and nccl take a few seconds to start in each rank
+        timeout = RANK_TIMEOUT if backend == "gloo" else 9.5
         try:
-            _RUNS[key] = run_ranks(
-                one_rank,
-                len(sizes),
-                args=(kata, shards, douts, weight, bias, eps, momentum, device),
-                # CUDA and nccl take a few seconds to start in each rank
-                timeout=RANK_TIMEOUT if backend == "gloo" else 9.5,
-                backend=backend,
+            _RUNS[key] = run_syncbn_ranks(
+                kata, shards, douts, weight, bias, eps, momentum, timeout, backend, device
             )
         except RankFailure as exc:
             _RUNS[key] = exc
     answers = _RUNS[key]
     if isinstance(answers, RankFailure):
         fail(f"{name}: {answers}")
+    if not isinstance(answers, list) or len(answers) != len(CASES[name][1]):
+        fail(f"{name}: the ranks returned no results")
     for rank, answer in enumerate(answers):
         if not isinstance(answer, dict):
             fail(f"{name}: rank {rank} returned no results")

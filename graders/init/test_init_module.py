@@ -10,74 +10,101 @@ initialiser fails one with probability below 1e-8, and the seeds never change).
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 from katakit.checks import as_array, assert_close, fail
+from katakit.sandbox import probe
 
 Z = 6.0  # standard errors each statistical check allows
 HIDDEN = 20
-
-
-class Net(nn.Module):
-    """A bit of everything: conv and linear layers with and without a ReLU after them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.embed = nn.Embedding(12, 16)
-        self.features = nn.Sequential(
-            nn.Conv1d(16, 48, 5, padding=2),  # He, through the BatchNorm
-            nn.BatchNorm1d(48),
-            nn.ReLU(),
-            nn.Conv1d(48, 24, 3, padding=1, bias=False),  # He, no bias
-            nn.ReLU(inplace=True),
-            nn.Conv1d(24, 32, 1),  # Xavier: last child of its Sequential
-        )
-        self.lstm = nn.LSTM(32, HIDDEN, num_layers=2, bidirectional=True)
-        self.gate = nn.Sequential(nn.Linear(2 * HIDDEN, 100), nn.Tanh())  # Xavier: Tanh follows
-        self.head = nn.Sequential(
-            nn.Linear(2 * HIDDEN, 64),  # He
-            nn.ReLU(),
-            nn.Linear(64, 160),  # Xavier: last child
-        )
-        self.proj = nn.Linear(2 * HIDDEN, 90)  # Xavier: not inside a Sequential
-        self.image = nn.Sequential(
-            nn.Conv2d(3, 32, (3, 5)),  # He, through the BatchNorm
-            nn.BatchNorm2d(32),
-            nn.ReLU(),
-            nn.Conv2d(32, 48, 3, bias=False),  # Xavier: BatchNorm then Tanh
-            nn.BatchNorm2d(48),
-            nn.Tanh(),
-        )
-
 
 HE_LAYERS = ["features.0", "features.3", "head.0", "image.0"]
 XAVIER_LAYERS = ["features.5", "gate.0", "head.2", "proj", "image.3"]
 NORM_LAYERS = ["features.1", "image.1", "image.4"]
 
 
-def scrambled_net(seed: int = 0) -> Net:
-    """A fresh Net whose every parameter holds junk (so torch's defaults cannot pass for ours)."""
-    torch.manual_seed(seed)
-    net = Net()
+@probe
+def initialize_scrambled_net(kata, seed, gen_seed, global_seed=None, hidden=20):
+    """On the learner's side: builds the Net below, scrambles every parameter (so torch's
+    defaults cannot pass for ours), runs the learner's ``initialize`` on it and returns what the
+    tests inspect, as plain data: every parameter before and after the call, whether each is
+    still the same Parameter object, and the type of every module."""
+    from torch import nn
+
+    class Net(nn.Module):
+        """A bit of everything: conv and linear layers with and without a ReLU after them."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.embed = nn.Embedding(12, 16)
+            self.features = nn.Sequential(
+                nn.Conv1d(16, 48, 5, padding=2),  # He, through the BatchNorm
+                nn.BatchNorm1d(48),
+                nn.ReLU(),
+                nn.Conv1d(48, 24, 3, padding=1, bias=False),  # He, no bias
+                nn.ReLU(inplace=True),
+                nn.Conv1d(24, 32, 1),  # Xavier: last child of its Sequential
+            )
+            self.lstm = nn.LSTM(32, hidden, num_layers=2, bidirectional=True)
+            # Xavier: Tanh follows
+            self.gate = nn.Sequential(nn.Linear(2 * hidden, 100), nn.Tanh())
+            self.head = nn.Sequential(
+                nn.Linear(2 * hidden, 64),  # He
+                nn.ReLU(),
+                nn.Linear(64, 160),  # Xavier: last child
+            )
+            self.proj = nn.Linear(2 * hidden, 90)  # Xavier: not inside a Sequential
+            self.image = nn.Sequential(
+                nn.Conv2d(3, 32, (3, 5)),  # He, through the BatchNorm
+                nn.BatchNorm2d(32),
+                nn.ReLU(),
+                nn.Conv2d(32, 48, 3, bias=False),  # Xavier: BatchNorm then Tanh
+                nn.BatchNorm2d(48),
+                nn.Tanh(),
+            )
+
+    # Linear and Conv layers initialise themselves with kaiming_uniform_ and torch's fan helper,
+    # which this kata forbids in the learner's process: build them without it (the scramble
+    # below overwrites every parameter anyway), then put torch's method back.
+    own_init = [
+        (cls, cls.__dict__["reset_parameters"]) for cls in (nn.Linear, nn.modules.conv._ConvNd)
+    ]
+    try:
+        for cls, _ in own_init:
+            cls.reset_parameters = lambda self: None
+        torch.manual_seed(seed)
+        net = Net()
+    finally:
+        for cls, method in own_init:
+            cls.reset_parameters = method
     gen = torch.Generator().manual_seed(1000 + seed)
     with torch.no_grad():
         for p in net.parameters():
             p.copy_(torch.randn(p.shape, generator=gen) * 2 + 3)
-    return net
-
-
-def initialized(kata, seed: int = 0, gen_seed: int = 7):
-    net = scrambled_net(seed)
-    before = {name: p.detach().clone() for name, p in net.named_parameters()}
-    ids = {name: id(p) for name, p in net.named_parameters()}
+    originals = dict(net.named_parameters())
+    before = {name: p.detach().clone() for name, p in originals.items()}
+    if global_seed is not None:  # torch's and numpy's global random state, which must not matter
+        torch.manual_seed(global_seed)
+        np.random.seed(global_seed)
     kata.initialize(net, torch.Generator().manual_seed(gen_seed))
-    return net, before, ids
+    now = dict(net.named_parameters())
+    return {
+        "before": before,
+        "params": {name: p.detach().clone() for name, p in now.items()},
+        "same_object": {name: originals.get(name) is p for name, p in now.items()},
+        "requires_grad": {name: p.requires_grad for name, p in now.items()},
+        "dtype": {name: p.dtype for name, p in now.items()},
+        "kinds": {name: type(module).__name__ for name, module in net.named_modules()},
+    }
+
+
+def initialized(kata, seed: int = 0, gen_seed: int = 7, global_seed=None):
+    """The learner's initialisation of a scrambled Net (built on the learner's side)."""
+    return initialize_scrambled_net(kata, seed, gen_seed, global_seed, HIDDEN)
 
 
 def values(tensor, what):
@@ -138,29 +165,25 @@ def weight_mistakes(fan_in, fan_out, expected):
     return {name: var for name, var in named.items() if not math.isclose(var, expected)}
 
 
-def modules(net):
-    return dict(net.named_modules())
-
-
 # -- Conv / Linear weights ---------------------------------------------------------------------
 
 
 @pytest.mark.points(2)
 def test_conv_and_linear_followed_by_relu_get_he_normal(kata):
-    net, _, _ = initialized(kata)
-    layers = modules(net)
+    net = initialized(kata)
+    params, kinds = net["params"], net["kinds"]
     for name in HE_LAYERS:
-        weight = layers[name].weight
+        weight = params[f"{name}.weight"]
         fan_in, fan_out = torch_fans(weight)
         var = 2 / fan_in  # kaiming_normal_(mode="fan_in", nonlinearity="relu")
         what = (
-            f"{name}.weight ({type(layers[name]).__name__}, shape {tuple(weight.shape)}, "
+            f"{name}.weight ({kinds[name]}, shape {tuple(weight.shape)}, "
             f"fan_in {fan_in}, fan_out {fan_out}; a ReLU follows it)"
         )
         w = values(weight, what)
         check_distribution(w, var, what, weight_mistakes(fan_in, fan_out, var))
     # He normal, not He uniform: a normal puts 4.55% of its values beyond 2 std, a uniform none
-    w = values(layers["features.0"].weight, "features.0.weight")
+    w = values(params["features.0.weight"], "features.0.weight")
     p = math.erfc(2 / math.sqrt(2))
     beyond = float(np.mean(np.abs(w) > 2 * math.sqrt(2 / 80)))
     if abs(beyond - p) > Z * math.sqrt(p * (1 - p) / w.size):
@@ -172,8 +195,8 @@ def test_conv_and_linear_followed_by_relu_get_he_normal(kata):
 
 @pytest.mark.points(1)
 def test_other_conv_and_linear_get_xavier_normal(kata):
-    net, _, _ = initialized(kata)
-    layers = modules(net)
+    net = initialized(kata)
+    params, kinds = net["params"], net["kinds"]
     reasons = {
         "features.5": "the last child of its Sequential",
         "gate.0": "followed by Tanh",
@@ -182,11 +205,11 @@ def test_other_conv_and_linear_get_xavier_normal(kata):
         "image.3": "followed by BatchNorm then Tanh",
     }
     for name in XAVIER_LAYERS:
-        weight = layers[name].weight
+        weight = params[f"{name}.weight"]
         fan_in, fan_out = torch_fans(weight)
         var = 2 / (fan_in + fan_out)  # xavier_normal_ with gain 1
         what = (
-            f"{name}.weight ({type(layers[name]).__name__}, shape {tuple(weight.shape)}, "
+            f"{name}.weight ({kinds[name]}, shape {tuple(weight.shape)}, "
             f"fan_in {fan_in}, fan_out {fan_out}; {reasons[name]}, so no ReLU follows it)"
         )
         w = values(weight, what)
@@ -198,16 +221,16 @@ def test_other_conv_and_linear_get_xavier_normal(kata):
 
 @pytest.mark.points(1)
 def test_conv_and_linear_biases_are_zero(kata):
-    net, _, _ = initialized(kata)
-    layers = modules(net)
+    net = initialized(kata)
+    params, kinds = net["params"], net["kinds"]
     for name in HE_LAYERS + XAVIER_LAYERS:
-        bias = layers[name].bias
+        bias = params.get(f"{name}.bias")
         if bias is None:
             continue
         assert_close(
             values(bias, f"{name}.bias"),
             np.zeros(tuple(bias.shape)),
-            what=f"{name}.bias ({type(layers[name]).__name__})",
+            what=f"{name}.bias ({kinds[name]})",
             where="every Conv/Linear bias starts at 0",
             atol=0,
         )
@@ -215,29 +238,37 @@ def test_conv_and_linear_biases_are_zero(kata):
 
 @pytest.mark.points(1)
 def test_batchnorm_weight_is_one_and_bias_zero(kata):
-    net, _, _ = initialized(kata)
-    layers = modules(net)
+    net = initialized(kata)
+    params, kinds = net["params"], net["kinds"]
     for name in NORM_LAYERS:
-        bn = layers[name]
-        c = bn.num_features
+        c = params[f"{name}.weight"].numel()  # num_features
         assert_close(
-            values(bn.weight, f"{name}.weight"),
+            values(params[f"{name}.weight"], f"{name}.weight"),
             np.ones(c),
-            what=f"{name}.weight ({type(bn).__name__} gamma)",
+            what=f"{name}.weight ({kinds[name]} gamma)",
             where="gamma starts at 1",
             atol=0,
             rtol=0,
         )
         assert_close(
-            values(bn.bias, f"{name}.bias"),
+            values(params[f"{name}.bias"], f"{name}.bias"),
             np.zeros(c),
-            what=f"{name}.bias ({type(bn).__name__} beta)",
+            what=f"{name}.bias ({kinds[name]} beta)",
             where="beta starts at 0",
             atol=0,
         )
 
 
 # -- LSTM --------------------------------------------------------------------------------------
+
+
+def lstm_parameters(net):
+    """(name, tensor) of the LSTM's parameters, named as in net.lstm.named_parameters()."""
+    return [
+        (name.removeprefix("lstm."), param)
+        for name, param in net["params"].items()
+        if name.startswith("lstm.")
+    ]
 
 
 def gate_vector(ones_at=()):
@@ -250,9 +281,9 @@ def gate_vector(ones_at=()):
 
 @pytest.mark.points(2)
 def test_lstm_forget_gate_bias_is_one_in_bias_ih_only(kata):
-    net, _, _ = initialized(kata)
+    net = initialized(kata)
     where = "gates stacked i, f, g, o with H = 20: the forget gate is bias[20:40]"
-    biases = [(n, p) for n, p in net.lstm.named_parameters() if n.startswith("bias_")]
+    biases = [(n, p) for n, p in lstm_parameters(net) if n.startswith("bias_")]
     # check the first layer before the deeper ones and the reverse direction
     for name, param in sorted(biases, key=lambda item: ("_l0" not in item[0], item[0])):
         # viewed as one row per gate, so a message shows the whole row of a wrong gate
@@ -295,8 +326,8 @@ def test_lstm_forget_gate_bias_is_one_in_bias_ih_only(kata):
 
 @pytest.mark.points(1)
 def test_lstm_weights_are_xavier_uniform(kata):
-    net, _, _ = initialized(kata)
-    for name, param in net.lstm.named_parameters():
+    net = initialized(kata)
+    for name, param in lstm_parameters(net):
         if not name.startswith("weight_"):
             continue
         fan_in, fan_out = torch_fans(param)
@@ -324,24 +355,24 @@ def test_lstm_weights_are_xavier_uniform(kata):
 
 @pytest.mark.points(1)
 def test_parameters_are_changed_in_place_and_others_left_alone(kata):
-    net, before, ids = initialized(kata)
-    now = dict(net.named_parameters())
-    if set(now) != set(ids):
+    net = initialized(kata)
+    before, now = net["before"], net["params"]
+    if set(now) != set(before):
         fail(
-            f"the model's parameters changed: missing {sorted(set(ids) - set(now))}, new "
-            f"{sorted(set(now) - set(ids))}; initialise the existing parameters in place"
+            f"the model's parameters changed: missing {sorted(set(before) - set(now))}, new "
+            f"{sorted(set(now) - set(before))}; initialise the existing parameters in place"
         )
-    for name, param in now.items():
-        if id(param) != ids[name]:
+    for name in now:
+        if not net["same_object"][name]:
             fail(
                 f"{name} is a new Parameter object; change the existing one in place (under "
                 "torch.no_grad(): normal_, zero_, fill_, ...) so optimisers that already hold it "
                 "keep training it"
             )
-        if not param.requires_grad or param.dtype != torch.float32:
+        if not net["requires_grad"][name] or net["dtype"][name] != torch.float32:
             fail(f"{name}: requires_grad or dtype changed; leave them as they are")
     assert_close(
-        values(net.embed.weight, "embed.weight"),
+        values(now["embed.weight"], "embed.weight"),
         values(before["embed.weight"], "embed.weight"),
         what="embed.weight (an nn.Embedding, which no rule covers)",
         where="parameters of other modules must stay exactly as they were",
@@ -352,17 +383,12 @@ def test_parameters_are_changed_in_place_and_others_left_alone(kata):
 
 @pytest.mark.points(1)
 def test_same_generator_seed_gives_the_same_model(kata):
-    first = scrambled_net(3)
-    second = copy.deepcopy(first)
-    third = copy.deepcopy(first)
-    torch.manual_seed(1)
-    np.random.seed(1)
-    kata.initialize(first, torch.Generator().manual_seed(11))
-    torch.manual_seed(2)
-    np.random.seed(2)
-    kata.initialize(second, torch.Generator().manual_seed(11))
-    kata.initialize(third, torch.Generator().manual_seed(12))
-    a, b, c = (dict(m.named_parameters()) for m in (first, second, third))
+    # three copies of one scrambled model; torch's and numpy's global seeds differ between the
+    # first two runs, the generator's seed between the last two
+    first = initialized(kata, seed=3, gen_seed=11, global_seed=1)
+    second = initialized(kata, seed=3, gen_seed=11, global_seed=2)
+    third = initialized(kata, seed=3, gen_seed=12)
+    a, b, c = (m["params"] for m in (first, second, third))
     for name in a:
         if not torch.equal(a[name], b[name]):
             fail(

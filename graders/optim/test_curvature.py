@@ -27,6 +27,7 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+from katakit.sandbox import probe
 
 
 def spd(gen, n, low, high):
@@ -48,13 +49,12 @@ def gradient(f, x):
     return torch.autograd.grad(f(z), z)[0].numpy()
 
 
-def sample_functions(seed, n):
-    gen = rng(seed)
-    A = torch.tensor(with_eigenvalues(gen, gen.normal(size=n)))
-    c = torch.tensor(gen.normal(size=n))
-    W1 = torch.tensor(gen.normal(size=(4, n)) / math.sqrt(n))
-    W2 = torch.tensor(gen.normal(size=(3, 4)))
-    return {
+@probe
+def sample_function(name, A, c, W1, W2):
+    """One sample function, built where it is called: through ``sample_function.there()`` on the
+    learner's side, where hvp and hessian differentiate it (autograd cannot reach a function of
+    the grader's process); through ``sample_function.function`` here, for the oracle."""
+    functions = {
         "quadratic 0.5 x'Ax + c'x (indefinite A)": lambda x: 0.5 * x @ A @ x + c @ x,
         "n-dimensional Rosenbrock": lambda x: torch.sum(
             100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2
@@ -64,18 +64,41 @@ def sample_functions(seed, n):
             W2 @ torch.tanh(W1 @ x)
         ).sum(),
     }
+    return functions[name]
+
+
+SAMPLE_NAMES = [
+    "quadratic 0.5 x'Ax + c'x (indefinite A)",
+    "n-dimensional Rosenbrock",
+    "logsumexp(W1 x) + 0.1 ||x||^4",
+    "a small tanh network, sum(tanh(W2 tanh(W1 x)))",
+]
+
+
+def sample_functions(seed, n, index):
+    """Sample function ``index``: its name, the function here (for the oracle) and the same
+    function on the learner's side (for the learner's hvp and hessian)."""
+    gen = rng(seed)
+    A = torch.tensor(with_eigenvalues(gen, gen.normal(size=n)))
+    c = torch.tensor(gen.normal(size=n))
+    W1 = torch.tensor(gen.normal(size=(4, n)) / math.sqrt(n))
+    W2 = torch.tensor(gen.normal(size=(3, 4)))
+    name = SAMPLE_NAMES[index]
+    here = sample_function.function(name, A, c, W1, W2)
+    there = sample_function.there()(name, A, c, W1, W2)
+    return name, here, there
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("index", range(4))
 def test_hvp_matches_the_explicit_hessian(kata, index):
     seed, n = 11 + index, 6
-    name, f = list(sample_functions(seed, n).items())[index]
+    name, f, f_there = sample_functions(seed, n, index)
     gen = rng(seed + 100)
     x = torch.tensor(gen.normal(size=n))
     v = torch.tensor(gen.normal(size=n))
     before = snapshot(x=x.numpy(), v=v.numpy())
-    result = kata.hvp(f, x, v)
+    result = kata.hvp(f_there, x, v)
     assert_unchanged(before, x=x, v=v)
     if x.requires_grad:
         fail("hvp switched on requires_grad of the caller's x; work on a detached copy")
@@ -95,18 +118,29 @@ def test_hvp_matches_the_explicit_hessian(kata, index):
     )
 
 
+@probe
+def linear_function(z):
+    """c'z + 4 with c = (1, -2, 3); passed to the learner's hvp as ``linear_function.there()``."""
+    return torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64) @ z + 4.0
+
+
 @pytest.mark.points(1)
 def test_hvp_of_a_linear_function_is_zero(kata):
-    c = torch.tensor([1.0, -2.0, 3.0], dtype=torch.float64)
     x = torch.tensor([0.5, 0.1, -0.3], dtype=torch.float64)
     v = torch.tensor([1.0, 1.0, 1.0], dtype=torch.float64)
-    result = kata.hvp(lambda z: c @ z + 4.0, x, v)
+    result = kata.hvp(linear_function.there(), x, v)
     assert_close(
         result,
         np.zeros(3),
         what="hvp of the linear function c'x + 4",
         where="its gradient c does not depend on x, so H = 0 (torch's second grad finds no graph)",
     )
+
+
+@probe
+def quartic_chain(z):
+    """sum(z**4) / 4 + sum(z[:-1] * z[1:]), for the learner's hvp (``quartic_chain.there()``)."""
+    return torch.sum(z**4) / 4 + torch.sum(z[:-1] * z[1:])
 
 
 @pytest.mark.points(1)
@@ -117,15 +151,11 @@ def test_hvp_scales_to_a_million_parameters(kata):
     gen = rng(21)
     x = torch.tensor(gen.normal(size=n))
     v = torch.tensor(gen.normal(size=n))
-
-    def f(z):
-        return torch.sum(z**4) / 4 + torch.sum(z[:-1] * z[1:])
-
     expected = 3 * x.numpy() ** 2 * v.numpy()
     expected[:-1] += v.numpy()[1:]
     expected[1:] += v.numpy()[:-1]
     assert_close(
-        kata.hvp(f, x, v),
+        kata.hvp(quartic_chain.there(), x, v),
         expected,
         what="hvp with 10^6 parameters",
         where=describe(21, x=x) + ", f = sum(x**4)/4 + sum(x[:-1] * x[1:])",
@@ -138,11 +168,11 @@ def test_hvp_scales_to_a_million_parameters(kata):
 @pytest.mark.parametrize("index", [1, 3])
 def test_hessian_matches_torch(kata, index):
     seed, n = 31 + index, 5
-    name, f = list(sample_functions(seed, n).items())[index]
+    name, f, f_there = sample_functions(seed, n, index)
     x = torch.tensor(rng(seed).normal(size=n))
     expected = torch_hessian(f, x).numpy()
     assert_close(
-        kata.hessian(f, x),
+        kata.hessian(f_there, x),
         expected,
         what=f"hessian for {name}",
         where=describe(seed, x=x),
@@ -323,20 +353,30 @@ def test_classifies_degenerate_points_within_tolerance(kata):
     )
 
 
+@probe
+def two_variable_function(name):
+    """The function ``name`` of (x, y) = (z[0], z[1]), built on the learner's side (through
+    ``two_variable_function.there()``) for the learner's hessian to differentiate."""
+    functions = {
+        "x**2 + 3y**2 at 0": lambda z: z[0] ** 2 + 3 * z[1] ** 2,
+        "x**2 - y**2 at 0": lambda z: z[0] ** 2 - z[1] ** 2,
+        "-(x**2 + x*y + y**2) at 0": lambda z: -(z[0] ** 2 + z[0] * z[1] + z[1] ** 2),
+        "the monkey saddle x**3 - 3xy**2 at 0": lambda z: z[0] ** 3 - 3 * z[0] * z[1] ** 2,
+    }
+    return functions[name]
+
+
 @pytest.mark.points(1)
 def test_classifies_critical_points_of_functions_via_hessian(kata):
     cases = [
-        ("x**2 + 3y**2 at 0", lambda z: z[0] ** 2 + 3 * z[1] ** 2, "minimum"),
-        ("x**2 - y**2 at 0", lambda z: z[0] ** 2 - z[1] ** 2, "saddle"),
-        ("-(x**2 + x*y + y**2) at 0", lambda z: -(z[0] ** 2 + z[0] * z[1] + z[1] ** 2), "maximum"),
-        (
-            "the monkey saddle x**3 - 3xy**2 at 0",
-            lambda z: z[0] ** 3 - 3 * z[0] * z[1] ** 2,
-            "degenerate",
-        ),
+        ("x**2 + 3y**2 at 0", "minimum"),
+        ("x**2 - y**2 at 0", "saddle"),
+        ("-(x**2 + x*y + y**2) at 0", "maximum"),
+        ("the monkey saddle x**3 - 3xy**2 at 0", "degenerate"),
     ]
-    for name, f, expected in cases:
-        H = as_array(kata.hessian(f, torch.zeros(2, dtype=torch.float64)), "hessian")
+    build = two_variable_function.there()
+    for name, expected in cases:
+        H = as_array(kata.hessian(build(name), torch.zeros(2, dtype=torch.float64)), "hessian")
         check_classification(kata, H, expected, name)
 
 
