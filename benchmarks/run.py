@@ -1,10 +1,12 @@
 """katakit's performance figures, measured in one run on one machine.
 
-    python benchmarks/run.py [--topic bn] [--repeat 3] [--learners 8]
+    python benchmarks/run.py [--topic bn] [--repeat 3] [--learners 8] [--before REV]
 
+0. the door: the median cost of one call from a grader into the learner's process;
 1. the learner's loop: ``pytest exercises/TOPIC`` against the stubs and a correct submission;
-2. a whole submission under isolation: ``katakit grade TOPIC`` with a forked child per kata vs
-   everything in one process, per kata;
+2. a whole submission: ``katakit grade TOPIC`` with a contained learner process per kata vs
+   everything in one process, per kata; with ``--before REV``, also every topic's reference
+   graded by the engine of revision REV (a git worktree) and by this one, as ratios;
 3. ``katakit grade`` vs ``nbgrader autograde`` on the same katas and code (when nbgrader is
    installed and ``katakit nbgrader`` exists);
 4. class batches: learners graded per minute against ``--jobs``.
@@ -16,6 +18,7 @@ Every figure is also given as a ratio to a baseline measured in the same run (``
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -28,12 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 
 
-def wall(command: list[str], repeat: int, cwd: Path = ROOT) -> float:
+def wall(command: list[str], repeat: int, cwd: Path = ROOT, env: dict | None = None) -> float:
     """Median wall time of ``command`` over ``repeat`` runs."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -46,12 +51,67 @@ def katakit(*args: str) -> list[str]:
     return [PYTHON, "-m", "katakit", *args]
 
 
+def door(repeat: int) -> None:
+    """Median microseconds of a call into the learner's process, small and with a 1 MiB array."""
+    import numpy as np
+
+    from katakit.sandbox.remote import Budget, LearnerProcess
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "learner.py"
+        path.write_text("def echo(value):\n    return value\n")
+        learner = LearnerProcess(Budget())
+        echo = learner.load("bench/door", path, [], False).echo
+        for label, value in (("a float", 1.5), ("a 1 MiB float64 array", np.ones(1 << 17))):
+            runs = []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                for _ in range(200):
+                    echo(value)
+                runs.append((time.perf_counter() - start) / 200)
+            print(f"  one call with {label:<40} {statistics.median(runs) * 1e6:9.0f} us")
+        learner.close()
+
+
+def before_and_after(revision: str, scratch: Path, repeat: int, baseline: float) -> None:
+    """Each topic's reference graded by revision ``revision``'s engine and by this one."""
+    old = scratch / "before"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(old), revision],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        environment = {**os.environ, "PYTHONPATH": str(old / "src")}
+        topics = sorted(path.parent.name for path in ROOT.glob("exercises/*/katas.toml"))
+        for topic in topics:
+            command = katakit("grade", topic, "--target", "solutions", "--exit-zero")
+            then = wall(command, repeat, cwd=old, env=environment)
+            now = wall(command, repeat)
+            row(
+                f"{topic}: {revision} / now",
+                now,
+                baseline,
+                f"before {then:.2f} s, {now / then:.2f}x",
+            )
+        pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "exercises/bn"]
+        then = wall(pytest, repeat, cwd=old, env=environment)
+        now = wall(pytest, repeat)
+        row("pytest exercises/bn (stubs)", now, baseline, f"before {then:.2f} s, {now / then:.2f}x")
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT, check=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topic", default="bn")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--learners", type=int, default=8)
+    parser.add_argument("--before", help="a git revision whose engine to compare with")
+    parser.add_argument("--only", nargs="*", type=int, help="run only these sections (0-4)")
     args = parser.parse_args()
+    wanted = set(args.only) if args.only else {0, 1, 2, 3, 4}
     topic = args.topic
     katas = len(list((ROOT / "solutions" / topic).glob("*.py")))
     with tempfile.TemporaryDirectory() as scratch_dir:
@@ -62,57 +122,61 @@ def main() -> None:
         baseline = wall([PYTHON, "-c", "import torch"], args.repeat)
         print(f"baseline: python -c 'import torch': {baseline:.2f} s (median of {args.repeat})")
 
-        print(f"\n1. the learner's loop (pytest exercises/{topic})")
-        pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"exercises/{topic}"]
-        row("stubs", wall(pytest, args.repeat), baseline)
-        correct = [*pytest, "--katakit-target", str(submission)]
-        row("correct submission", wall(correct, args.repeat), baseline)
+        if 0 in wanted:
+            print("\n0. the door between the grader and the learner's process")
+            door(args.repeat)
 
-        print(f"\n2. a whole submission, {katas} katas (katakit grade {topic})")
-        grade = katakit("grade", topic, "--target", str(submission), "--exit-zero")
-        isolated = wall(grade, args.repeat)
-        shared = wall([*grade, "--no-isolate"], args.repeat)
-        row(
-            "isolated: a forked child per kata",
-            isolated,
-            baseline,
-            f"{isolated / katas:.2f} s/kata",
-        )
-        row("one process for all katas", shared, baseline, f"{shared / katas:.2f} s/kata")
-        print(f"  isolation costs {(isolated - shared) / katas * 1000:+.0f} ms per kata")
+        if 1 in wanted:
+            print(f"\n1. the learner's loop (pytest exercises/{topic})")
+            pytest = [PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"exercises/{topic}"]
+            row("stubs", wall(pytest, args.repeat), baseline)
+            correct = [*pytest, "--katakit-target", str(submission)]
+            row("correct submission", wall(correct, args.repeat), baseline)
 
-        print(f"\n3. katakit grade vs nbgrader autograde ({topic})")
-        nbgrader = shutil.which("nbgrader")
-        has_export = subprocess.run(katakit("nbgrader", "--help"), capture_output=True).returncode
-        if nbgrader is None or has_export != 0:
-            print("  skipped: nbgrader or `katakit nbgrader` is not available here")
-        else:
-            from nbgrader_timing import compare  # benchmarks/nbgrader_timing.py
-
-            compare(ROOT, topic, submission, baseline, row)
-
-        print(f"\n4. class batches: {args.learners} learners x {katas} katas")
-        learners = scratch / "class"
-        for index in range(args.learners):
-            shutil.copytree(submission / topic, learners / f"learner{index:02d}" / topic)
-        for jobs in (1, 2, 4):
-            out = scratch / f"out{jobs}"
-            seconds = wall(
-                katakit(
-                    "batch-grade",
-                    str(learners),
-                    "--out",
-                    str(out),
-                    "--select",
-                    topic,
-                    "--jobs",
-                    str(jobs),
-                    "--force",
-                ),
-                1,
+        if 2 in wanted:
+            print(f"\n2. a whole submission, {katas} katas (katakit grade {topic})")
+            grade = katakit("grade", topic, "--target", str(submission), "--exit-zero")
+            contained = wall(grade, args.repeat)
+            shared = wall([*grade, "--no-isolate"], args.repeat)
+            row(
+                "contained: a learner process per kata",
+                contained,
+                baseline,
+                f"{contained / katas:.2f} s/kata",
             )
-            rate = args.learners / seconds * 60
-            row(f"--jobs {jobs}", seconds, baseline, f"{rate:.1f} learners/minute")
+            row("one process for all katas", shared, baseline, f"{shared / katas:.2f} s/kata")
+            print(f"  containment costs {(contained - shared) / katas * 1000:+.0f} ms per kata")
+            if args.before:
+                print(f"  every topic's reference, the engine of {args.before} vs this one:")
+                before_and_after(args.before, scratch, args.repeat, baseline)
+
+        if 3 in wanted:
+            print(f"\n3. katakit grade vs nbgrader autograde ({topic})")
+            nbgrader = shutil.which("nbgrader")
+            has_export = subprocess.run(
+                katakit("nbgrader", "--help"), capture_output=True
+            ).returncode
+            if nbgrader is None or has_export != 0:
+                print("  skipped: nbgrader or `katakit nbgrader` is not available here")
+            else:
+                from nbgrader_timing import compare  # benchmarks/nbgrader_timing.py
+
+                compare(ROOT, topic, submission, baseline, row)
+
+        if 4 in wanted:
+            print(f"\n4. class batches: {args.learners} learners x {katas} katas")
+            learners = scratch / "class"
+            for index in range(args.learners):
+                shutil.copytree(submission / topic, learners / f"learner{index:02d}" / topic)
+            for jobs in (1, 2, 4):
+                out = scratch / f"out{jobs}"
+                command = katakit(
+                    "batch-grade", str(learners), "--out", str(out), "--select", topic,
+                    "--jobs", str(jobs), "--force",
+                )  # fmt: skip
+                seconds = wall(command, 1)
+                rate = args.learners / seconds * 60
+                row(f"--jobs {jobs}", seconds, baseline, f"{rate:.1f} learners/minute")
 
 
 if __name__ == "__main__":
