@@ -56,6 +56,18 @@ class Options:
     namespaces: bool = True
 
 
+# The locale, and what CUDA needs to find the same devices and driver as the grader.
+_KEPT = (
+    "LANG",
+    "LC_ALL",
+    "TZ",
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+    "NVIDIA_DRIVER_CAPABILITIES",
+    "LD_LIBRARY_PATH",
+)
+
+
 def environment() -> dict[str, str]:
     """The learner's whole environment: nothing of the caller's but the locale."""
     keep = {name: os.environ[name] for name in ("LANG", "LC_ALL", "TZ") if name in os.environ}
@@ -125,9 +137,16 @@ def hide_filesystem(tmp_mb: int) -> None:
         _mount(libc, folder, inside, None, MS_BIND | MS_REC)
         _mount(libc, folder, inside, None, MS_BIND | MS_REC | MS_REMOUNT | MS_RDONLY)
     os.makedirs(root + "/dev", exist_ok=True)
-    for device in ("null", "zero", "urandom", "random"):
-        open(root + "/dev/" + device, "w").close()
-        _mount(libc, "/dev/" + device, root + "/dev/" + device, None, MS_BIND)
+    gpus = [name for name in os.listdir("/dev") if name.startswith("nvidia")]
+    for device in ("null", "zero", "urandom", "random", *gpus):
+        if os.path.isdir("/dev/" + device):
+            os.makedirs(root + "/dev/" + device, exist_ok=True)
+        else:
+            open(root + "/dev/" + device, "w").close()
+        _mount(libc, "/dev/" + device, root + "/dev/" + device, None, MS_BIND | MS_REC)
+    if gpus and os.path.isdir("/sys"):  # the CUDA driver reads the devices' PCI details
+        os.makedirs(root + "/sys", exist_ok=True)
+        _mount(libc, "/sys", root + "/sys", None, MS_BIND | MS_REC)
     os.makedirs(root + "/tmp", exist_ok=True)
     _mount(libc, "katakit-tmp", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV)
     os.makedirs(root + "/proc", exist_ok=True)
