@@ -108,6 +108,8 @@ def roundtrip(value):
         slice(1, 9, 2),
         range(3),
         np.arange(6, dtype=np.float32).reshape(2, 3),
+        np.array(1.5),
+        np.arange(6.0).reshape(2, 3).T,
         np.int64(7),
         torch.Size([2, 3]),
         torch.float16,
@@ -118,7 +120,7 @@ def test_plain_data_crosses_by_value(value):
     assert type(back) is type(value)
     if isinstance(value, np.ndarray):
         np.testing.assert_array_equal(back, value)
-        assert back.dtype == value.dtype
+        assert back.dtype == value.dtype and back.shape == value.shape
     else:
         assert back == value
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.nn.modules.batchnorm import _BatchNorm
 
 from katakit.checks import as_number, assert_close, assert_unchanged, describe, fail, rng
+from katakit.sandbox import is_remote, probe
 
 C = 3
 EPS = 1e-4  # not the default, so that a constructor ignoring eps shows
@@ -43,6 +43,75 @@ def draw(seed: int, shape: tuple[int, ...], *, tiny: bool = True) -> torch.Tenso
     return torch.tensor(means + scales * gen.normal(0, 1, shape))
 
 
+@probe
+def class_facts(cls):
+    """On the learner side: is ``cls`` a class, an nn.Module subclass, a torch batch norm one?"""
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    is_class = isinstance(cls, type)
+    return (
+        is_class,
+        is_class and issubclass(cls, torch.nn.Module),
+        is_class and issubclass(cls, _BatchNorm),
+    )
+
+
+@probe
+def copy_into(module, name, value):
+    """On the learner side: copy ``value`` into the module's tensor ``name`` in place (a
+    parameter or a buffer) when it is a tensor of that shape; return what ``name`` was."""
+    target = getattr(module, name, None)
+    if not isinstance(target, torch.Tensor):
+        return type(target).__name__
+    if tuple(target.shape) == tuple(value.shape):
+        with torch.no_grad():
+            target.copy_(value)
+    return tuple(target.shape)
+
+
+@probe
+def dtypes_of(module, names):
+    """On the learner side: the dtype of each tensor attribute in ``names`` (None otherwise)."""
+    found = {}
+    for name in names:
+        value = getattr(module, name, None)
+        found[name] = value.dtype if isinstance(value, torch.Tensor) else None
+    return found
+
+
+@probe
+def layout_of(module):
+    """On the learner side: {state_dict key: (shape, dtype or type name)} and the names of the
+    learnable parameters."""
+    layout = {}
+    for key, value in module.state_dict().items():
+        shape = tuple(getattr(value, "shape", ()))
+        layout[key] = (shape, getattr(value, "dtype", type(value).__name__))
+    return layout, sorted(name for name, _ in module.named_parameters())
+
+
+@probe
+def state_of(module):
+    """On the learner side: the module's state_dict as a plain dict of tensors."""
+    return {key: value.detach().clone() for key, value in module.state_dict().items()}
+
+
+@probe
+def forward_backward(module, x, upstream):
+    """On the learner side: loss = sum(module(x) * upstream) and its backward pass; returns
+    None when the output does not require grad, else x.grad and the grads of weight and bias."""
+    x = x.clone().requires_grad_(True)
+    out = module(x)
+    if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        return None
+    (out * upstream).sum().backward()
+    grads = {}
+    for name in ("weight", "bias"):
+        value = getattr(module, name, None)
+        grads[name] = value.grad if isinstance(value, torch.Tensor) else None
+    return x.grad, grads
+
+
 def attr(module: torch.nn.Module, name: str) -> torch.Tensor:
     """The module's tensor ``name``, or a failure that says it is missing."""
     value = getattr(module, name, None)
@@ -56,6 +125,13 @@ def attr(module: torch.nn.Module, name: str) -> torch.Tensor:
 
 def assign(module: torch.nn.Module, name: str, value: torch.Tensor) -> None:
     """Copy ``value`` into the module's tensor ``name`` in place (a parameter or a buffer)."""
+    if is_remote(module):  # the learner's module: its tensors are written where it lives
+        found = copy_into(module, name, value)
+        if type(found) is not tuple:
+            attr(module, name)  # fails: not a tensor
+        if found != tuple(value.shape):
+            fail(f"{name}: expected shape {tuple(value.shape)}, got {found}")
+        return
     target = attr(module, name)
     if tuple(target.shape) != tuple(value.shape):
         fail(f"{name}: expected shape {tuple(value.shape)}, got {tuple(target.shape)}")
@@ -65,15 +141,15 @@ def assign(module: torch.nn.Module, name: str, value: torch.Tensor) -> None:
 
 def build(kata, seed: int | None = None, *, double: bool = True, **flags):
     """The learner's module and torch's, with the same flags and (when affine) random weights."""
-    cls = kata.BatchNorm2d
-    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+    is_class, is_module, is_torch_batch_norm = class_facts(kata.BatchNorm2d)
+    if not (is_class and is_module):
         fail("BatchNorm2d must be a class that derives from torch.nn.Module")
-    if issubclass(cls, _BatchNorm):
+    if is_torch_batch_norm:
         fail(
             "BatchNorm2d derives from torch's own batch norm classes; this kata asks you to "
             "write it yourself on top of torch.nn.Module"
         )
-    mine = cls(C, **flags)
+    mine = kata.BatchNorm2d(C, **flags)
     theirs = torch.nn.BatchNorm2d(C, **flags)
     if flags.get("affine", True) and seed is not None:
         gen = rng(seed)
@@ -85,11 +161,10 @@ def build(kata, seed: int | None = None, *, double: bool = True, **flags):
     if double:
         mine.double()
         theirs.double()
-        for name in ("weight", "bias", *BUFFERS):
-            value = getattr(mine, name, None)
-            if isinstance(value, torch.Tensor) and value.dtype != torch.float64:
+        for name, dtype in dtypes_of(mine, ("weight", "bias", *BUFFERS)).items():
+            if dtype is not None and dtype != torch.float64:
                 fail(
-                    f"after module.double(), {name} is still {value.dtype}: create it as an "
+                    f"after module.double(), {name} is still {dtype}: create it as an "
                     "nn.Parameter (weight, bias) or with self.register_buffer (running "
                     "statistics) so that .double(), .to(device) and state_dict() include it"
                 )
@@ -439,14 +514,14 @@ def test_gradients_reach_input_and_affine_parameters(kata):
             theirs.eval()
         x = draw(seed + 2, (3, C, 2, 2))
         upstream = torch.tensor(rng(seed + 3).normal(0, 1, x.shape))
-        x_mine, x_theirs = x.clone().requires_grad_(), x.clone().requires_grad_()
-        out = run(mine, x_mine)
-        if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        x_theirs = x.clone().requires_grad_()
+        found = forward_backward(mine, x, upstream)  # autograd runs where the module lives
+        if found is None:
             fail(
                 "the output does not require grad for an input that does: build it from x with "
                 "differentiable tensor operations (no torch.no_grad(), .detach() or .numpy())"
             )
-        (out * upstream).sum().backward()
+        x_grad, grads = found
         (theirs(x_theirs) * upstream).sum().backward()
         where = f"affine={affine}, {mode} mode, loss = sum(out * g), " + describe(seed + 2, x=x)
         wrong = {}
@@ -457,12 +532,11 @@ def test_gradients_reach_input_and_affine_parameters(kata):
                 "the batch mean and variance were detached (treated as constants); gradients "
                 "also flow through them in training"
             ] = scale * upstream / (per_channel(var) + EPS).sqrt()
-        assert_close(
-            x_mine.grad, x_theirs.grad, what="gradient of x", where=where, misconceptions=wrong
-        )
+        assert_close(x_grad, x_theirs.grad, what="gradient of x", where=where, misconceptions=wrong)
         if affine:
             for name in ("weight", "bias"):
-                grad = attr(mine, name).grad
+                attr(mine, name)
+                grad = grads[name]
                 if grad is None:
                     fail(
                         f"{name}.grad is None after backward [{where}]: {name} must be an "
@@ -480,10 +554,7 @@ def test_state_dict_keys_shapes_and_initial_values_match_torch(kata):
             flags = {"affine": affine, "track_running_stats": track}
             mine, theirs = build(kata, double=False, **flags)
             layout = {k: (tuple(v.shape), v.dtype) for k, v in theirs.state_dict().items()}
-            got = {}
-            for key, value in mine.state_dict().items():
-                shape = tuple(getattr(value, "shape", ()))
-                got[key] = (shape, getattr(value, "dtype", type(value).__name__))
+            got, params = layout_of(mine)
             if got != layout:
                 fail(
                     f"state_dict for {settings(flags)}: expected the entries {layout}, got {got}"
@@ -491,16 +562,16 @@ def test_state_dict_keys_shapes_and_initial_values_match_torch(kata):
                     "(self.register_buffer), num_batches_tracked a 0-d torch.long tensor, and "
                     "what a flag turns off is not there at all"
                 )
-            params = sorted(name for name, _ in mine.named_parameters())
             expected_params = sorted(name for name, _ in theirs.named_parameters())
             if params != expected_params:
                 fail(
                     f"learnable parameters for {settings(flags)}: expected {expected_params}, got "
                     f"{params}; the running statistics are buffers, never trained"
                 )
+            state = state_of(mine)
             for key, value in theirs.state_dict().items():
                 assert_close(
-                    mine.state_dict()[key],
+                    state[key],
                     value,
                     what=f"initial {key}",
                     where=f"{settings(flags)}, a freshly built module",
@@ -516,10 +587,11 @@ def test_state_dict_loads_from_torch_and_back(kata):
         source, target = (theirs, mine) if direction == "torch -> yours" else (mine, theirs)
         for step in range(1, 4):
             run(source, draw(seed + step, STEPS[step], tiny=False).float())
-        with torch.no_grad():
-            source.weight.mul_(1.5)  # trained weights, not the initial ones
+        # trained weights, not the initial ones
+        assign(source, "weight", attr(source, "weight").detach() * 1.5)
+        state = state_of(mine) if source is mine else dict(theirs.state_dict())
         try:
-            target.load_state_dict(source.state_dict())
+            target.load_state_dict(state)
         except RuntimeError as exc:
             fail(f"load_state_dict ({direction}) failed: {exc}")
         where = f"momentum=None, float32, {direction} after 3 training steps"

@@ -9,8 +9,117 @@ import torch
 from torch import nn
 
 from katakit.checks import assert_close, describe, fail, rng
+from katakit.sandbox import kind_of, probe
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+GEOMETRY = (
+    "in_channels",
+    "out_channels",
+    "kernel_size",
+    "stride",
+    "padding",
+    "dilation",
+    "groups",
+    "padding_mode",
+)
+
+
+def spec(module):
+    """``module`` as plain data (type, constructor arguments, state, mode, dtype), from which
+    :func:`build_there` makes the same module on the learner's side."""
+    if isinstance(module, nn.Sequential):
+        args = [spec(child) for child in module]
+    elif isinstance(module, nn.Conv2d):
+        args = {name: getattr(module, name) for name in GEOMETRY}
+        args["bias"] = module.bias is not None
+    elif isinstance(module, nn.BatchNorm2d):
+        names = ("num_features", "eps", "momentum", "affine", "track_running_stats")
+        args = {name: getattr(module, name) for name in names}
+    elif isinstance(module, nn.MaxPool2d):
+        names = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+        args = {name: getattr(module, name) for name in names}
+    else:
+        args = {}
+    own = {**module._parameters, **module._buffers}
+    state = {name: value.detach().clone() for name, value in own.items() if value is not None}
+    floats = [value.dtype for value in state.values() if value.is_floating_point()]
+    return type(module).__name__, args, state, module.training, floats[0] if floats else None
+
+
+@probe
+def build_there(spec):
+    """On the learner side: the module ``spec`` describes, with the same state and mode (the
+    learner's functions read attributes of what they are given, so it must live there)."""
+
+    def build(spec):
+        kind, args, state, training, dtype = spec
+        if kind == "Sequential":
+            module = torch.nn.Sequential(*(build(child) for child in args))
+        else:
+            module = getattr(torch.nn, kind)(**args)
+            if dtype is not None:
+                module.to(dtype)
+            module.load_state_dict(state)
+        module.training = training  # this module only, as spec recorded it
+        return module
+
+    return build(spec)
+
+
+@probe
+def facts_of(module, geometry):
+    """On the learner side: what a learner's function returned, as plain data."""
+    nn = torch.nn
+    facts = {
+        "kind": type(module).__name__,
+        "text": str(module),
+        "is_sequential": isinstance(module, nn.Sequential),
+        "is_conv": isinstance(module, nn.Conv2d),
+    }
+    if isinstance(module, nn.Sequential):
+        facts["children"] = [type(child).__name__ for child in module]
+        facts["batch_norms"] = [
+            type(m).__name__
+            for m in module.modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm)
+        ]
+    if isinstance(module, nn.Conv2d):
+        for name in geometry:
+            facts[name] = getattr(module, name)
+        facts["weight"] = module.weight.detach().clone()
+        facts["bias"] = None if module.bias is None else module.bias.detach().clone()
+    if isinstance(module, nn.BatchNorm2d):
+        facts["num_features"] = module.num_features
+    return facts
+
+
+def inspect_there(module):
+    """What the learner side knows of ``module`` (see facts_of)."""
+    return facts_of(module, GEOMETRY)
+
+
+@probe
+def same_conv(folded, conv):
+    """On the learner side: is ``folded`` the given conv, or does it share its weight?"""
+    return folded is conv or getattr(folded, "weight", None) is conv.weight
+
+
+@probe
+def state_and_modes(module):
+    """On the learner side: the module's state_dict and the training flag of each submodule."""
+    state = {key: value.detach().clone() for key, value in module.state_dict().items()}
+    return state, [m.training for m in module.modules()]
+
+
+@probe
+def forward(module, x):
+    """On the learner side: module(x) without autograd."""
+    with torch.no_grad():
+        return module(x)
+
+
+def type_name(value):
+    return kind_of(value).rsplit(".", 1)[-1]
 
 
 def tensor(gen, *shape, loc=0.0, scale=1.0, dtype=torch.float64):
@@ -107,42 +216,31 @@ def check_folded(kata, conv, bn, x, where, *, rtol=1e-9, atol=1e-10):
         # An all-zero input makes the conv output its bias everywhere (zero padding), so
         # bn(conv(0)) at any position is exactly the bias the folded conv must have.
         expected_bias = bn(conv(zeros))[0, :, 0, 0]
-    folded = kata.fold_bn_into_conv(conv, bn)
-    if not isinstance(folded, nn.Conv2d):
-        fail(f"fold_bn_into_conv must return an nn.Conv2d, got {type(folded).__name__} [{where}]")
-    if folded.weight.dtype != conv.weight.dtype:
+    folded = kata.fold_bn_into_conv(build_there(spec(conv)), build_there(spec(bn)))
+    facts = inspect_there(folded)
+    if not facts["is_conv"]:
+        fail(f"fold_bn_into_conv must return an nn.Conv2d, got {facts['kind']} [{where}]")
+    if facts["weight"].dtype != conv.weight.dtype:
         fail(
             f"folded weight dtype: expected {conv.weight.dtype} like the conv, got "
-            f"{folded.weight.dtype} [{where}]"
+            f"{facts['weight'].dtype} [{where}]"
         )
-    keep = (
-        "in_channels",
-        "out_channels",
-        "kernel_size",
-        "stride",
-        "padding",
-        "dilation",
-        "groups",
-        "padding_mode",
-    )
     changed = [
-        f"{k} {getattr(conv, k)} -> {getattr(folded, k)}"
-        for k in keep
-        if getattr(folded, k) != getattr(conv, k)
+        f"{k} {getattr(conv, k)} -> {facts[k]}" for k in GEOMETRY if facts[k] != getattr(conv, k)
     ]
     if changed:
         fail(
             f"the folded conv must keep the conv's geometry; changed: {', '.join(changed)} "
             f"[{where}]"
         )
-    if folded.bias is None:
+    if facts["bias"] is None:
         fail(
             f"the folded conv has no bias; BN's shift (beta - scale * running_mean) must go "
             f"into a bias even when the conv had none [{where}]"
         )
     wrong = wrong_outputs(conv, bn, zeros)
     assert_close(
-        folded.bias.detach(),
+        facts["bias"],
         expected_bias,
         what="folded bias (= bn(conv(0)) per channel)",
         where=where,
@@ -150,8 +248,7 @@ def check_folded(kata, conv, bn, x, where, *, rtol=1e-9, atol=1e-10):
         atol=atol,
         misconceptions={name: value[:, 0] for name, value in wrong.items()},
     )
-    with torch.no_grad():
-        got = per_channel(folded(x))
+    got = per_channel(forward(folded, x))
     assert_close(
         got,
         per_channel(expected),
@@ -164,15 +261,16 @@ def check_folded(kata, conv, bn, x, where, *, rtol=1e-9, atol=1e-10):
 
 
 def structure(block, expected_types, what):
-    if not isinstance(block, nn.Sequential):
-        fail(f"{what} must return an nn.Sequential, got {type(block).__name__}")
-    got = [type(m).__name__ for m in block]
+    facts = inspect_there(block)
+    if not facts["is_sequential"]:
+        fail(f"{what} must return an nn.Sequential, got {facts['kind']}")
+    got = facts["children"]
     want = [t.__name__ for t in expected_types]
     if got != want:
         fail(f"{what}: expected the modules {want} in this order, got {got}")
 
 
-def same_as_reference_conv(conv, in_ch, out_ch, k, *, bias, what):
+def same_as_reference_conv(conv, facts, in_ch, out_ch, k, *, bias, what):
     """The learner's conv must compute what Conv2d(in_ch, out_ch, k, padding=k // 2) computes.
 
     Checked by behaviour, not by attributes, so padding="same" (equal to k // 2 for odd k) is as
@@ -180,29 +278,30 @@ def same_as_reference_conv(conv, in_ch, out_ch, k, *, bias, what):
     on the same input.
     """
     shape = (out_ch, in_ch, k, k)
-    if tuple(conv.weight.shape) != shape:
+    if tuple(facts["weight"].shape) != shape:
         fail(
             f"{what}: expected Conv2d({in_ch}, {out_ch}, kernel_size={k}) with a weight of shape "
-            f"{shape}, got {conv} with weight {tuple(conv.weight.shape)}"
+            f"{shape}, got {facts['text']} with weight {tuple(facts['weight'].shape)}"
         )
     reference = nn.Conv2d(in_ch, out_ch, k, padding=k // 2, bias=bias)
     x = torch.from_numpy(rng(k).normal(size=(2, in_ch, 7, 6))).float()
     with torch.no_grad():
-        reference.weight.copy_(conv.weight.float())
+        reference.weight.copy_(facts["weight"].float())
         if bias:
-            reference.bias.copy_(conv.bias.float())
-        expected, got = reference(x), conv.float()(x)
+            reference.bias.copy_(facts["bias"].float())
+        expected = reference(x)
+    got = forward(conv.float(), x)
     wanted = f"Conv2d({in_ch}, {out_ch}, kernel_size={k}, padding={k // 2})"
     if tuple(got.shape) != tuple(expected.shape):
         fail(
             f"{what}: the conv must keep the spatial size like {wanted}; for an input "
             f"(2, {in_ch}, 7, 6) it gave {tuple(got.shape)}, expected {tuple(expected.shape)} "
-            f"({conv})"
+            f"({facts['text']})"
         )
     if not torch.allclose(got, expected, atol=1e-5):
         fail(
             f"{what}: with the same weights, the conv computes something other than {wanted} "
-            f"(stride 1, dilation 1, zero padding): {conv}"
+            f"(stride 1, dilation 1, zero padding): {facts['text']}"
         )
 
 
@@ -212,16 +311,19 @@ def test_conv_bn_relu_block_is_conv_then_bn_then_relu_without_conv_bias(kata):
         what = f"conv_bn_relu({in_ch}, {out_ch}, {k})"
         block = kata.conv_bn_relu(in_ch, out_ch, k)
         structure(block, [nn.Conv2d, nn.BatchNorm2d, nn.ReLU], what)
-        conv, bn = block[0], block[1]
-        if conv.bias is not None:
+        conv, bn = inspect_there(block[0]), inspect_there(block[1])
+        if conv["bias"] is not None:
             fail(
                 f"{what}: the conv has a bias; the BN right after it subtracts the channel mean "
                 "and cancels it, so build the conv with bias=False"
             )
-        same_as_reference_conv(conv, in_ch, out_ch, k, bias=False, what=what)
-        if bn.num_features != out_ch:
-            fail(f"{what}: the BN must normalise the conv's {out_ch} output channels, got {bn}")
-        out = block(torch.randn(2, in_ch, 7, 6))
+        same_as_reference_conv(block[0], conv, in_ch, out_ch, k, bias=False, what=what)
+        if bn["num_features"] != out_ch:
+            fail(
+                f"{what}: the BN must normalise the conv's {out_ch} output channels, got "
+                f"{bn['text']}"
+            )
+        out = forward(block, torch.randn(2, in_ch, 7, 6))
         if tuple(out.shape) != (2, out_ch, 7, 6) or bool((out < 0).any()):
             fail(
                 f"{what}: expected a non-negative output of shape (2, {out_ch}, 7, 6) for an "
@@ -235,14 +337,15 @@ def test_bn_relu_conv_block_is_the_pre_activation_order(kata):
         what = f"bn_relu_conv({in_ch}, {out_ch}, {k})"
         block = kata.bn_relu_conv(in_ch, out_ch, k)
         structure(block, [nn.BatchNorm2d, nn.ReLU, nn.Conv2d], what)
-        bn, conv = block[0], block[2]
-        if bn.num_features != in_ch:
+        bn, conv = inspect_there(block[0]), inspect_there(block[2])
+        if bn["num_features"] != in_ch:
             fail(
-                f"{what}: the BN comes first, so it normalises the {in_ch} input channels; got {bn}"
+                f"{what}: the BN comes first, so it normalises the {in_ch} input channels; got "
+                f"{bn['text']}"
             )
-        if conv.bias is None:
-            fail(f"{what}: the conv must keep its bias here (bias=True), got {conv}")
-        same_as_reference_conv(conv, in_ch, out_ch, k, bias=True, what=what)
+        if conv["bias"] is None:
+            fail(f"{what}: the conv must keep its bias here (bias=True), got {conv['text']}")
+        same_as_reference_conv(block[2], conv, in_ch, out_ch, k, bias=True, what=what)
 
 
 FOLD_CASES = {
@@ -304,23 +407,26 @@ def test_fold_leaves_the_conv_and_bn_unchanged(kata):
     reference_conv, reference_bn = copy.deepcopy(conv).eval(), copy.deepcopy(bn).eval()
     with torch.no_grad():
         expected = reference_bn(reference_conv(x))
-    folded = kata.fold_bn_into_conv(conv, bn)
-    for name, module, original in [("conv", conv, before[0]), ("bn", bn, before[1])]:
-        for key, value in module.state_dict().items():
+    given_conv, given_bn = build_there(spec(conv)), build_there(spec(bn))
+    folded = kata.fold_bn_into_conv(given_conv, given_bn)
+    modes = []
+    for name, module, original in [("conv", given_conv, before[0]), ("bn", given_bn, before[1])]:
+        state, training = state_and_modes(module)
+        modes += training
+        for key, value in state.items():
             if not torch.equal(value, original[key]):
                 fail(
                     f"fold_bn_into_conv modified the input {name}: its {key} changed; build a "
                     "new conv instead of writing into the given modules"
                 )
-    if not (conv.training and bn.training):
+    if not all(modes):
         fail(
             "fold_bn_into_conv changed the training mode of its inputs; leave them as they "
             "are and read bn.running_mean / bn.running_var directly"
         )
-    if folded is conv or folded.weight is conv.weight:
+    if same_conv(folded, given_conv):
         fail("fold_bn_into_conv must return a new conv, not the given one or its weight")
-    with torch.no_grad():
-        got = folded(x)
+    got = forward(folded, x)
     assert_close(
         got,
         expected,
@@ -364,22 +470,21 @@ def test_fold_sequential_folds_every_conv_bn_pair_including_nested_blocks(kata):
     x = tensor(rng(seed + 100), 2, 3, 12, 10, loc=1.0, scale=2.0)
     with torch.no_grad():
         expected = block(x)
-    folded = kata.fold_sequential(block)
-    if not isinstance(folded, nn.Sequential):
-        fail(f"fold_sequential must return an nn.Sequential, got {type(folded).__name__}")
-    left = [
-        type(m).__name__ for m in folded.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
-    ]
+    given = build_there(spec(block))
+    folded = kata.fold_sequential(given)
+    facts = inspect_there(folded)
+    if not facts["is_sequential"]:
+        fail(f"fold_sequential must return an nn.Sequential, got {facts['kind']}")
+    left = facts["batch_norms"]
     if left:
         fail(
             f"after folding, {len(left)} BatchNorm2d layer(s) are still in the block; every "
             "one of them directly follows a Conv2d (one inside a nested Sequential, one last)"
         )
-    for key, value in block.state_dict().items():
+    for key, value in state_and_modes(given)[0].items():
         if not torch.equal(value, before[key]):
             fail(f"fold_sequential modified the given block: {key} changed")
-    with torch.no_grad():
-        got = folded(x)
+    got = forward(folded, x)
     assert_close(
         got,
         expected,
@@ -392,18 +497,28 @@ def test_fold_sequential_folds_every_conv_bn_pair_including_nested_blocks(kata):
 
 @pytest.mark.points(1)
 def test_fold_refuses_a_bn_that_does_not_directly_follow_a_conv(kata):
+    # the modules are built on the learner's side, where its functions read them
+    def there(module):
+        return build_there(spec(module))
+
     cases = {
         "BN -> ReLU -> Conv (the pre-activation order: nothing before the BN)": lambda: (
-            kata.fold_sequential(nn.Sequential(nn.BatchNorm2d(3), nn.ReLU(), nn.Conv2d(3, 4, 3)))
+            kata.fold_sequential(
+                there(nn.Sequential(nn.BatchNorm2d(3), nn.ReLU(), nn.Conv2d(3, 4, 3)))
+            )
         ),
         "Conv -> ReLU -> BN (a nonlinearity between them)": lambda: kata.fold_sequential(
-            nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4))
+            there(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.BatchNorm2d(4)))
         ),
         "Conv -> BN inside a nested block, then a second BN": lambda: kata.fold_sequential(
-            nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.BatchNorm2d(4)))
+            there(
+                nn.Sequential(
+                    nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.BatchNorm2d(4))
+                )
+            )
         ),
         "fold_bn_into_conv(Conv2d(3, 4), BatchNorm2d(5)): channel counts differ": lambda: (
-            kata.fold_bn_into_conv(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(5).eval())
+            kata.fold_bn_into_conv(there(nn.Conv2d(3, 4, 3)), there(nn.BatchNorm2d(5).eval()))
         ),
     }
     for name, call in cases.items():
@@ -414,6 +529,6 @@ def test_fold_refuses_a_bn_that_does_not_directly_follow_a_conv(kata):
         except Exception as exc:  # the wrong kind of refusal
             fail(f"{name}: expected a ValueError, got {type(exc).__name__}: {exc}")
         fail(
-            f"{name}: expected a ValueError, but it returned {type(result).__name__}; a BN "
+            f"{name}: expected a ValueError, but it returned {type_name(result)}; a BN "
             "can only be folded into a conv whose output it directly normalises"
         )

@@ -10,47 +10,94 @@ import torch
 from torch import nn
 
 from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
+from katakit.sandbox import probe
 
 BN = nn.modules.batchnorm._BatchNorm
 TIGHT = dict(rtol=1e-9, atol=1e-12)
 
 
-class RegisteredBackwards(nn.Module):
-    """Two BN layers registered head first, although forward calls the stem's BN first."""
+@probe
+def make_model(architecture, state=None, flags=None):
+    """A fresh model of the named architecture; with ``state`` and ``flags`` (each module's
+    training flag), a float64 copy of a grader's model. The grader builds its own models with
+    ``make_model.function``; called as a probe it builds the learner's copy on the learner's
+    side, where recompute_bn_stats reads and changes it."""
+    nn = torch.nn
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.head_bn = nn.BatchNorm2d(5)
-        self.head_conv = nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False)
-        self.stem_bn = nn.BatchNorm2d(4)
-        self.stem_conv = nn.Conv2d(3, 4, 3, padding=1)
+    class RegisteredBackwards(nn.Module):
+        """Two BN layers registered head first, although forward calls the stem's BN first."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = torch.relu(self.stem_bn(self.stem_conv(x)))
-        return self.head_bn(self.head_conv(x))
+        def __init__(self) -> None:
+            super().__init__()
+            self.head_bn = nn.BatchNorm2d(5)
+            self.head_conv = nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False)
+            self.stem_bn = nn.BatchNorm2d(4)
+            self.stem_conv = nn.Conv2d(3, 4, 3, padding=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = torch.relu(self.stem_bn(self.stem_conv(x)))
+            return self.head_bn(self.head_conv(x))
+
+    if architecture == "two BN":
+        model = nn.Sequential(
+            nn.Conv2d(3, 4, 3, padding=1),
+            nn.BatchNorm2d(4),
+            nn.ReLU(),
+            nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False),
+            nn.BatchNorm2d(5),
+            nn.ReLU(),
+        )
+    elif architecture == "BatchNorm1d head":
+        model = nn.Sequential(
+            nn.Conv2d(2, 3, 3),
+            nn.BatchNorm2d(3),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+            nn.Linear(3, 4),
+            nn.BatchNorm1d(4),
+        )
+    elif architecture == "registered backwards":
+        model = RegisteredBackwards()
+    else:
+        raise ValueError(f"unknown architecture {architecture!r}")
+    if state is not None:
+        model.double().load_state_dict(state)
+        for name, module in model.named_modules():
+            module.training = flags[name]
+    return model
 
 
-def two_bn_model() -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(3, 4, 3, padding=1),
-        nn.BatchNorm2d(4),
-        nn.ReLU(),
-        nn.Conv2d(4, 5, 3, stride=2, padding=1, bias=False),
-        nn.BatchNorm2d(5),
-        nn.ReLU(),
-    )
+def learner_copy(model, architecture):
+    """The learner's own copy of the grader's ``model``: same state, same training flags."""
+    state = {key: value.detach().clone() for key, value in model.state_dict().items()}
+    flags = {name: module.training for name, module in model.named_modules()}
+    return make_model(architecture, state, flags)
 
 
-def bn1d_head_model() -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv2d(2, 3, 3),
-        nn.BatchNorm2d(3),
-        nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(3, 4),
-        nn.BatchNorm1d(4),
-    )
+@probe
+def layer_stats(model, name):
+    """On the learner side: the type name and the running statistics of BN layer ``name``."""
+    layer = model.get_submodule(name)
+    return type(layer).__name__, layer.running_mean, layer.running_var  # sent as copies
+
+
+@probe
+def parameters_of(model):
+    return {name: p.detach().clone() for name, p in model.named_parameters()}
+
+
+@probe
+def flags_of(model):
+    return {name: m.training for name, m in model.named_modules()}
+
+
+@probe
+def eval_outputs(model, xs):
+    """On the learner side: the model in eval mode, run on each of ``xs`` without autograd."""
+    model.eval()
+    with torch.no_grad():
+        return [model(x) for x in xs]
 
 
 def data(gen, sizes, shape, shift):
@@ -61,11 +108,11 @@ def data(gen, sizes, shape, shift):
     ]
 
 
-def source_trained(seed, build, in_shape):
+def source_trained(seed, architecture, in_shape):
     """A float64 model whose BN layers hold source-domain statistics and random affine params."""
     gen = rng(seed)
     torch.manual_seed(seed)
-    model = build().double()
+    model = make_model.function(architecture).double()
     with torch.no_grad():
         for layer in model.modules():
             if isinstance(layer, BN):
@@ -158,14 +205,14 @@ def mistakes(xs):
 
 def compare_layer(model, name, inputs, where, extra=None):
     """The learner's running stats of layer ``name`` vs the exact stats of its ``inputs``."""
-    layer = model.get_submodule(name)
+    kind, running_mean, running_var = layer_stats(model, name)
     mean, var = exact(inputs)
     wrong_means, wrong_vars = mistakes(inputs)
     for label, value in (extra or {}).items():
         wrong_means[label], wrong_vars[label] = exact(value)
-    label = f"BN layer '{name}' ({type(layer).__name__})"
+    label = f"BN layer '{name}' ({kind})"
     assert_close(
-        layer.running_mean,
+        running_mean,
         mean,
         what=f"running_mean of {label}",
         where=where,
@@ -173,7 +220,7 @@ def compare_layer(model, name, inputs, where, extra=None):
         **TIGHT,
     )
     assert_close(
-        layer.running_var,
+        running_var,
         var,
         what=f"running_var of {label}",
         where=where,
@@ -192,17 +239,18 @@ CASES = {61: [7, 3, 1, 5, 2], 62: [2, 9, 4]}
 @pytest.mark.points(1)
 @pytest.mark.parametrize("seed", list(CASES))
 def test_first_layer_statistics_are_exact_over_uneven_batches(kata, seed):
-    model = source_trained(seed, two_bn_model, (3, 6, 5))
+    model = source_trained(seed, "two BN", (3, 6, 5))
     batches = data(rng(seed + 100), CASES[seed], (3, 6, 5), shift=3.0)
     _, inputs = oracle(model, batches, ["1", "4"])
-    kata.recompute_bn_stats(model, [b.clone() for b in batches])
-    compare_layer(model, "1", inputs["1"], describe(seed) + ", " + sizes_text(batches))
+    mine = learner_copy(model, "two BN")
+    kata.recompute_bn_stats(mine, [b.clone() for b in batches])
+    compare_layer(mine, "1", inputs["1"], describe(seed) + ", " + sizes_text(batches))
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("seed", list(CASES))
 def test_second_layer_statistics_see_the_first_layer_with_its_new_statistics(kata, seed):
-    model = source_trained(seed, two_bn_model, (3, 6, 5))
+    model = source_trained(seed, "two BN", (3, 6, 5))
     batches = data(rng(seed + 100), CASES[seed], (3, 6, 5), shift=3.0)
     _, inputs = oracle(model, batches, ["1", "4"])
     extra = {
@@ -213,26 +261,28 @@ def test_second_layer_statistics_see_the_first_layer_with_its_new_statistics(kat
             model, "4", batches, train=True
         ),
     }
-    kata.recompute_bn_stats(model, [b.clone() for b in batches])
-    compare_layer(model, "4", inputs["4"], describe(seed) + ", " + sizes_text(batches), extra)
+    mine = learner_copy(model, "two BN")
+    kata.recompute_bn_stats(mine, [b.clone() for b in batches])
+    compare_layer(mine, "4", inputs["4"], describe(seed) + ", " + sizes_text(batches), extra)
 
 
 @pytest.mark.points(1)
 def test_batchnorm1d_statistics_include_a_single_sample_batch(kata):
     seed = 71
-    model = source_trained(seed, bn1d_head_model, (2, 5, 4))
+    model = source_trained(seed, "BatchNorm1d head", (2, 5, 4))
     batches = data(rng(seed + 100), [4, 1, 6], (2, 5, 4), shift=2.0)
     _, inputs = oracle(model, batches, ["1", "6"])
-    kata.recompute_bn_stats(model, [b.clone() for b in batches])
+    mine = learner_copy(model, "BatchNorm1d head")
+    kata.recompute_bn_stats(mine, [b.clone() for b in batches])
     where = describe(seed) + ", " + sizes_text(batches) + " (BatchNorm1d sees (N, 4) inputs)"
     for name in ["1", "6"]:
-        compare_layer(model, name, inputs[name], where)
+        compare_layer(mine, name, inputs[name], where)
 
 
 @pytest.mark.points(1)
 def test_layers_registered_out_of_call_order_are_still_exact(kata):
     seed = 81
-    model = source_trained(seed, RegisteredBackwards, (3, 6, 6))
+    model = source_trained(seed, "registered backwards", (3, 6, 6))
     batches = data(rng(seed + 100), [5, 2, 6], (3, 6, 6), shift=-2.0)
     _, inputs = oracle(model, batches, ["stem_bn", "head_bn"])
     extra = {
@@ -241,37 +291,39 @@ def test_layers_registered_out_of_call_order_are_still_exact(kata):
             model, "head_bn", batches
         ),
     }
-    kata.recompute_bn_stats(model, [b.clone() for b in batches])
+    mine = learner_copy(model, "registered backwards")
+    kata.recompute_bn_stats(mine, [b.clone() for b in batches])
     where = describe(seed) + ", " + sizes_text(batches)
     for name in ["stem_bn", "head_bn"]:
-        compare_layer(model, name, inputs[name], where, extra)
+        compare_layer(mine, name, inputs[name], where, extra)
 
 
 @pytest.mark.points(1)
 def test_eval_outputs_match_and_parameters_and_batches_are_untouched(kata):
     seed = 91
-    model = source_trained(seed, two_bn_model, (3, 6, 5))
+    model = source_trained(seed, "two BN", (3, 6, 5))
     gen = rng(seed + 100)
     batches = data(gen, [6, 1, 3, 4], (3, 6, 5), shift=3.0)
     fresh = data(gen, [3], (3, 6, 5), shift=3.0)[0]
     expected_model, _ = oracle(model, batches, ["1", "4"])
     params = {name: p.detach().clone() for name, p in model.named_parameters()}
     before = snapshot(**{f"batch {i}": b for i, b in enumerate(batches)})
-    kata.recompute_bn_stats(model, batches)
+    mine = learner_copy(model, "two BN")
+    kata.recompute_bn_stats(mine, batches)
     assert_unchanged(before, **{f"batch {i}": b for i, b in enumerate(batches)})
-    for name, p in model.named_parameters():
-        if not torch.equal(p.detach(), params[name]):
+    for name, p in parameters_of(mine).items():
+        if not torch.equal(p, params[name]):
             fail(
                 f"the parameter {name} changed; recomputing statistics must leave every "
                 "weight as it is (no optimizer steps, no in-place edits)"
             )
-    model.eval()
     expected_model.eval()
+    outputs = eval_outputs(mine, [*batches, fresh])
     with torch.no_grad():
-        for i, x in enumerate([*batches, fresh]):
+        for i, (x, out) in enumerate(zip([*batches, fresh], outputs, strict=True)):
             label = f"batch {i}" if i < len(batches) else "a new batch from the target data"
             assert_close(
-                model(x),
+                out,
                 expected_model(x),
                 what=f"eval output on {label}",
                 where=describe(seed, x=x),
@@ -282,14 +334,15 @@ def test_eval_outputs_match_and_parameters_and_batches_are_untouched(kata):
 @pytest.mark.points(1)
 def test_every_module_training_flag_is_restored(kata):
     seed = 95
-    model = source_trained(seed, two_bn_model, (3, 6, 5)).train()
+    model = source_trained(seed, "two BN", (3, 6, 5)).train()
     model[1].eval()  # a frozen BN inside a model in training mode
     flags = {name: m.training for name, m in model.named_modules()}
-    kata.recompute_bn_stats(model, data(rng(seed + 100), [3, 2], (3, 6, 5), shift=1.0))
+    mine = learner_copy(model, "two BN")
+    kata.recompute_bn_stats(mine, data(rng(seed + 100), [3, 2], (3, 6, 5), shift=1.0))
     changed = [
-        f"'{name or 'the model'}' {flags[name]} -> {m.training}"
-        for name, m in model.named_modules()
-        if m.training != flags[name]
+        f"'{name or 'the model'}' {flags[name]} -> {training}"
+        for name, training in flags_of(mine).items()
+        if training != flags[name]
     ]
     if changed:
         fail(

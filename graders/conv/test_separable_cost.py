@@ -3,7 +3,8 @@
 Oracles: parameter counts are the ``numel()`` sums of torch modules built here (on the meta
 device where only shapes matter), multiply-adds are counted on a real forward pass with forward
 hooks (output elements x (C_in / groups) x kH x kW per ``Conv2d``), and the module's forward is
-compared with the two convolutions run by ``torch.nn.functional.conv2d``.
+compared with the two convolutions run by ``torch.nn.functional.conv2d``. The learner's module
+lives on the learner's side: probes read its layers and count its multiply-adds there.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from katakit.checks import as_number, assert_close, assert_equal, describe, fail
+from katakit.sandbox import probe
 
 # (c_in, c_out, kernel_size, stride, padding, input H, W, bias)
 SEED_EXAMPLE = (3, 16, 3, 1, 1, 8, 8, False)  # the question's own numbers
@@ -29,8 +31,10 @@ def numel(module):
     return sum(p.numel() for p in module.parameters())
 
 
+@probe
 def count_mult_adds(module, x):
-    """Multiply-adds of one forward pass, counted per Conv2d with forward hooks."""
+    """Multiply-adds of one forward pass, counted per Conv2d with forward hooks, and the output.
+    A probe for the learner's module; ``count_mult_adds.function`` for the grader's own."""
     total = 0
 
     def hook(conv, _inputs, output):
@@ -38,7 +42,8 @@ def count_mult_adds(module, x):
         kh, kw = conv.kernel_size
         total += output.numel() * (conv.in_channels // conv.groups) * kh * kw
 
-    handles = [m.register_forward_hook(hook) for m in module.modules() if isinstance(m, nn.Conv2d)]
+    convs = [m for m in module.modules() if isinstance(m, torch.nn.Conv2d)]
+    handles = [m.register_forward_hook(hook) for m in convs]
     try:
         with torch.no_grad():
             out = module(x)
@@ -99,7 +104,7 @@ def test_conv_mult_adds_match_a_counted_forward(
     kata, c_in, c_out, kernel, stride, padding, groups, h, w
 ):
     conv = nn.Conv2d(c_in, c_out, kernel, stride, padding, groups=groups).double()
-    counted, out = count_mult_adds(conv, torch.zeros(1, c_in, h, w, dtype=torch.float64))
+    counted, out = count_mult_adds.function(conv, torch.zeros(1, c_in, h, w, dtype=torch.float64))
     out_size = tuple(out.shape[-2:])
     kh, kw = pair(kernel)
     assert_equal(
@@ -151,7 +156,7 @@ def test_separable_params_match_the_modules(kata, case):
 def test_separable_mult_adds_match_a_counted_forward(kata, case):
     c_in, c_out, kernel, stride, padding, h, w, bias = case
     pair_ = reference_pair(c_in, c_out, kernel, stride, padding, bias).double()
-    counted, out = count_mult_adds(pair_, torch.zeros(1, c_in, h, w, dtype=torch.float64))
+    counted, out = count_mult_adds.function(pair_, torch.zeros(1, c_in, h, w, dtype=torch.float64))
     out_size = tuple(out.shape[-2:])
     kh, kw = pair(kernel)
     positions = out_size[0] * out_size[1]
@@ -196,48 +201,82 @@ def test_separable_ratio_is_one_over_c_out_plus_one_over_k_squared(kata, c_in, c
         )
 
 
+@probe
+def layers_of(module):
+    """On the learner side: is ``module`` an nn.Module, its parameter count, and the settings
+    and parameters of its ``depthwise`` and ``pointwise`` layers (None where not an nn.Conv2d)."""
+    if not isinstance(module, torch.nn.Module):
+        return {"is_module": False, "kind": type(module).__name__}
+    facts = {"is_module": True, "numel": sum(p.numel() for p in module.parameters())}
+    for name in ("depthwise", "pointwise"):
+        conv = getattr(module, name, None)
+        if not isinstance(conv, torch.nn.Conv2d):
+            facts[name] = None
+            continue
+        facts[name] = {
+            "in_channels": conv.in_channels,
+            "out_channels": conv.out_channels,
+            "groups": conv.groups,
+            "kernel_size": tuple(conv.kernel_size),
+            "stride": tuple(conv.stride),
+            "padding": conv.padding if isinstance(conv.padding, str) else tuple(conv.padding),
+            "weight": conv.weight.detach().clone(),
+            "bias": None if conv.bias is None else conv.bias.detach().clone(),
+        }
+    return facts
+
+
+@probe
+def forward(module, x):
+    with torch.no_grad():
+        return module(x)
+
+
 def build(kata, case):
+    """The learner's module for ``case``, in float64, and what :func:`layers_of` finds in it."""
     c_in, c_out, kernel, stride, padding, _, _, bias = case
     torch.manual_seed(0)
     module = kata.DepthwiseSeparableConv(
         c_in, c_out, kernel, stride=stride, padding=padding, bias=bias
     )
-    if not isinstance(module, nn.Module):
-        fail(f"DepthwiseSeparableConv(...) must be an nn.Module, got {type(module).__name__}")
+    facts = layers_of(module)
+    if not facts["is_module"]:
+        fail(f"DepthwiseSeparableConv(...) must be an nn.Module, got {facts['kind']}")
     for name in ("depthwise", "pointwise"):
-        if not isinstance(getattr(module, name, None), nn.Conv2d):
+        if facts[name] is None:
             fail(
                 f"DepthwiseSeparableConv needs an nn.Conv2d attribute self.{name} "
                 f"[{case_text(case)}]"
             )
-    return module.double()
+    module = module.double()
+    return module, layers_of(module)
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("case", [NON_SQUARE, WIDE])
 def test_module_layers_have_the_stated_shapes(kata, case):
     c_in, c_out, kernel, stride, padding, _, _, bias = case
-    module = build(kata, case)
-    dw, pw = module.depthwise, module.pointwise
+    _, facts = build(kata, case)
+    dw, pw = facts["depthwise"], facts["pointwise"]
     expected = {
-        "depthwise in_channels": (dw.in_channels, c_in),
-        "depthwise out_channels": (dw.out_channels, c_in),
-        "depthwise groups (one filter per channel: groups = in_channels)": (dw.groups, c_in),
-        "depthwise kernel_size": (tuple(dw.kernel_size), pair(kernel)),
-        "depthwise stride": (tuple(dw.stride), pair(stride)),
-        "depthwise padding": (tuple(dw.padding), pair(padding)),
-        "depthwise has a bias": (dw.bias is not None, bias),
-        "pointwise in_channels": (pw.in_channels, c_in),
-        "pointwise out_channels": (pw.out_channels, c_out),
-        "pointwise kernel_size": (tuple(pw.kernel_size), (1, 1)),
-        "pointwise stride (the depthwise layer already applied it)": (tuple(pw.stride), (1, 1)),
-        "pointwise padding": (tuple(pw.padding), (0, 0)),
-        "pointwise has a bias": (pw.bias is not None, bias),
+        "depthwise in_channels": (dw["in_channels"], c_in),
+        "depthwise out_channels": (dw["out_channels"], c_in),
+        "depthwise groups (one filter per channel: groups = in_channels)": (dw["groups"], c_in),
+        "depthwise kernel_size": (dw["kernel_size"], pair(kernel)),
+        "depthwise stride": (dw["stride"], pair(stride)),
+        "depthwise padding": (dw["padding"], pair(padding)),
+        "depthwise has a bias": (dw["bias"] is not None, bias),
+        "pointwise in_channels": (pw["in_channels"], c_in),
+        "pointwise out_channels": (pw["out_channels"], c_out),
+        "pointwise kernel_size": (pw["kernel_size"], (1, 1)),
+        "pointwise stride (the depthwise layer already applied it)": (pw["stride"], (1, 1)),
+        "pointwise padding": (pw["padding"], (0, 0)),
+        "pointwise has a bias": (pw["bias"] is not None, bias),
     }
     for what, (got, want) in expected.items():
         assert_equal(got, want, what=what, where=case_text(case))
     assert_equal(
-        numel(module),
+        facts["numel"],
         numel(reference_pair(c_in, c_out, kernel, stride, padding, bias, device="meta")),
         what="parameter count (numel) of your module",
         where=case_text(case),
@@ -248,15 +287,14 @@ def test_module_layers_have_the_stated_shapes(kata, case):
 @pytest.mark.parametrize("case", [SEED_EXAMPLE, NON_SQUARE])
 def test_module_forward_is_depthwise_then_pointwise(kata, case):
     c_in, _, _, _, _, h, w, _ = case
-    module = build(kata, case)
+    module, facts = build(kata, case)
     x = torch.randn(2, c_in, h, w, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
-    dw, pw = module.depthwise, module.pointwise
-    with torch.no_grad():
-        got = module(x.clone())
-        hidden = F.conv2d(x, dw.weight, dw.bias, dw.stride, dw.padding, groups=dw.groups)
-        expected = F.conv2d(hidden, pw.weight, pw.bias)
-    if dw.groups != c_in:
-        fail(f"the depthwise conv has groups={dw.groups}; it must be groups=in_channels={c_in}")
+    dw, pw = facts["depthwise"], facts["pointwise"]
+    got = forward(module, x.clone())
+    hidden = F.conv2d(x, dw["weight"], dw["bias"], dw["stride"], dw["padding"], groups=dw["groups"])
+    expected = F.conv2d(hidden, pw["weight"], pw["bias"])
+    if dw["groups"] != c_in:
+        fail(f"the depthwise conv has groups={dw['groups']}; it must be groups=in_channels={c_in}")
     assert_close(got, expected, what="DepthwiseSeparableConv output", where=case_text(case))
 
 
@@ -266,9 +304,9 @@ def test_module_does_no_more_work_than_the_formula(kata, case):
     # A stride left to the 1x1 layer gives the same values but computes the depthwise layer at
     # every position first: the counted forward shows it.
     c_in, c_out, kernel, stride, padding, h, w, _ = case
-    module = build(kata, case)
+    module, _ = build(kata, case)
     counted, out = count_mult_adds(module, torch.zeros(1, c_in, h, w, dtype=torch.float64))
-    reference, ref_out = count_mult_adds(
+    reference, ref_out = count_mult_adds.function(
         reference_pair(c_in, c_out, kernel, stride, padding, False).double(),
         torch.zeros(1, c_in, h, w, dtype=torch.float64),
     )

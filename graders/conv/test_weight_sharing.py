@@ -3,7 +3,7 @@
 Oracles: parameter counts from torch modules (meta device) and F.unfold's patch count; shifts
 from torch.roll; convolutions from torch conv1d/conv2d on circularly padded inputs (run by the
 grader, never inside a learner call, where conv2d is forbidden); the permutation test runs the
-original and the rewired MLP side by side.
+original and the rewired MLP side by side (the learner's layers on the learner's side).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+from katakit.sandbox import probe
 
 DTYPE = torch.float64
 
@@ -280,6 +281,32 @@ def mlp(seed, sizes):
     return first.to(DTYPE), second.to(DTYPE)
 
 
+@probe
+def linear_there(weight, bias):
+    """On the learner side: an nn.Linear with this weight and bias (absorb_permutation reads
+    the layer it is given, so the layer must live there)."""
+    layer = torch.nn.Linear(weight.shape[1], weight.shape[0], dtype=weight.dtype)
+    with torch.no_grad():
+        layer.weight.copy_(weight)
+        layer.bias.copy_(bias)
+    return layer
+
+
+@probe
+def linear_facts(layer):
+    """On the learner side: whether ``layer`` is an nn.Linear, and its weight and bias."""
+    if not isinstance(layer, torch.nn.Linear):
+        return type(layer).__name__, None, None
+    bias = None if layer.bias is None else layer.bias.detach().clone()
+    return "Linear", layer.weight.detach().clone(), bias
+
+
+@probe
+def forward(layer, x):
+    with torch.no_grad():
+        return layer(x)
+
+
 @pytest.mark.points(1)
 @pytest.mark.parametrize("seed, sizes, as_tensor", [(51, (7, 5, 3), False), (52, (6, 6, 2), True)])
 def test_mlp_absorbs_a_permutation_of_its_inputs(kata, seed, sizes, as_tensor):
@@ -288,12 +315,15 @@ def test_mlp_absorbs_a_permutation_of_its_inputs(kata, seed, sizes, as_tensor):
     perm = [int(i) for i in gen.permutation(sizes[0])]
     x = tensor(gen, 10, sizes[0])
     before = snapshot(weight=first.weight.detach().numpy(), bias=first.bias.detach().numpy())
-    new = kata.absorb_permutation(first, torch.tensor(perm) if as_tensor else list(perm))
-    if not isinstance(new, nn.Linear):
-        fail(f"absorb_permutation must return an nn.Linear, got {type(new).__name__}")
+    given = linear_there(first.weight.detach(), first.bias.detach())
+    new = kata.absorb_permutation(given, torch.tensor(perm) if as_tensor else list(perm))
+    kind, _, _ = linear_facts(new)
+    if kind != "Linear":
+        fail(f"absorb_permutation must return an nn.Linear, got {kind}")
+    hidden = forward(new, x[:, perm])
     with torch.no_grad():
         expected = second(torch.relu(first(x)))
-        got = second(torch.relu(new(x[:, perm])))
+        got = second(torch.relu(hidden))
         inverse = torch.argsort(torch.tensor(perm))
         mistakes = {
             "the inverse permutation was applied (weight[:, argsort(perm)]); the new input "
@@ -314,7 +344,8 @@ def test_mlp_absorbs_a_permutation_of_its_inputs(kata, seed, sizes, as_tensor):
         atol=1e-12,
         misconceptions=mistakes,
     )
-    assert_unchanged(before, weight=first.weight.detach().numpy(), bias=first.bias.detach().numpy())
+    _, weight, bias = linear_facts(given)
+    assert_unchanged(before, weight=weight.numpy(), bias=bias.numpy())
 
 
 def torch_conv1d_matrix(kernel, length):

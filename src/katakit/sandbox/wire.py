@@ -164,8 +164,8 @@ def encode(value: Any, export: Callable[[Any], Any], depth: int = 0) -> Any:
     if value is NotImplemented:
         return ("N",)
     if kind is np.ndarray and value.dtype.kind in _NUMPY_KINDS:
-        array = np.ascontiguousarray(value)
-        return ("a", array.dtype.str, list(array.shape), array.tobytes())
+        # tobytes() writes C order whatever the strides; the shape is the array's own (0-d too)
+        return ("a", value.dtype.str, list(value.shape), value.tobytes())
     if (
         isinstance(value, np.generic)
         and kind.__module__ == "numpy"
