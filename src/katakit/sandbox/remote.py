@@ -141,7 +141,7 @@ class WatchedLink(wire.Link):
             _, writable, _ = select.select([], [self.sock], [], 0.05)
             if writable:
                 try:
-                    data = data[self.sock.send(data[: 1 << 20]) :]
+                    data = data[self.sock.send(data) :]
                 except OSError:  # the learner's end is closed: it has ended
                     self.stop("crashed", None)
             else:
@@ -158,7 +158,7 @@ class WatchedLink(wire.Link):
                 "not write to file descriptors it did not open)",
             )
 
-    def wait_and_read(self, most: int) -> bytes:
+    def wait_and_read_into(self, view: memoryview) -> int:
         if self.gone is not None:
             raise self.gone
         while True:
@@ -169,11 +169,11 @@ class WatchedLink(wire.Link):
             if self.spawned.output in readable:
                 self._drain_output()
             if self.sock in readable:
-                chunk = self.sock.recv(min(most, 1 << 20))
-                if not chunk:
+                count = self.sock.recv_into(view)
+                if not count:
                     self._drain_output()
                     self.stop("crashed", None)
-                return chunk
+                return count
 
     def _drain_output(self) -> None:
         while select.select([self.spawned.output], [], [], 0)[0]:

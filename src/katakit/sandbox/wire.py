@@ -105,8 +105,17 @@ HEADER_SIZE = _HEADER.size
 class Link:
     """Whole messages over a connected stream socket."""
 
+    BUFFER = 4 * 1024 * 1024  # socket buffers: a big array crosses in few system calls
+
     def __init__(self, sock: Any) -> None:
+        import socket
+
         self.sock = sock
+        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, option, self.BUFFER)
+            except OSError:  # a smaller buffer only costs speed
+                continue
 
     def send(self, message: Any) -> None:
         self.sock.sendall(pack(message))
@@ -116,17 +125,17 @@ class Link:
         return unpack(self.read_exactly(length))
 
     def read_exactly(self, size: int) -> bytes:
-        chunks, left = [], size
-        while left:
-            chunk = self.wait_and_read(left)
-            if not chunk:
+        buffer = bytearray(size)
+        view = memoryview(buffer)
+        while view:
+            count = self.wait_and_read_into(view)
+            if not count:
                 raise EOFError("the other side closed the connection")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+            view = view[count:]
+        return bytes(buffer) if size < 1024 else buffer  # pickle reads a bytearray as well
 
-    def wait_and_read(self, most: int) -> bytes:
-        return self.sock.recv(min(most, 1 << 20))
+    def wait_and_read_into(self, view: memoryview) -> int:
+        return self.sock.recv_into(view)
 
 
 # -- encoding ---------------------------------------------------------------------------------
