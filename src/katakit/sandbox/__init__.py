@@ -28,9 +28,11 @@ class Probe:
 
     Calling it sends its source and the arguments (plain data and proxies of the learner's
     objects) to the learner's process, runs it there and returns its result: plain data, or a
-    proxy of an object it built there (an input for the learner's code, say). ``there()`` returns it as a callable of the learner side, to hand to the learner's code
-    (a loss function the learner's ``hvp`` differentiates, say). Without isolation it is simply
-    called. A probe must be self-contained: it sees its arguments, its own imports, and ``np``,
+    proxy of an object it built there (an input for the learner's code, say). ``there()``
+    returns it as a callable of the learner side, to hand to the learner's code (a loss function
+    the learner's ``hvp`` differentiates, say). Without isolation it is simply called.
+
+    A probe must be self-contained: it sees its arguments, its own imports, and ``np``,
     ``torch``, ``F`` and ``math``; never the grader's module or its expected values.
     """
 
