@@ -167,8 +167,6 @@ class KatakitSession:
             self._result(kata)
             if is_grader:
                 declared[kata.id] = declared.get(kata.id, 0) + _points(item)
-        if declared and self.limits is not None:
-            zygote().start()  # the learners' fork server imports torch while the run starts
         order = {kata.id: index for index, kata in enumerate(self.catalog.katas)}
         self.report.katas.sort(key=lambda result: order[result.id])
         for kata_id, total in declared.items():
@@ -523,6 +521,8 @@ def pytest_configure(config: pytest.Config) -> None:
             limits=None if config.getoption("katakit_no_isolate") else limits,
         )
         config.pluginmanager.register(session, "katakit-session")
+        if session.limits is not None and _is_kata_run(config, root):
+            zygote().start()  # the learners' fork server imports torch while pytest collects
         if (
             _is_kata_run(config, root)
             and config.option.verbose <= 0

@@ -19,6 +19,7 @@ from katakit.catalog import Catalog, Kata
 from katakit.isolation import DEFAULT_LIMITS, Limits
 from katakit.plugin import DEFAULT_TEST_TIMEOUT, KatakitSession
 from katakit.results import Report
+from katakit.sandbox.zygote import zygote
 from katakit.target import Target
 
 
@@ -37,6 +38,8 @@ def grade(
     With ``limits`` (the default) each kata's learner code runs in its own contained process;
     ``None`` runs them all in this process.
     """
+    if limits is not None:
+        zygote().start()  # the learners' fork server imports torch while the graders load
     session = KatakitSession(
         catalog, target, katas, show_table=False, test_timeout=test_timeout, limits=limits
     )
