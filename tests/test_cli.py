@@ -120,3 +120,17 @@ def test_nbgrader_command_takes_kata_ids_after_the_assignment_option(capsys, tmp
         "demo__add.ipynb",
         "demo__mean.ipynb",
     ]
+
+
+def test_doctor_says_which_containment_layers_hold(capsys):
+    assert main(["--root", str(PROJECT), "doctor"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("holds   session")  # the layer that holds everywhere
+    assert {line.split()[1] for line in lines if line.startswith(("holds", "absent"))} == {
+        "session",
+        "pid",
+        "network",
+        "filesystem",
+        "nobody",
+        "no-exec",
+    }

@@ -224,6 +224,33 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Start one contained learner process and say which containment layers hold here."""
+    import tempfile
+
+    from katakit.sandbox.contain import LAYERS
+    from katakit.sandbox.remote import Budget, LearnerProcess
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "probe.py"
+        path.write_text("")
+        learner = LearnerProcess(Budget())
+        try:
+            learner.load("doctor/probe", path, [], False)
+            held = set(learner.held())
+        finally:
+            learner.close()
+    for layer, meaning in LAYERS.items():
+        print(f"{'holds' if layer in held else 'absent':<7} {layer:<11} {meaning}")
+    missing = [layer for layer in LAYERS if layer not in held]
+    if missing:
+        print(
+            "\nthe layers marked absent need Linux namespaces (root, or unprivileged user "
+            "namespaces), root, or seccomp; see docs/sandbox.md"
+        )
+    return 0
+
+
 def _add_limit_options(parser: argparse.ArgumentParser) -> None:
     from katakit.isolation import DEFAULT_LIMITS
 
@@ -329,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     tree = commands.add_parser("check", help="static checks of the kata tree (pre-commit)")
     tree.set_defaults(run=cmd_check)
+
+    doctor = commands.add_parser(
+        "doctor", help="which containment layers hold for learner code on this machine"
+    )
+    doctor.set_defaults(run=cmd_doctor)
     return parser
 
 

@@ -44,6 +44,18 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
 NOBODY = 65534
 
 
+# What each layer that apply() may report gives the grade.
+LAYERS = {
+    "session": "own process group, empty working folder, scrubbed environment, CPU/memory/"
+    "output limits",
+    "pid": "sees no other process; nothing it starts outlives the kata",
+    "network": "no network but its own loopback",
+    "filesystem": "sees only the system's and Python's folders (no graders, solutions, homes)",
+    "nobody": "runs as user nobody",
+    "no-exec": "cannot start another program",
+}
+
+
 @dataclass(frozen=True)
 class Options:
     """What to apply; plain data, so it crosses to the zygote as a message."""
