@@ -112,6 +112,7 @@ class WatchedLink(wire.Link):
 
     def __init__(self, spawned: Spawned, budget: Budget) -> None:
         super().__init__(spawned.sock)
+        self.sock.setblocking(False)  # every wait is a select that also watches the limits
         self.spawned = spawned
         self.budget = budget
         self.output = bytearray()  # what the current test printed (the first OUTPUT_SHOWN bytes)
@@ -138,13 +139,14 @@ class WatchedLink(wire.Link):
             raise self.gone
         data = memoryview(wire.pack(message))
         while data:
-            _, writable, _ = select.select([], [self.sock], [], 0.05)
-            if writable:
-                try:
-                    data = data[self.sock.send(data) :]
-                except OSError:  # the learner's end is closed: it has ended
-                    self.stop("crashed", None)
-            else:
+            try:
+                data = data[self.sock.send(data) :]
+                continue
+            except BlockingIOError:  # the learner is not reading: wait, watching it
+                pass
+            except OSError:  # the learner's end is closed: it has ended
+                self.stop("crashed", None)
+            if not select.select([], [self.sock], [], 0.05)[1]:
                 self._check()
             self._drain_output()
 
@@ -158,7 +160,7 @@ class WatchedLink(wire.Link):
                 "not write to file descriptors it did not open)",
             )
 
-    def wait_and_read_into(self, view: memoryview) -> int:
+    def read_some(self) -> memoryview:
         if self.gone is not None:
             raise self.gone
         while True:
@@ -169,11 +171,14 @@ class WatchedLink(wire.Link):
             if self.spawned.output in readable:
                 self._drain_output()
             if self.sock in readable:
-                count = self.sock.recv_into(view)
-                if not count:
+                try:
+                    chunk = super().read_some()
+                except BlockingIOError:
+                    continue
+                if not chunk:
                     self._drain_output()
                     self.stop("crashed", None)
-                return count
+                return chunk
 
     def _drain_output(self) -> None:
         while select.select([self.spawned.output], [], [], 0)[0]:

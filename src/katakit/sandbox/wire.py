@@ -111,6 +111,8 @@ class Link:
         import socket
 
         self.sock = sock
+        self._pending = bytearray()  # bytes read past the last whole message
+        self._scratch = bytearray(self.BUFFER)  # what one read lands in (no allocation per read)
         for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
             try:
                 sock.setsockopt(socket.SOL_SOCKET, option, self.BUFFER)
@@ -121,21 +123,23 @@ class Link:
         self.sock.sendall(pack(message))
 
     def receive(self) -> Any:
-        length = frame_length(self.read_exactly(HEADER_SIZE))
-        return unpack(self.read_exactly(length))
-
-    def read_exactly(self, size: int) -> bytes:
-        buffer = bytearray(size)
-        view = memoryview(buffer)
-        while view:
-            count = self.wait_and_read_into(view)
-            if not count:
+        pending = self._pending
+        while True:
+            if len(pending) >= HEADER_SIZE:
+                end = HEADER_SIZE + frame_length(bytes(pending[:HEADER_SIZE]))
+                if len(pending) >= end:
+                    body = bytes(pending[HEADER_SIZE:end])
+                    del pending[:end]
+                    return unpack(body)
+            chunk = self.read_some()
+            if not chunk:
                 raise EOFError("the other side closed the connection")
-            view = view[count:]
-        return bytes(buffer) if size < 1024 else buffer  # pickle reads a bytearray as well
+            pending += chunk
 
-    def wait_and_read_into(self, view: memoryview) -> int:
-        return self.sock.recv_into(view)
+    def read_some(self) -> memoryview:
+        """What the socket has now (waiting for something); empty when the other side closed.
+        The view is valid until the next read."""
+        return memoryview(self._scratch)[: self.sock.recv_into(self._scratch)]
 
 
 # -- encoding ---------------------------------------------------------------------------------
