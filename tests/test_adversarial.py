@@ -344,3 +344,67 @@ def test_a_forbidden_kernel_is_refused_by_every_route(tmp_path, route):
     kata = report.kata("bn/batchnorm_forward")
     assert kata.score < kata.max_score
     assert "is not allowed in bn/batchnorm_forward" in kata.first_failure
+
+
+# -- the comparison count of the sorting katas ---------------------------------------------------
+SORTS = (REPO / "solutions/algo/sorting.py").read_text()
+COUNT_CHEATS = {
+    # compare the hidden values directly, so that no comparison is counted
+    "reads_the_values": """
+def insertion_sort(items):
+    items.sort(key=lambda key: key.value)
+""",
+    # put the counter back to zero after sorting
+    "resets_the_counter": """
+def insertion_sort(items):
+    for i in range(1, len(items)):
+        j = i
+        while j > 0 and items[j] < items[j - 1]:
+            items[j], items[j - 1] = items[j - 1], items[j]
+            j -= 1
+    items[0]._counter.count = 0
+""",
+    # sort plain copies made through the keys' own methods
+    "sorts_copies": """
+import copy
+
+
+def insertion_sort(items):
+    order = sorted(range(len(items)), key=lambda i: copy.copy(items[i]))
+    items[:] = [items[i] for i in order]
+""",
+}
+
+
+@pytest.mark.parametrize("cheat", sorted(COUNT_CHEATS))
+def test_the_comparison_count_cannot_be_lowered(tmp_path, cheat):
+    (tmp_path / "algo").mkdir()
+    (tmp_path / "algo/sorting.py").write_text(SORTS + COUNT_CHEATS[cheat])
+    catalog = Catalog.load(REPO)
+    report = grade(catalog, catalog.select(["algo/sorting"]), Target("t", tmp_path))
+    sorting = report.kata("algo/sorting")
+    lost = [test for test in sorting.tests if test.outcome != "passed"]
+    assert lost, sorting.first_failure
+    assert all("insertion" in test.name for test in lost), [test.name for test in lost]
+
+
+def test_a_class_with_every_attack_is_graded_in_full(demo_catalog, demo_katas, tmp_path):
+    """Each attacker is one learner of a batch; every learner, honest or not, is graded as alone,
+    and the batch's own output (reports, gradebook) is whole."""
+    import csv
+
+    from katakit.batch import batch_grade
+
+    classroom = tmp_path / "class"
+    for case, attack in ATTACKS.items():
+        submission(classroom / case, attack.source)
+    submission(classroom / "honest", "def add(a, b):\n    return a + b\n")
+    out = tmp_path / "out"
+    batch_grade(demo_catalog, demo_katas, classroom, out, jobs=2, limits=LIMITS)
+    with (out / "gradebook.csv").open() as handle:
+        rows = {row["learner"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == {*ATTACKS, "honest"}
+    assert rows["honest"]["total"] == "5"
+    for case, attack in ATTACKS.items():
+        assert rows[case]["demo/add"] == str(attack.score), case
+        assert rows[case]["demo/mean"] == "2", case
