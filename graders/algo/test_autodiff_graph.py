@@ -18,6 +18,7 @@ import pytest
 import torch
 
 from katakit.checks import as_number, assert_close, fail, rng
+from katakit.sandbox import kind_of, probe
 
 RTOL, ATOL = 1e-9, 1e-12
 
@@ -193,12 +194,17 @@ class Graph:
         return np.array([0.0 if t.grad is None else float(t.grad) for t in self.torch])
 
 
+def short_kind(value) -> str:
+    """The type name of ``value`` (of the learner's object, for a proxy), without its module."""
+    return kind_of(value).rsplit(".", 1)[-1]
+
+
 def learner_numbers(nodes: list, attribute: str) -> np.ndarray:
     __tracebackhide__ = True
     values = []
     for index, node in enumerate(nodes):
         if not hasattr(node, attribute):
-            fail(f"node n{index} ({type(node).__name__}) has no attribute {attribute!r}")
+            fail(f"node n{index} ({short_kind(node)}) has no attribute {attribute!r}")
         values.append(as_number(getattr(node, attribute), f"n{index}.{attribute}"))
     return np.array(values)
 
@@ -506,19 +512,30 @@ def test_random_expressions_match_torch(kata, seed):
     check_graph(graph, f"seed {seed}")
 
 
+@probe
+def instances_of(cls, items):
+    """isinstance(item, cls) for each item, where the learner's objects live."""
+    return [isinstance(item, cls) for item in items]
+
+
 def check_order(kata, output, known: list, where: str) -> None:
-    """``output.topological_order()``: each reachable node once, after its parents, output last."""
+    """``output.topological_order()``: each reachable node once, after its parents, output last.
+
+    Nodes are told apart by identity: the same learner node always comes back as the same proxy.
+    """
     __tracebackhide__ = True
     order = output.topological_order()
     if not isinstance(order, list | tuple):
         fail(
-            f"topological_order() should return a list of Value nodes, got {type(order)} [{where}]"
+            "topological_order() should return a list of Value nodes, got "
+            f"{kind_of(order)} [{where}]"
         )
     order = list(order)
     position: dict[int, int] = {}
+    is_value = instances_of(kata.Value, order)
     for index, node in enumerate(order):
-        if not isinstance(node, kata.Value):
-            fail(f"topological_order()[{index}] is a {type(node).__name__}, not a Value [{where}]")
+        if not is_value[index]:
+            fail(f"topological_order()[{index}] is a {short_kind(node)}, not a Value [{where}]")
         if id(node) in position:
             fail(
                 f"topological_order() lists one node twice (at {position[id(node)]} and {index}): "

@@ -2,55 +2,79 @@
 
 The grader builds lists of its own ``GNode`` objects (``value`` and ``next``) and, after the
 call, walks the result: the same node objects must come back, each with its own value object,
-in the order Python's ``sorted`` gives the values (ties by input position). Values that must
-show stability or be counted are ``Key`` objects whose comparisons count on a shared counter.
+in the order Python's ``sorted`` gives the values (ties by input position). The nodes live where
+the learner's code runs (the probe ``build`` makes them there, and ``walk`` reads the result back
+as plain facts); the values that must show stability or be counted are ``Key`` objects that stay
+on the grader's side, so each comparison is a call back here, counted on a shared counter.
 Extra memory is what ``tracemalloc`` sees allocated during the call; recursion is caught by
-lowering Python's recursion limit around the call.
+lowering Python's recursion limit around the call (both measured where the call runs).
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import sys
-import tracemalloc
 
 import pytest
 
 from katakit.checks import fail, rng
 from katakit.counting import Counter, Key, OutOfComparisons
+from katakit.sandbox import probe
 
 COUNTER = Counter()
 
 
-class GNode:
-    __slots__ = ("next", "value")
-
-    def __init__(self, value, next=None):
-        self.value = value
-        self.next = next
-
-
+@probe
 def build(values):
-    """A linked list of GNodes holding ``values``; returns (head, nodes in input order)."""
+    """A linked list of GNodes holding ``values``: (head, the list as built). The second is an
+    object to hand back to ``walk``: the nodes in input order and the value each was given."""
+    import itertools
+
+    class GNode:
+        __slots__ = ("next", "value")
+
+        def __init__(self, value, next=None):
+            self.value = value
+            self.next = next
+
+    class Built:
+        __slots__ = ("nodes", "values")
+
+        def __init__(self, nodes, values):
+            self.nodes = nodes
+            self.values = values
+
     nodes = [GNode(v) for v in values]
     for a, b in itertools.pairwise(nodes):
         a.next = b
-    return (nodes[0] if nodes else None), nodes
+    return (nodes[0] if nodes else None), Built(nodes, values)
+
+
+@probe
+def walk(head, built):
+    """The chain at ``head`` as plain facts: the input position of each node (None for a node
+    that did not go in), at most one node more than went in; and (position, value now held) for
+    each node of the chain that no longer holds the very value object it was built with."""
+    position = {id(node): i for i, node in enumerate(built.nodes)}
+    chain, changed, node = [], [], head
+    while node is not None and len(chain) <= len(built.nodes):
+        i = position.get(id(node))
+        chain.append(i)
+        if i is not None and node.value is not built.values[i]:
+            changed.append((i, node.value))
+        node = getattr(node, "next", None)
+    return chain, changed
 
 
 def plain(value):
     return value.value if isinstance(value, Key) else value
 
 
-def check_result(head, nodes, values, where, *, stable=True):
-    """The chain at ``head`` is ``nodes`` relinked into sorted (stable) order, values untouched."""
+def check_result(head, built, values, where, *, stable=True):
+    """The chain at ``head`` is the nodes of ``built`` relinked into sorted (stable) order, values
+    untouched."""
     __tracebackhide__ = True
-    n = len(nodes)
-    chain, node = [], head
-    while node is not None and len(chain) <= n:
-        chain.append(node)
-        node = getattr(node, "next", None)
+    n = len(values)
+    chain, changed = walk(head, built)
     if len(chain) > n:
         fail(
             f"the returned list has more than the {n} nodes that went in: a cycle? Set the "
@@ -58,21 +82,19 @@ def check_result(head, nodes, values, where, *, stable=True):
         )
     if len(chain) < n:
         fail(f"the returned list has {len(chain)} nodes; {n} went in [{where}]")
-    position = {id(node): i for i, node in enumerate(nodes)}
-    if any(id(node) not in position for node in chain) or len({id(x) for x in chain}) != n:
+    if None in chain or len(set(chain)) != n:
         fail(
             "the returned list must consist of the original node objects, each once: relink "
             f"them, do not create new nodes [{where}]"
         )
-    changed = [position[id(x)] for x in chain if x.value is not values[position[id(x)]]]
     if changed:
-        i = changed[0]
+        i, now = changed[0]
         fail(
             f"node {i} of the input (value {plain(values[i])!r}) came back holding "
-            f"{plain(nodes[i].value)!r}: values were copied or swapped between nodes. Sort by "
+            f"{plain(now)!r}: values were copied or swapped between nodes. Sort by "
             f"relinking next pointers; every node keeps its own value [{where}]"
         )
-    got = [plain(x.value) for x in chain]
+    got = [plain(values[i]) for i in chain]
     order = sorted(range(n), key=lambda i: plain(values[i]))  # Python's sort is stable
     expected = [plain(values[i]) for i in order]
     if got != expected:
@@ -83,7 +105,7 @@ def check_result(head, nodes, values, where, *, stable=True):
             f"expected ... {expected[lo : bad + 4]} ... [{where}]"
         )
     if stable:
-        positions = [position[id(x)] for x in chain]
+        positions = chain
         if positions != order:
             bad = next(i for i in range(n) if positions[i] != order[i])
             fail(
@@ -113,11 +135,11 @@ def test_sorts_lists_of_every_shape(kata):
         for kind in ("random", "sorted", "reversed", "duplicates"):
             seed = 1000 + n
             values = [Key(v, i, COUNTER) for i, v in enumerate(draw(seed, n, kind))]
-            head, nodes = build(values)
+            head, built = build(values)
             result, _ = COUNTER.run(kata.merge_sort_list, head, limit=20 * (n + 2) ** 2)
             if n == 0 and result is not None:
                 fail(f"an empty list (head None) sorts to None, got {result!r}")
-            check_result(result, nodes, values, f"{kind}, n={n}, seed {seed}", stable=False)
+            check_result(result, built, values, f"{kind}, n={n}, seed {seed}", stable=False)
 
 
 @pytest.mark.points(2)
@@ -125,9 +147,9 @@ def test_nodes_are_relinked_not_values_copied(kata):
     # Distinct values, so a sort that copies values into other nodes cannot hide.
     for seed, n in ((21, 6), (22, 257)):
         values = [Key(float(v), i, COUNTER) for i, v in enumerate(rng(seed).permutation(n))]
-        head, nodes = build(values)
+        head, built = build(values)
         result, _ = COUNTER.run(kata.merge_sort_list, head)
-        check_result(result, nodes, values, f"{n} distinct values, seed {seed}")
+        check_result(result, built, values, f"{n} distinct values, seed {seed}")
 
 
 @pytest.mark.points(2)
@@ -137,9 +159,9 @@ def test_equal_values_keep_their_input_order(kata):
         for kind in ("duplicates", "reversed duplicates"):
             ordered = sorted(raw, reverse=True) if kind.startswith("reversed") else raw
             values = [Key(v, i, COUNTER) for i, v in enumerate(ordered)]
-            head, nodes = build(values)
+            head, built = build(values)
             result, _ = COUNTER.run(kata.merge_sort_list, head)
-            check_result(result, nodes, values, f"{kind}, n={n}, seed {seed}")
+            check_result(result, built, values, f"{kind}, n={n}, seed {seed}")
 
 
 @pytest.mark.points(1)
@@ -147,7 +169,7 @@ def test_equal_values_keep_their_input_order(kata):
 def test_at_most_2_n_ceil_log2_n_comparisons(kata, kind, n):
     seed = 40 + n
     values = [Key(v, i, COUNTER) for i, v in enumerate(draw(seed, n, kind))]
-    head, nodes = build(values)
+    head, built = build(values)
     budget = 2 * n * math.ceil(math.log2(n))
     try:
         result, _ = COUNTER.run(kata.merge_sort_list, head, limit=budget)
@@ -157,26 +179,35 @@ def test_at_most_2_n_ceil_log2_n_comparisons(kata, kind, n):
             f"{kind} values; bottom-up merge sort needs at most half of that: ceil(log2 n) "
             f"passes, each merge of runs of a and b nodes costing at most a + b - 1 [seed {seed}]"
         )
-    check_result(result, nodes, values, f"{kind}, n={n}, seed {seed}")
+    check_result(result, built, values, f"{kind}, n={n}, seed {seed}")
 
 
-@pytest.mark.points(1)
-def test_extra_memory_is_constant(kata):
-    n, seed = 20_000, 51
-    values = draw(seed, n, "random")
-    head, nodes = build(values)
+@probe
+def sort_measuring_memory(merge_sort_list, head):
+    """``merge_sort_list(head)`` and the most memory it had allocated at once, in bytes."""
+    import tracemalloc
+
     already = tracemalloc.is_tracing()
     if not already:
         tracemalloc.start()
     try:
         tracemalloc.reset_peak()
         baseline = tracemalloc.get_traced_memory()[0]
-        result = kata.merge_sort_list(head)
+        result = merge_sort_list(head)
         peak = tracemalloc.get_traced_memory()[1] - baseline
     finally:
         if not already:
             tracemalloc.stop()
-    check_result(result, nodes, values, f"random, n={n}, seed {seed}", stable=False)
+    return result, peak
+
+
+@pytest.mark.points(1)
+def test_extra_memory_is_constant(kata):
+    n, seed = 20_000, 51
+    values = draw(seed, n, "random")
+    head, built = build(values)
+    result, peak = sort_measuring_memory(kata.merge_sort_list, head)
+    check_result(result, built, values, f"random, n={n}, seed {seed}", stable=False)
     if peak > 16 * 1024:
         fail(
             f"merge_sort_list allocated up to {peak / 1024:.0f} KiB while sorting {n} nodes (a "
@@ -185,26 +216,37 @@ def test_extra_memory_is_constant(kata):
         )
 
 
-def stack_depth() -> int:
-    frame, depth = sys._getframe(1), 0
-    while frame is not None:
-        depth += 1
-        frame = frame.f_back
-    return depth
+@probe
+def sort_with_little_stack(merge_sort_list, head, room):
+    """``merge_sort_list(head)`` with Python's recursion limit lowered to leave ``room`` nested
+    calls below it (plus three for the call itself)."""
+    import sys
+
+    def stack_depth() -> int:
+        frame, depth = sys._getframe(1), 0
+        while frame is not None:
+            depth += 1
+            frame = frame.f_back
+        return depth
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(stack_depth() + room + 3)
+    try:
+        return merge_sort_list(head)
+    finally:
+        sys.setrecursionlimit(old)
 
 
 @pytest.mark.points(2)
 def test_sorts_100_000_nodes_without_recursion(kata):
     n, seed = 100_000, 61
     values = draw(seed, n, "random")
-    head, nodes = build(values)
+    head, built = build(values)
     room = 12
-    old = sys.getrecursionlimit()
     # Measured on CPython 3.11 with this limit: the reference runs with room 0 (its deepest
     # chain is merge_sort_list -> _merge), a top-down sort of these 10**5 nodes needs room 18.
-    sys.setrecursionlimit(stack_depth() + room + 3)
     try:
-        result = kata.merge_sort_list(head)
+        result = sort_with_little_stack(kata.merge_sort_list, head, room)
     except RecursionError:
         fail(
             f"merge_sort_list recursed too deep on {n} nodes: the grader leaves room for "
@@ -212,6 +254,4 @@ def test_sorts_100_000_nodes_without_recursion(kata):
             f"{math.ceil(math.log2(n))} levels (a recursive merge nests n). Sort bottom up: "
             "passes that merge runs of width 1, 2, 4, ... in a loop"
         )
-    finally:
-        sys.setrecursionlimit(old)
-    check_result(result, nodes, values, f"random, n={n}, seed {seed}", stable=False)
+    check_result(result, built, values, f"random, n={n}, seed {seed}", stable=False)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from katakit.checks import as_plain, assert_equal, fail, rng
+from katakit.sandbox import probe
 
 TOMBSTONE = "<deleted>"
 MACHINE_SETTINGS = settings(
@@ -76,6 +77,10 @@ def run_machine(kata, machine: type, legend: str) -> None:
                 for frame, line in traceback.walk_tb(exc.__traceback__)
                 if frame.f_code.co_filename == learner_file
             ]
+            # raised in the learner's own process: the learner's frames came with it
+            lines = lines or [
+                f"{name}, line {line}" for name, line, _ in getattr(exc, "frames", ())
+            ]
             where = f" (in {lines[-1]})" if lines else ""
             what = f"your code raised {type(exc).__name__}: {exc}{where}"
         fail(
@@ -85,6 +90,13 @@ def run_machine(kata, machine: type, legend: str) -> None:
 
 
 # -- HashMap ----------------------------------------------------------------------------------
+
+
+@probe
+def hashes(keys):
+    """hash(key) of each key where the learner's table computes it: str hashes are salted per
+    process, so the grader's own hash() of a string would name another home slot."""
+    return [hash(key) for key in keys]
 
 
 def check_table(m, reference: dict, peak: int, history: History | str, bounds: bool = True) -> None:
@@ -146,8 +158,8 @@ def check_table(m, reference: dict, peak: int, history: History | str, bounds: b
             "rebuilt table by the live keys (a rebuild drops the tombstones) rather than always "
             f"doubling, or insert/delete churn grows the table without bound\n{history}"
         )
-    for key, (index, _) in live.items():
-        home = probe = hash(key) % capacity
+    for (key, (index, _)), hashed in zip(live.items(), hashes(list(live)), strict=True):
+        home = probe = hashed % capacity
         while probe != index:
             if slots[probe] is None:
                 fail(
@@ -597,13 +609,15 @@ def test_height_stays_logarithmic_under_sorted_insertions(kata, order):
     check_tree(m, reference, f"200 keys inserted in {order.replace('_', ' ')} order")
 
 
-def longest_path_keys(shape) -> list:
-    """The keys on a longest root-to-leaf path of a ``tree()`` result (after ``as_plain``)."""
+@probe
+def longest_path_keys(m) -> list:
+    """The keys on a longest root-to-leaf path of ``m.tree()``, read where the tree lives (a
+    degenerate tree nests too deep to cross between the processes as data)."""
     best: list = []
-    stack = [(shape, [])]
+    stack = [(m.tree(), [])]
     while stack:
         node, path = stack.pop()
-        if not (isinstance(node, list) and len(node) == 3):
+        if not (isinstance(node, list | tuple) and len(node) == 3):
             continue
         path = [*path, node[1]]
         if len(path) > len(best):
@@ -622,7 +636,7 @@ def test_height_stays_logarithmic_through_deletions(kata):
     for key in range(512):
         m[key] = key
         reference[key] = key
-    keep = set(longest_path_keys(as_plain(m.tree(), "m.tree()")))
+    keep = set(as_plain(longest_path_keys(m), "the keys on a longest path of m.tree()"))
     doomed = [key for key in rng(seed).permutation(512).tolist() if key not in keep]
     for count, key in enumerate(doomed, start=1):
         del m[key]

@@ -2,22 +2,25 @@
 
 Besides the values, it looks at how the state is kept: the counter and the averager must be plain
 functions whose state lives in closure cells (``fn.__closure__``), and calling them must leave the
-kata module's globals (and attributes of its functions) untouched.
+kata module's globals (and attributes of its functions) untouched. Those facts are gathered by
+probes where the learner's functions live, and come back as plain data.
 """
 
 from __future__ import annotations
-
-import types
-from collections.abc import Iterator, Sized
 
 import numpy as np
 import pytest
 
 from katakit.checks import assert_close, assert_equal, describe, fail, rng
+from katakit.sandbox import probe
 
 
+@probe
 def module_state(module):
-    """A fingerprint of the module's variables and of attributes stored on its functions."""
+    """A fingerprint of the module's variables and of attributes stored on its functions (taken
+    where the learner's module lives: plain strings and numbers)."""
+    import types
+
     state = {}
     for name, value in vars(module).items():
         if name.startswith("__") or isinstance(value, types.ModuleType):
@@ -44,33 +47,64 @@ def state_changes(before, module):
     )
 
 
-def closure_contents(fn, what):
-    """The values held by ``fn``'s closure cells; fails unless ``fn`` is a closure."""
-    __tracebackhide__ = True
-    if not isinstance(fn, types.FunctionType):
-        fail(
-            f"{what}: expected a closure (a plain function made inside the factory), got "
-            f"{type(fn).__name__}; the statement asks for an inner function keeping its state in "
-            "enclosing variables, not an instance of a class"
-        )
-    if not fn.__closure__:
-        fail(
-            f"{what}: {fn.__name__} has no closure cells (its __closure__ is None), so its state "
-            "is not kept in enclosing variables; use a variable of the factory and nonlocal"
-        )
-    contents = []
-    for cell in fn.__closure__:
+@probe
+def closure_facts(fn):
+    """Plain facts about ``fn``, gathered where it lives: whether it is a plain function, its
+    type and name, whether it has closure cells, what each filled cell holds (the object, its
+    type, whether it is an iterator, its size, a namespace's variables), its own attributes."""
+    import types
+    from collections.abc import Iterator, Sized
+
+    facts = {"function": isinstance(fn, types.FunctionType), "type": type(fn).__name__}
+    if not facts["function"]:
+        return facts
+    facts["name"] = fn.__name__
+    facts["has_cells"] = bool(fn.__closure__)
+    facts["cells"] = []
+    for cell in fn.__closure__ or ():
         try:
-            contents.append(cell.cell_contents)
+            item = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-    return contents
+        sized = isinstance(item, Sized) and not isinstance(item, str)
+        namespace = isinstance(item, types.SimpleNamespace)
+        facts["cells"].append(
+            {
+                "value": item,
+                "type": type(item).__name__,
+                "iterator": isinstance(item, Iterator),
+                "size": len(item) if sized else None,
+                "namespace": dict(vars(item)) if namespace else None,
+            }
+        )
+    facts["attributes"] = {k: v for k, v in vars(fn).items() if not k.startswith("__")}
+    return facts
 
 
-def holds(contents, value):
+def closure_contents(fn, what):
+    """What ``fn``'s closure cells hold (see ``closure_facts``) and the function's own
+    attributes; fails unless ``fn`` is a closure."""
+    __tracebackhide__ = True
+    facts = closure_facts(fn)
+    if not facts["function"]:
+        fail(
+            f"{what}: expected a closure (a plain function made inside the factory), got "
+            f"{facts['type']}; the statement asks for an inner function keeping its state in "
+            "enclosing variables, not an instance of a class"
+        )
+    if not facts["has_cells"]:
+        fail(
+            f"{what}: {facts['name']} has no closure cells (its __closure__ is None), so its "
+            "state is not kept in enclosing variables; use a variable of the factory and nonlocal"
+        )
+    return facts["cells"], facts["attributes"]
+
+
+def holds(cells, value):
     """Whether the closure keeps ``value``: in a cell directly, inside a small box (a list, a
     dict, a namespace) or in an iterator such as ``itertools.count`` that a cell holds."""
-    for item in contents:
+    for cell in cells:
+        item = cell["value"]
         if isinstance(item, bool):
             continue
         if isinstance(item, int | float) and item == value:
@@ -79,9 +113,9 @@ def holds(contents, value):
             return True
         if isinstance(item, dict) and value in item.values():
             return True
-        if isinstance(item, types.SimpleNamespace) and value in vars(item).values():
+        if cell["namespace"] is not None and value in cell["namespace"].values():
             return True
-        if isinstance(item, Iterator):
+        if cell["iterator"]:
             return True
     return False
 
@@ -128,9 +162,9 @@ def test_counter_keeps_its_count_in_a_closure_cell(kata):
     counter = kata.make_counter(100, 7)
     for expected in (107, 114, 121):
         assert_equal(counter(), expected, what="counter()", where="make_counter(100, 7)")
-        contents = closure_contents(counter, "make_counter(100, 7)")
-        if not holds(contents, expected):
-            attributes = {k: v for k, v in vars(counter).items() if not k.startswith("__")}
+        cells, attributes = closure_contents(counter, "make_counter(100, 7)")
+        if not holds(cells, expected):
+            contents = [cell["value"] for cell in cells]
             fail(
                 f"after the counter returned {expected}, none of its closure cells holds "
                 f"{expected} (the cells hold {contents!r}"
@@ -192,10 +226,11 @@ def test_averagers_are_independent_closures_without_history(kata):
             second(1.0)
     assert_close(first(float(n)), n / 2, what="first averager after 0..300", rtol=1e-12)
     assert_close(second(4.0), (n // 3 + 4) / (n // 3 + 1), what="second averager", rtol=1e-12)
-    for item in closure_contents(first, "make_averager()"):
-        if isinstance(item, Sized) and not isinstance(item, str) and len(item) >= n:
+    cells, _ = closure_contents(first, "make_averager()")
+    for cell in cells:
+        if cell["size"] is not None and cell["size"] >= n:
             fail(
-                f"a closure cell of the averager holds a {type(item).__name__} of {len(item)} "
+                f"a closure cell of the averager holds a {cell['type']} of {cell['size']} "
                 "past values; keep only a running total and a count (rebound with nonlocal), so "
                 "the memory stays constant"
             )

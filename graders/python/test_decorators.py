@@ -2,7 +2,10 @@
 
 Every decorated function is a probe written here: it records its calls, so call counts, the
 arguments it received and the exception objects it raised are known exactly. Sleeps are injected
-(``sleep=sleeps.append``), so retry's waits are checked by value, never by timing.
+(``sleep=sleeps.append``), so retry's waits are checked by value, never by timing. The decorated
+functions stay on the grader's side and are called back from the learner's wrappers; what must
+happen where the learner's code runs (printing, ``except`` clauses, binding a method) goes there
+with a probe.
 """
 
 from __future__ import annotations
@@ -10,6 +13,21 @@ from __future__ import annotations
 import pytest
 
 from katakit.checks import assert_close, assert_equal, describe, fail, rng
+from katakit.sandbox import probe
+
+
+@probe
+def builtin_classes(names):
+    """The builtin classes of these names on the learner's side (``except`` there needs real
+    classes, not references to the grader's)."""
+    import builtins
+
+    return tuple(getattr(builtins, name) for name in names)
+
+
+def learner_side(*classes):
+    """``classes`` (builtin exception classes) as the learner's code sees them, for ``retry``."""
+    return builtin_classes([cls.__name__ for cls in classes])
 
 
 def make_target():
@@ -117,17 +135,28 @@ def test_logged_logs_and_reraises_the_same_exception(kata):
     )
 
 
+@probe
+def call_printing(function, *args):
+    """``function(*args)`` and what it printed, captured where the learner's ``print`` runs."""
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        result = function(*args)
+    return result, printed.getvalue()
+
+
 @pytest.mark.points(1)
-def test_bare_logged_prints(kata, capsys):
+def test_bare_logged_prints(kata):
     def double(x):
         return 2 * x
 
     decorated = kata.logged(double)
-    capsys.readouterr()
-    result = decorated(21)
+    result, printed = call_printing(decorated, 21)
     assert_equal(result, 42, what="@logged double(21)")
     assert_equal(
-        capsys.readouterr().out,
+        printed,
         "call double(21)\ndouble returned 42\n",
         what="what bare @logged prints",
         where="@logged without arguments logs with print",
@@ -170,7 +199,8 @@ def call_count_problem(made, times):
 )
 def test_retry_calls_until_the_function_succeeds(kata, times, failures):
     flaky, sleeps = Flaky(failures), []
-    decorated = kata.retry(times, ValueError, delay=0.25, sleep=sleeps.append)(flaky)
+    (value_error,) = learner_side(ValueError)
+    decorated = kata.retry(times, value_error, delay=0.25, sleep=sleeps.append)(flaky)
     try:
         result = decorated("arg", key=1)
     except ValueError as exc:
@@ -197,7 +227,7 @@ def test_retry_calls_until_the_function_succeeds(kata, times, failures):
 def test_retry_gives_up_after_times_calls_with_the_last_exception(kata, times):
     flaky, sleeps = Flaky(failures=100), []
     decorated = kata.retry(
-        times, (KeyError, ValueError), delay=0.5, backoff=2.0, sleep=sleeps.append
+        times, learner_side(KeyError, ValueError), delay=0.5, backoff=2.0, sleep=sleeps.append
     )(flaky)
     try:
         result = decorated()
@@ -237,7 +267,8 @@ def test_retry_gives_up_after_times_calls_with_the_last_exception(kata, times):
 @pytest.mark.points(1)
 def test_retry_lets_unlisted_exceptions_through_at_once(kata):
     flaky, sleeps = Flaky(failures=5, error=TypeError), []
-    decorated = kata.retry(4, (KeyError, ValueError), delay=1.0, sleep=sleeps.append)(flaky)
+    listed = learner_side(KeyError, ValueError)
+    decorated = kata.retry(4, listed, delay=1.0, sleep=sleeps.append)(flaky)
     try:
         decorated()
     except TypeError as exc:
@@ -254,8 +285,9 @@ def test_retry_lets_unlisted_exceptions_through_at_once(kata):
         fail("the TypeError that propagated is not the function's own exception object")
     # A single class is accepted, and subclasses of a listed class are retried.
     lookup = Flaky(failures=2, error=KeyError)
+    (lookup_error,) = learner_side(LookupError)
     assert_equal(
-        kata.retry(3, LookupError, sleep=lambda s: None)(lookup)(),
+        kata.retry(3, lookup_error, sleep=lambda s: None)(lookup)(),
         "ok",
         what="retry(3, LookupError) around a function raising KeyError twice",
     )
@@ -416,13 +448,18 @@ def test_memoized_functions_have_own_caches_and_clear_them(kata):
 
 
 # -- CountCalls ----------------------------------------------------------------------------------
+@probe
+def is_instance(obj, cls):
+    return isinstance(obj, cls)
+
+
 @pytest.mark.points(1)
 def test_count_calls_counts_every_call(kata):
     def scale(x, factor=2):
         return x * factor
 
     counted = kata.CountCalls(scale)
-    if not isinstance(counted, kata.CountCalls):
+    if not is_instance(counted, kata.CountCalls):
         fail("CountCalls(func) must be an instance of CountCalls (a class-based decorator)")
     assert_equal(counted.calls, 0, what="calls before any call")
     got = [counted(3), counted(3, factor=5), counted(x=1)]
@@ -432,16 +469,25 @@ def test_count_calls_counts_every_call(kata):
     assert_equal(again.calls, 0, what="calls of a second CountCalls object (a count of its own)")
 
 
-@pytest.mark.points(1)
-def test_count_calls_decorates_methods(kata):
+@probe
+def greeter_class(count_calls):
+    """A class with a method decorated by ``count_calls``, made where the learner's decorator
+    lives: attribute lookup on the instances (``__get__``) happens there."""
+
     class Greeter:
         def __init__(self, name):
             self.name = name
 
-        @kata.CountCalls
+        @count_calls
         def greet(self, greeting, punctuation="!"):
             return f"{greeting}, {self.name}{punctuation}"
 
+    return Greeter
+
+
+@pytest.mark.points(1)
+def test_count_calls_decorates_methods(kata):
+    Greeter = greeter_class(kata.CountCalls)
     ada, bo = Greeter("Ada"), Greeter("Bo")
     try:
         got = [ada.greet("Hi"), bo.greet("Yo", punctuation="?")]
