@@ -14,6 +14,10 @@ from katakit.sandbox import probe, wire
 from katakit.sandbox.remote import CURRENT, Budget, LearnerGone, LearnerProcess
 from katakit.sandbox.rpc import Proxy, kind_of
 
+NESTED: list = [1]
+for _ in range(150):
+    NESTED = [NESTED]
+
 LEARNER = """
 import time
 import numpy as np
@@ -45,6 +49,13 @@ def peek(key):
 
 def fail():
     raise KeyError("missing")
+
+
+def catch(exceptions, function):
+    try:
+        function()
+    except exceptions:
+        return "caught"
 
 
 def sleep():
@@ -113,12 +124,18 @@ def roundtrip(value):
         np.int64(7),
         torch.Size([2, 3]),
         torch.float16,
+        ValueError,
+        int,
+        np.float32,
+        NESTED,
     ],
 )
 def test_plain_data_crosses_by_value(value):
     back = roundtrip(value)
-    assert type(back) is type(value)
-    if isinstance(value, np.ndarray):
+    assert type(back) is type(value) or isinstance(value, type)
+    if isinstance(value, type):
+        assert back is value
+    elif isinstance(value, np.ndarray):
         np.testing.assert_array_equal(back, value)
         assert back.dtype == value.dtype and back.shape == value.shape
     else:
@@ -203,6 +220,15 @@ def test_grader_objects_can_be_compared_but_not_read(learner):
         module.peek(keys[0])
 
 
+def test_builtin_classes_cross_by_name(learner):
+    module, _ = learner
+
+    def boom():
+        raise ValueError("boom")
+
+    assert module.catch((ValueError, KeyError), boom) == "caught"
+
+
 def test_learner_exceptions_keep_their_builtin_type(learner):
     module, _ = learner
     with pytest.raises(KeyError) as caught:
@@ -218,9 +244,17 @@ def tensor_grad(x):
     return x.grad
 
 
+@probe
+def append_one(values):
+    values.append(1)
+
+
 def test_probes_run_on_the_learner_side(learner):
     grad = tensor_grad(torch.tensor([1.0, 2.0]))
     assert torch.equal(grad, torch.tensor([2.0, 4.0]))
+    values = []
+    append_one(values)
+    assert values == [1]  # written back, as for any call
 
 
 @pytest.mark.parametrize(

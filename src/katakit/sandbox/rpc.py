@@ -132,8 +132,8 @@ class Peer:
             if kind == "q":
                 self._serve(message)
             elif kind == "v":
-                if len(message) == 3 and op == "call":
-                    _write_back(args, self.decode(message[2]))
+                if len(message) == 3 and op in _CALLS:
+                    _write_back(_CALLS[op](args), self.decode(message[2]))
                 return self.decode(message[1])
             elif kind == "x":
                 raise self.exceptions.decode(message[1])
@@ -150,11 +150,11 @@ class Peer:
             args = self.decode(args)
             if type(op) is not str or type(args) is not tuple:
                 raise wire.WireError("a malformed request")
-            if op == "call" and self.write_back and len(args) == 2:
-                before = _fingerprint(args)
+            if op in _CALLS and self.write_back:
+                arguments = _CALLS[op](args)
+                before = _fingerprint(arguments)
                 result = self._perform(op, number, args)
-                after = _fingerprint(args)
-                changed = _changes(args, before, after)
+                changed = _changes(arguments, before, _fingerprint(arguments))
                 answer = ("v", self.encode(result), self.encode(changed))
             else:
                 result = self._perform(op, number, args)
@@ -183,6 +183,13 @@ class Peer:
 
 
 # -- arguments changed in place ----------------------------------------------------------------
+# Requests that call something, and where their (positional, keyword) arguments sit.
+_CALLS: dict[str, Callable[[tuple], tuple]] = {
+    "call": lambda args: (args[0], args[1]),
+    "probe": lambda args: (args[2], args[3]),
+}
+
+
 def _fingerprint(value: Any, depth: int = 0) -> Any:
     """Something equal before and after a call exactly when ``value`` was left as it was."""
     kind = type(value)

@@ -4,6 +4,7 @@ A value crosses in one of two ways:
 
 * **by value**, when it is plain data: ``None``, ``bool``, ``int``, ``float``, ``complex``,
   ``str``, ``bytes``, exact ``list``/``tuple``/``dict``/``set``/``frozenset`` of such values,
+  builtin classes (``int``, ``ValueError``) and NumPy's scalar types (``np.float32``) by name,
   NumPy arrays and scalars of numeric dtypes (base class only), random generators (NumPy's and
   torch's, as copies in the same state), torch tensors (rebuilt as plain
   tensors: dtype, shape, values and ``requires_grad`` survive; subclasses, views and graphs do
@@ -19,6 +20,7 @@ to run. Decoding checks every tag, dtype and length; a malformed message is a
 
 from __future__ import annotations
 
+import builtins
 import io
 import pickle
 import struct
@@ -30,7 +32,7 @@ import numpy as np
 
 # One message may not exceed this (a learner returning a huge array is refused, not buffered).
 MAX_FRAME = 256 * 1024 * 1024
-MAX_DEPTH = 64
+MAX_DEPTH = 200
 _HEADER = struct.Struct("!Q")
 _NUMPY_KINDS = "biufc"  # bool, signed, unsigned, float, complex: never objects or records
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
@@ -150,7 +152,10 @@ def encode(value: Any, export: Callable[[Any], Any], depth: int = 0) -> Any:
     """``value`` as a tree of builtins; ``export(obj)`` turns an object that cannot go by value
     into its reference (a :class:`Ref` or a :class:`Back`, turned into tagged tuples here)."""
     if depth > MAX_DEPTH:
-        raise WireError(f"a value nested more than {MAX_DEPTH} levels deep")
+        raise WireError(
+            f"a value nested more than {MAX_DEPTH} levels deep cannot be sent between the "
+            "grader and your code"
+        )
     kind = type(value)
     if kind in _SCALARS:
         return value
@@ -176,6 +181,14 @@ def encode(value: Any, export: Callable[[Any], Any], depth: int = 0) -> Any:
         return ("E",)
     if value is NotImplemented:
         return ("N",)
+    if (
+        kind is type
+        and value.__module__ == "builtins"
+        and getattr(builtins, value.__name__, None) is value
+    ):
+        return ("B", value.__name__)  # int, list, ValueError...: the same class on both sides
+    if kind is type and issubclass(value, np.generic) and value.__module__ == "numpy":
+        return ("nt", np.dtype(value).str)
     if kind is np.ndarray and value.dtype.kind in _NUMPY_KINDS:
         # tobytes() writes C order whatever the strides; the shape is the array's own (0-d too)
         return ("a", value.dtype.str, list(value.shape), value.tobytes())
@@ -351,6 +364,13 @@ def _dtype(torch: Any, name: str) -> Any:
     return getattr(torch, name)
 
 
+def _builtin_class(rest: list, resolve: Callable[[Any], Any], depth: int) -> type:
+    value = getattr(builtins, _exact(rest[0], str), None)
+    if not isinstance(value, type):
+        raise WireError(f"{rest[0]!r} is not a builtin class")
+    return value
+
+
 _DECODERS: dict[str, Callable[[list, Any, int], Any]] = {
     "t": lambda rest, resolve, depth: tuple(_items(rest, resolve, depth)),
     "S": lambda rest, resolve, depth: set(_items(rest, resolve, depth)),
@@ -364,6 +384,8 @@ _DECODERS: dict[str, Callable[[list, Any, int], Any]] = {
     "a": _array,
     "s": _scalar,
     "nd": lambda rest, resolve, depth: _numpy_dtype(_exact(rest[0], str)),
+    "nt": lambda rest, resolve, depth: _numpy_dtype(_exact(rest[0], str)).type,
+    "B": _builtin_class,
     "T": _tensor,
     "G": _generator,
     "TG": _torch_generator,
