@@ -16,7 +16,7 @@ function          result                      stable  comparisons the grader all
 bubble_sort       in place, returns None      yes     <= n(n-1)/2; exactly n-1 if sorted
 selection_sort    in place, returns None      --      exactly n(n-1)/2, whatever the input
 insertion_sort    in place, returns None      yes     between I and I + n - 1 (see below)
-shell_sort        in place, returns None      --      <= n**1.5 (n = 2000, any order)
+shell_sort        in place, returns None      --      <= n**1.5 (n = 250, any order)
 heap_sort         in place, returns None      --      <= 2 n log2(n) + 2n
 merge_sort        a new list; input untouched yes     <= n * ceil(log2(n))
 ================  ==========================  ======  ====================================
