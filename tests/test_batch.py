@@ -14,6 +14,9 @@ from katakit.isolation import Limits
 
 from .conftest import PROJECT, SUBMISSIONS
 
+# its module fixtures are expensive: one pytest-xdist worker runs the whole module
+pytestmark = pytest.mark.xdist_group("batch")
+
 LIMITS = Limits(kata_seconds=5, memory_mb=512, output_mb=1)
 
 

@@ -20,6 +20,9 @@ from katakit.target import Target
 
 from .conftest import PROJECT, REPO, SUBMISSIONS
 
+# its module fixtures are expensive: one pytest-xdist worker runs the whole module
+pytestmark = pytest.mark.xdist_group("exports")
+
 SCHEMA = json.loads((Path(__file__).parent / "schemas/gradescope-results.schema.json").read_text())
 
 

@@ -28,6 +28,9 @@ from katakit.results import FATAL_OUTCOMES
 from katakit.runner import grade
 from katakit.target import Target
 
+# its module fixtures are expensive: one pytest-xdist worker runs the whole module
+pytestmark = pytest.mark.xdist_group("nbgrader")
+
 REPO = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "ps1"
 # Two topics, a module-level kata and a closure kata: a few seconds of autograde per notebook.

@@ -24,6 +24,9 @@ from katakit.exporters.release import leaks, release
 
 from .conftest import REPO
 
+# its module fixtures are expensive: one pytest-xdist worker runs the whole module
+pytestmark = pytest.mark.xdist_group("release")
+
 SELECTION = ["bn/batchnorm_forward", "python/closures"]
 
 

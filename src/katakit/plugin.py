@@ -201,8 +201,9 @@ class KatakitSession:
         for item in session.items:
             kata, _ = self._kata_of(item.path)
             groups.setdefault(kata.id if kata else None, []).append(item)
-        if list(groups) == [None]:
-            return None  # no kata in this run: pytest's own loop
+        if list(groups) in ([], [None]):
+            # no kata in this run (or, under pytest-xdist, the controller): pytest's own loop
+            return None
         for kata_id, items in groups.items():
             if kata_id is None:
                 # other tests run here; each knows its successor, so module fixtures live on
