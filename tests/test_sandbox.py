@@ -274,3 +274,19 @@ def test_a_limit_stops_the_learner_and_names_why(learner, function, outcome, say
     assert says in gone.value.message
     with pytest.raises(LearnerGone):
         module.echo(1)  # everything after that reports the same
+
+
+def test_without_namespaces_the_learner_still_runs_contained_by_its_session(tmp_path):
+    """Where namespaces cannot be made (a container without the right), the POSIX layers hold."""
+    path = tmp_path / "learner.py"
+    path.write_text("import os\n\ndef where():\n    return os.getcwd(), sorted(os.environ)\n")
+    process = LearnerProcess(Budget(), namespaces=False)
+    try:
+        module = process.load("demo/learner", path, [], False)
+        folder, variables = module.where()
+        held = process.held()
+    finally:
+        process.close()
+    assert "session" in held and "pid" not in held and "filesystem" not in held
+    assert Path(folder).name.startswith("katakit-learner-")
+    assert "KATAKIT_TARGET" not in variables and "HOME" in variables

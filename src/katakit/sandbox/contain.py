@@ -282,12 +282,23 @@ def apply(options: Options, namespaced: str | None) -> list[str]:
         held.append("pid")
     workdir = _private_folder()
     os.chdir(workdir)
-    if drop_privileges():
+    # Without a new root, user nobody must still be able to read Python (not so under /root)
+    if (namespaced or all(map(_world_readable, _visible_folders()))) and drop_privileges():
         held.append("nobody")
     set_limits(options)
     if forbid_exec():
         held.append("no-exec")
     return held
+
+
+def _world_readable(folder: str) -> bool:
+    """True when every folder on the way to ``folder`` lets other users in and read."""
+    path = Path(folder)
+    for part in (path, *path.parents):
+        mode = part.stat().st_mode
+        if mode & 0o005 != 0o005:
+            return False
+    return True
 
 
 def _private_folder() -> str:
