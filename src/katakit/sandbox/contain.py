@@ -140,9 +140,14 @@ def hide_filesystem(tmp_mb: int) -> None:
     """A new root with only the visible folders (read-only), /dev basics, /proc and /tmp."""
     libc = _libc()
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
-    root = "/tmp/katakit-root-" + str(os.getpid())
+    # One empty mount point on the host, shared by every learner (each mounts over it in its own
+    # namespace, so nothing is ever written there)
+    root = "/tmp/.katakit-root"
     os.makedirs(root, exist_ok=True)
     _mount(libc, "katakit", root, "tmpfs", MS_NOSUID | MS_NODEV)
+    # /tmp first: a visible folder may live under /tmp (a virtual environment in a CI checkout)
+    os.makedirs(root + "/tmp", exist_ok=True)
+    _mount(libc, "katakit-tmp", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV)
     for folder in _visible_folders():
         inside = root + folder
         os.makedirs(inside, exist_ok=True)
@@ -159,8 +164,6 @@ def hide_filesystem(tmp_mb: int) -> None:
     if gpus and os.path.isdir("/sys"):  # the CUDA driver reads the devices' PCI details
         os.makedirs(root + "/sys", exist_ok=True)
         _mount(libc, "/sys", root + "/sys", None, MS_BIND | MS_REC)
-    os.makedirs(root + "/tmp", exist_ok=True)
-    _mount(libc, "katakit-tmp", root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV)
     os.makedirs(root + "/proc", exist_ok=True)
     _mount(libc, "proc", root + "/proc", "proc", MS_NOSUID | MS_NODEV)
     os.chdir(root)
