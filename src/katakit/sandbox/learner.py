@@ -98,7 +98,7 @@ def serve(sock: Any) -> None:
     status = 0
     try:
         peer.serve_forever()
-    except (EOFError, OSError, wire.WireError, rpc.PeerGone):
+    except (EOFError, OSError, wire.WireError):
         status = 0
     except BaseException:
         status = 70

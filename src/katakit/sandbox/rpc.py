@@ -74,10 +74,6 @@ class Policy:
         return True
 
 
-class PeerGone(BaseException):
-    """The other side is gone (it crashed, was stopped, or broke the protocol)."""
-
-
 class Peer:
     """One end of the door: an object table, proxies of the other side's objects, and a
     request/answer loop over ``link`` (anything with ``send(message)`` and ``receive()``)."""
@@ -159,8 +155,6 @@ class Peer:
             else:
                 result = self._perform(op, number, args)
                 answer = ("v", self.encode(result))
-        except PeerGone:
-            raise
         except BaseException as exc:
             answer = ("x", self.exceptions.encode(exc))
         self.link.send(answer)
@@ -433,10 +427,6 @@ def _forwarder(dunder: str) -> Callable[..., Any]:
 for _name in sorted(DUNDERS):
     setattr(Proxy, _name, _forwarder(_name))
 Proxy.__module__ = property(lambda self: self._ask("getattr", "__module__"))  # type: ignore
-
-
-def peer_of(value: Any) -> Peer | None:
-    return object.__getattribute__(value, "_peer") if isinstance(value, Proxy) else None
 
 
 def kind_of(value: Any) -> str:

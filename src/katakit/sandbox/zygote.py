@@ -40,8 +40,6 @@ def main(control_fd: int) -> None:
         elif request[0] == "wait":
             _, status = os.waitpid(request[1], 0)
             control.send(pickle.dumps(("status", status)))
-        elif request[0] == "preload":
-            _preload(request[1])
 
 
 def _preload(names: tuple[str, ...] | list[str]) -> None:
@@ -193,12 +191,6 @@ class Zygote:
         with self._lock:
             (_, status), _ = self._ask(("wait", pid))
         return status
-
-    def preload(self, names: list[str]) -> None:
-        if names and self._control is not None and self._ready:
-            with self._lock:
-                assert self._control is not None
-                self._control.send(pickle.dumps(("preload", names)))
 
 
 _zygote = Zygote()
