@@ -27,6 +27,7 @@ import pytest
 
 from katakit.checks import fail, rng
 from katakit.counting import Counter, Key, OutOfComparisons
+from katakit.items import learner_items
 from katakit.sandbox import probe
 
 COUNTER = Counter()
@@ -34,55 +35,6 @@ COUNTER = Counter()
 
 def keys(values):
     return [Key(v, i, COUNTER) for i, v in enumerate(values)]
-
-
-@probe
-def learner_items(values, limit, out_of_comparisons):
-    """Items made on the learner's side, compared by value only, with nothing else on them;
-    after ``limit`` comparisons each further one calls ``out_of_comparisons`` (which raises)."""
-    spent = [0]
-
-    def spend():
-        spent[0] += 1
-        if spent[0] > limit:
-            out_of_comparisons()
-
-    class Item:
-        __slots__ = ("value",)
-
-        def __init__(self, value):
-            self.value = value
-
-        def __lt__(self, other):
-            spend()
-            return self.value < other.value
-
-        def __le__(self, other):
-            spend()
-            return self.value <= other.value
-
-        def __gt__(self, other):
-            spend()
-            return self.value > other.value
-
-        def __ge__(self, other):
-            spend()
-            return self.value >= other.value
-
-        def __eq__(self, other):
-            spend()
-            return self.value == other.value
-
-        def __ne__(self, other):
-            spend()
-            return self.value != other.value
-
-        __hash__ = None
-
-        def __repr__(self):
-            return f"Item({self.value!r})"
-
-    return [Item(v) for v in values]
 
 
 def out_of_comparisons(limit):
@@ -242,7 +194,7 @@ def test_quicksort_sorts_in_place_keeping_the_same_objects(kata):
         for spread in (3, 1000):
             values = [int(v) for v in gen.integers(0, spread, size)]
             limit = 10 * (size + 2) ** 2
-            items = learner_items(values, limit, out_of_comparisons(limit))
+            (items,) = learner_items([values], limit, out_of_comparisons(limit))
             originals = list(items)
             where = f"n={size}, values in [0, {spread}), seed 31"
             try:

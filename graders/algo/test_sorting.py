@@ -26,6 +26,7 @@ import pytest
 
 from katakit.checks import fail, rng
 from katakit.counting import Counter, Key, OutOfComparisons
+from katakit.items import learner_items
 from katakit.sandbox import kind_of, probe
 
 ITEMS = Counter("comparisons between items")
@@ -94,60 +95,6 @@ def float_key(item):
 
 def keys(values):
     return [Key(v, i, ITEMS) for i, v in enumerate(values)]
-
-
-@probe
-def learner_items(value_lists, limit, out_of_comparisons):
-    """For each list of values, items made on the learner's side: compared by value only, with
-    nothing else on them. Once the items of one list were compared more than ``limit`` times,
-    each further comparison calls ``out_of_comparisons`` (a grader callable that raises)."""
-
-    def make(values):
-        spent = [0]
-
-        def spend():
-            spent[0] += 1
-            if spent[0] > limit:
-                out_of_comparisons()
-
-        class Item:
-            __slots__ = ("value",)
-
-            def __init__(self, value):
-                self.value = value
-
-            def __lt__(self, other):
-                spend()
-                return self.value < other.value
-
-            def __le__(self, other):
-                spend()
-                return self.value <= other.value
-
-            def __gt__(self, other):
-                spend()
-                return self.value > other.value
-
-            def __ge__(self, other):
-                spend()
-                return self.value >= other.value
-
-            def __eq__(self, other):
-                spend()
-                return self.value == other.value
-
-            def __ne__(self, other):
-                spend()
-                return self.value != other.value
-
-            __hash__ = None
-
-            def __repr__(self):
-                return f"Item({self.value!r})"
-
-        return [Item(v) for v in values]
-
-    return [make(values) for values in value_lists]
 
 
 @probe
