@@ -205,17 +205,13 @@ class KatakitSession:
             # no kata in this run (or, under pytest-xdist, the controller): pytest's own loop
             return None
         for kata_id, items in groups.items():
-            if kata_id is None:
-                # other tests run here; each knows its successor, so module fixtures live on
+            # each test knows its successor, so module fixtures live on within a group
+            try:
                 for index, item in enumerate(items):
                     following = items[index + 1] if index + 1 < len(items) else None
                     item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
-            else:
-                try:
-                    for index, item in enumerate(items):
-                        following = items[index + 1] if index + 1 < len(items) else None
-                        item.ihook.pytest_runtest_protocol(item=item, nextitem=following)
-                finally:
+            finally:
+                if kata_id is not None:
                     self.close_learner(kata_id)
             if session.shouldfail:
                 raise session.Failed(session.shouldfail)
