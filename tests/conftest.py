@@ -42,3 +42,23 @@ def demo_project_with_gpu_test(demo_project: Path) -> Path:
     manifest = demo_project / "exercises/demo/katas.toml"
     manifest.write_text(manifest.read_text().replace("points = 3", "points = 4", 1))
     return demo_project
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse ``--dist loadgroup`` where pytest-xdist would silently ignore the groups (pytest 9.2
+    with pytest-xdist 3.8: pytest-xdist#1386): every worker that got one of a topic's katas would
+    then run that topic's whole self-check again."""
+    if config.getoption("dist", default="no") != "loadgroup":
+        return
+    import xdist
+
+    if _version(pytest.__version__) >= (9, 2) and _version(xdist.__version__) <= (3, 8):
+        raise pytest.UsageError(
+            f"pytest {pytest.__version__} with pytest-xdist {xdist.__version__} ignores "
+            "--dist loadgroup (pytest-xdist#1386): install the [dev] extra's versions "
+            "(pip install -e '.[dev]')"
+        )
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:2] if part.isdigit())
