@@ -96,3 +96,32 @@ def test_assert_equal_refuses_learner_objects():
             return True
 
     assert "expected plain data" in message_of(lambda: assert_equal(AlwaysEqual(), 1, what="x"))
+
+
+def test_a_matched_misconception_is_named_by_its_text_and_stable_id(tmp_path):
+    from katakit import misconceptions
+
+    topic = tmp_path / "graders" / "demo"
+    topic.mkdir(parents=True)
+    (topic / "misconceptions.toml").write_text(
+        '[halved]\nen = "halved the sum instead of doubling it"\nzh = "把和减半了"\n',
+        encoding="utf-8",
+    )
+    mistakes = misconceptions.of(topic / "test_demo.py")
+    message = message_of(
+        lambda: assert_close([1.0], [4.0], what="f(2)", misconceptions={mistakes["halved"]: [1.0]})
+    )
+    assert "known mistake: halved the sum instead of doubling it [demo/halved]" in message
+    with pytest.raises(KeyError, match="no misconception 'doubled' in graders/demo"):
+        mistakes["doubled"]
+
+
+def test_a_malformed_misconceptions_file_is_reported(tmp_path):
+    from katakit import misconceptions
+
+    path = tmp_path / "misconceptions.toml"
+    path.write_text('[Bad_Id]\nen = "x"\n[no-text]\nzh = "y"\nfr = "z"\n', encoding="utf-8")
+    problems = " | ".join(misconceptions.problems_in(path))
+    assert "'Bad_Id' is not lower-case words" in problems
+    assert "no-text: unknown key(s) fr" in problems
+    assert "no-text: the English text (en) is missing" in problems

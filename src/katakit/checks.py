@@ -120,12 +120,13 @@ def assert_close(
     where: str = "",
     rtol: float = 1e-6,
     atol: float = 1e-8,
-    misconceptions: Mapping[str, Any] | None = None,
+    misconceptions: Mapping[Any, Any] | None = None,
 ) -> None:
     """Assert a learner's array equals ``expected`` within ``rtol``/``atol``.
 
-    ``misconceptions`` maps the name of a known mistake to the value that mistake produces for
-    this input; when the learner's answer matches one, the message names it.
+    ``misconceptions`` maps a known mistake (a :class:`katakit.misconceptions.Misconception`, or
+    its text) to the value that mistake produces for this input; when the learner's answer
+    matches one, the message names it.
     """
     __tracebackhide__ = True
     expected_array = as_array(expected, "expected value")
@@ -165,7 +166,7 @@ def assert_close(
 
 
 def _diagnose(
-    actual: np.ndarray, misconceptions: Mapping[str, Any] | None, rtol: float, atol: float
+    actual: np.ndarray, misconceptions: Mapping[Any, Any] | None, rtol: float, atol: float
 ) -> str:
     for name, wrong in (misconceptions or {}).items():
         if _close(actual, np.asarray(to_numpy(wrong), dtype=np.float64), rtol, atol):
@@ -207,7 +208,7 @@ def assert_equal(
     *,
     what: str,
     where: str = "",
-    misconceptions: Mapping[str, Any] | None = None,
+    misconceptions: Mapping[Any, Any] | None = None,
 ) -> None:
     """Assert a learner's result equals ``expected`` exactly, after :func:`as_plain`."""
     __tracebackhide__ = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from katakit import misconceptions
 from katakit.catalog import MIN_MUTANTS, Catalog, CatalogError, Kata, load_questions
 
 
@@ -117,4 +118,7 @@ def check_tree(root: Path) -> list[str]:
     problems = []
     for kata in catalog.katas:
         problems += check_kata(catalog, kata, question_ids)
+    for path in sorted((catalog.root / "graders").glob(f"*/{misconceptions.FILE_NAME}")):
+        where = path.relative_to(catalog.root)
+        problems += [f"{where}: {problem}" for problem in misconceptions.problems_in(path)]
     return problems + unexplained_files(catalog)
