@@ -146,8 +146,8 @@ class Peer:
             args = self.decode(args)
             if type(op) is not str or type(args) is not tuple:
                 raise wire.WireError("a malformed request")
-            if op in _CALLS and self.write_back:
-                arguments = _CALLS[op](args)
+            arguments = _CALLS[op](args) if op in _CALLS and self.write_back else None
+            if arguments is not None and _any_mutable(arguments):
                 before = _fingerprint(arguments)
                 result = self._perform(op, number, args)
                 changed = _changes(arguments, before, _fingerprint(arguments))
@@ -237,6 +237,12 @@ def _changes(args: tuple, before: Any, after: Any) -> list:
         if old != new and _mutable(value):
             changed.append((name, value))
     return changed
+
+
+def _any_mutable(args: tuple) -> bool:
+    """Whether a call's (positional, keyword) arguments hold one it could change in place."""
+    positional, keywords = args
+    return any(map(_mutable, positional)) or any(map(_mutable, keywords.values()))
 
 
 def _mutable(value: Any) -> bool:
