@@ -1,0 +1,232 @@
+"""Hidden grader for loss/ce_vs_mse.
+
+Oracles: torch.nn.functional.mse_loss(sigmoid(z), y) and binary_cross_entropy_with_logits run
+here, differentiated by torch.autograd; the gradient-descent paths are simulated here with
+autograd gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from katakit import misconceptions
+from katakit.checks import as_array, assert_close, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
+
+
+def losses(z, y):
+    """Per-sample MSE-on-sigmoid and BCE of torch tensors."""
+    return (
+        F.mse_loss(torch.sigmoid(z), y, reduction="none"),
+        F.binary_cross_entropy_with_logits(z, y, reduction="none"),
+    )
+
+
+def autograd_dz(z, y):
+    """(dL_mse/dz, dL_bce/dz) element-wise, by autograd."""
+    zt = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    mse, bce = losses(zt, torch.tensor(y, dtype=torch.float64))
+    (g_mse,) = torch.autograd.grad(mse.sum(), zt, retain_graph=True)
+    (g_bce,) = torch.autograd.grad(bce.sum(), zt)
+    return g_mse.numpy(), g_bce.numpy()
+
+
+def sigmoid(z):
+    return torch.sigmoid(torch.tensor(z, dtype=torch.float64)).numpy()
+
+
+def logits_and_labels(seed, shape):
+    gen = rng(seed)
+    z = gen.normal(0, 4, shape)
+    y = gen.uniform(0, 1, shape)
+    y.reshape(-1)[: max(1, y.size // 2)] = gen.integers(0, 2, max(1, y.size // 2))
+    return z, y
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("seed, shape", [(11, (7,)), (12, (3, 4))])
+def test_mse_sigmoid_loss_matches_torch(kata, seed, shape):
+    z, y = logits_and_labels(seed, shape)
+    expected = losses(torch.tensor(z), torch.tensor(y))[0].numpy()
+    s = sigmoid(z)
+    assert_close(
+        kata.mse_sigmoid_loss(z.copy(), y.copy()),
+        expected,
+        what="mse_sigmoid_loss",
+        where=describe(seed, z=z),
+        rtol=1e-10,
+        atol=1e-14,
+        misconceptions={MISTAKES["mse-half-convention"]: 0.5 * (s - y) ** 2},
+    )
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("seed, shape", [(21, (9,)), (22, (2, 5))])
+def test_mse_sigmoid_grad_matches_autograd(kata, seed, shape):
+    z, y = logits_and_labels(seed, shape)
+    expected, _ = autograd_dz(z, y)
+    s = sigmoid(z)
+    assert_close(
+        kata.mse_sigmoid_grad(z.copy(), y.copy()),
+        expected,
+        what="mse_sigmoid_grad",
+        where=describe(seed, z=z),
+        rtol=1e-9,
+        atol=1e-14,
+        misconceptions={
+            MISTAKES["drops-sigmoid-derivative"]: 2 * (s - y),
+            MISTAKES["mse-half-convention"]: expected / 2,
+        },
+    )
+
+
+@pytest.mark.points(2)
+def test_bce_grad_matches_autograd(kata):
+    seed = 31
+    z, y = logits_and_labels(seed, (4, 3))
+    _, expected = autograd_dz(z, y)
+    assert_close(
+        kata.bce_grad(z.copy(), y.copy()),
+        expected,
+        what="bce_grad",
+        where=describe(seed, z=z),
+        rtol=1e-9,
+        atol=1e-14,
+        misconceptions={MISTAKES["bce-gradient-sign-flipped"]: -expected},
+    )
+
+
+@pytest.mark.points(2)
+def test_saturation_at_a_confidently_wrong_logit(kata):
+    # z = -10, y = 1: sigmoid(z) ~ 4.5e-5, the model is sure of the wrong class.
+    z, y = np.array([-10.0, 10.0, -6.0]), np.array([1.0, 0.0, 1.0])
+    expected_mse, expected_bce = autograd_dz(z, y)
+    where = f"z = {z.tolist()}, y = {y.tolist()}"
+    g_mse = as_array(kata.mse_sigmoid_grad(z.copy(), y.copy()), "mse_sigmoid_grad")
+    g_bce = as_array(kata.bce_grad(z.copy(), y.copy()), "bce_grad")
+    assert_close(
+        g_mse,
+        expected_mse,
+        what="mse_sigmoid_grad when saturated",
+        where=where,
+        rtol=1e-9,
+        atol=1e-15,
+        misconceptions={MISTAKES["drops-sigmoid-derivative"]: 2 * (sigmoid(z) - y)},
+    )
+    assert_close(g_bce, expected_bce, what="bce_grad when saturated", where=where, rtol=1e-9)
+    if g_mse.shape == (3,) and not (abs(g_mse[0]) < 1e-3 and abs(g_bce[0] + 1) < 1e-4):
+        fail(
+            f"at z = -10, y = 1 expected |MSE grad| < 1e-3 and BCE grad ~ -1, got {g_mse[0]}, "
+            f"{g_bce[0]}"
+        )
+
+
+@pytest.mark.points(2)
+def test_gradients_are_finite_at_logits_of_1e4(kata):
+    z = np.array([-1e4, 1e4, -1e4, 1e4, -800.0, 750.0])
+    y = np.array([1.0, 0.0, 0.0, 1.0, 0.3, 1.0])
+    where = f"z = {z.tolist()}, y = {y.tolist()}"
+    expected_mse, expected_bce = autograd_dz(z, y)
+    expected_loss = losses(torch.tensor(z), torch.tensor(y))[0].numpy()
+    checks = [
+        ("mse_sigmoid_loss", kata.mse_sigmoid_loss, expected_loss),
+        ("mse_sigmoid_grad", kata.mse_sigmoid_grad, expected_mse),
+        ("bce_grad", kata.bce_grad, expected_bce),
+    ]
+    for name, function, expected in checks:
+        result = as_array(function(z.copy(), y.copy()), name)
+        if not np.all(np.isfinite(result)):
+            hint = (
+                f"\n  This matches a known mistake: {MISTAKES['sigmoid-derivative-overflow']}."
+                if name == "mse_sigmoid_grad"
+                else ""
+            )
+            fail(f"{name}: NaN or inf for finite logits [{where}]\n  got: {result}{hint}")
+        assert_close(result, expected, what=f"{name} at extreme logits", where=where, atol=1e-15)
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("seed, n, d", [(41, 12, 3), (42, 5, 6)])
+def test_weight_gradients_match_autograd(kata, seed, n, d):
+    gen = rng(seed)
+    X, w = gen.normal(0, 1, (n, d)), gen.normal(0, 1.5, d)
+    y = gen.integers(0, 2, n).astype(np.float64)
+    wt = torch.tensor(w, requires_grad=True)
+    mse, bce = losses(torch.tensor(X) @ wt, torch.tensor(y))
+    (g_mse,) = torch.autograd.grad(mse.mean(), wt, retain_graph=True)
+    (g_bce,) = torch.autograd.grad(bce.mean(), wt)
+    result = kata.weight_gradients(w.copy(), X.copy(), y.copy())
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        fail(f"weight_gradients: expected a pair (grad_mse, grad_bce), got {type(result).__name__}")
+    where = describe(seed, X=X, w=w)
+    s = sigmoid(X @ w)
+    for what, got, expected, wrong in [
+        (
+            "grad_mse",
+            result[0],
+            g_mse.numpy(),
+            {
+                MISTAKES["drops-sigmoid-derivative"]: X.T @ (2 * (s - y)) / n,
+            },
+        ),
+        (
+            "grad_bce",
+            result[1],
+            g_bce.numpy(),
+            {
+                MISTAKES["bce-gradient-sign-flipped"]: -g_bce.numpy(),
+            },
+        ),
+    ]:
+        wrong[MISTAKES["gradient-summed-over-samples"]] = expected * n
+        assert_close(
+            got,
+            expected,
+            what=f"weight_gradients {what}",
+            where=where,
+            rtol=1e-9,
+            misconceptions=wrong,
+        )
+
+
+def simulate(loss, z0, y, lr, steps):
+    """The gradient-descent path, with autograd gradients."""
+    path = [z0]
+    for _ in range(steps):
+        g_mse, g_bce = autograd_dz(np.array([path[-1]]), np.array([y]))
+        path.append(path[-1] - lr * float((g_mse if loss == "mse" else g_bce)[0]))
+    return np.array(path)
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("loss", ["mse", "bce"])
+def test_train_logit_follows_gradient_descent(kata, loss):
+    z0, y, lr, steps = -10.0, 1.0, 1.0, 60
+    expected = simulate(loss, z0, y, lr, steps)
+    ascent = simulate(loss, z0, y, -lr, steps)
+    where = f"loss={loss!r}, z0={z0}, y={y}, lr={lr}, steps={steps}"
+    path = kata.train_logit(loss, z0, y, lr, steps)
+    assert_close(
+        path,
+        expected,
+        what="train_logit path",
+        where=where,
+        rtol=1e-9,
+        misconceptions={
+            MISTAKES["path-without-start"]: expected[1:],
+            MISTAKES["gradient-ascent"]: ascent,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_train_logit_other_starts_and_rates(kata):
+    for loss, z0, y, lr, steps in [("mse", 0.5, 0.0, 2.0, 15), ("bce", 3.0, 0.25, 0.5, 20)]:
+        expected = simulate(loss, z0, y, lr, steps)
+        where = f"loss={loss!r}, z0={z0}, y={y}, lr={lr}, steps={steps}"
+        path = kata.train_logit(loss, z0, y, lr, steps)
+        assert_close(path, expected, what="train_logit path", where=where, rtol=1e-9)
