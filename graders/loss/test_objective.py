@@ -39,7 +39,8 @@ def oracle(w, b, X, y, lam, kind, reduction):
     bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
     cost, penalty = torch_objective(wt, bt, X, y, lam, kind, reduction)
     gw, gb = torch.autograd.grad(cost + penalty, (wt, bt))
-    return float(cost + penalty), gw.numpy(), float(gb), float(cost), float(penalty)
+    cost, penalty = float(cost.detach()), float(penalty.detach())
+    return cost + penalty, gw.numpy(), float(gb), cost, penalty
 
 
 @pytest.mark.points(1)
