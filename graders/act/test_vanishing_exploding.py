@@ -114,13 +114,17 @@ def test_residual_net_matches_autograd(kata, activation):
     got = kata.layer_grad_norms([w.copy() for w in weights], x.copy(), activation, residual=True)
     expected, wrong = grad_mistakes(weights, x, activation, True)
     plain = torch_norms(weights, x, activation)
+    ratio = (
+        f"; the first layer's gradient is {expected[0] / plain[0]:.3g} times that of the same "
+        "net without skips"
+        if plain[0] > 0
+        else "; without skips the first layer's gradient would be exactly 0"
+    )
     assert_close(
         got,
         expected,
         what=f"layer_grad_norms(..., {activation!r}, residual=True), {depth} layers",
-        where=describe(seed, x=x)
-        + f"; the first layer's gradient is {expected[0] / plain[0]:.3g} times that of the same "
-        "net without skips",
+        where=describe(seed, x=x) + ratio,
         rtol=1e-8,
         atol=0,
         misconceptions=wrong,
