@@ -126,19 +126,15 @@ def test_saturation_at_a_confidently_wrong_logit(kata):
 
 
 @pytest.mark.points(2)
-def test_gradients_are_finite_at_logits_of_1e4(kata):
+def test_results_are_finite_at_logits_of_1e4(kata):
+    # Only finiteness is checked here; the values are the other tests' business.
     z = np.array([-1e4, 1e4, -1e4, 1e4, -800.0, 750.0])
     y = np.array([1.0, 0.0, 0.0, 1.0, 0.3, 1.0])
     where = f"z = {z.tolist()}, y = {y.tolist()}"
-    expected_mse, expected_bce = autograd_dz(z, y)
-    expected_loss = losses(torch.tensor(z), torch.tensor(y))[0].numpy()
-    checks = [
-        ("mse_sigmoid_loss", kata.mse_sigmoid_loss, expected_loss),
-        ("mse_sigmoid_grad", kata.mse_sigmoid_grad, expected_mse),
-        ("bce_grad", kata.bce_grad, expected_bce),
-    ]
-    for name, function, expected in checks:
-        result = as_array(function(z.copy(), y.copy()), name)
+    for name in ("mse_sigmoid_loss", "mse_sigmoid_grad", "bce_grad"):
+        result = as_array(getattr(kata, name)(z.copy(), y.copy()), name)
+        if result.shape != z.shape:
+            fail(f"{name}: expected shape {z.shape}, got {result.shape} [{where}]")
         if not np.all(np.isfinite(result)):
             hint = (
                 f"\n  This matches a known mistake: {MISTAKES['sigmoid-derivative-overflow']}."
@@ -146,51 +142,35 @@ def test_gradients_are_finite_at_logits_of_1e4(kata):
                 else ""
             )
             fail(f"{name}: NaN or inf for finite logits [{where}]\n  got: {result}{hint}")
-        assert_close(result, expected, what=f"{name} at extreme logits", where=where, atol=1e-15)
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("seed, n, d", [(41, 12, 3), (42, 5, 6)])
-def test_weight_gradients_match_autograd(kata, seed, n, d):
+@pytest.mark.parametrize("which, seed, n, d", [("mse", 41, 12, 3), ("bce", 42, 5, 6)])
+def test_weight_gradients_match_autograd(kata, which, seed, n, d):
     gen = rng(seed)
     X, w = gen.normal(0, 1, (n, d)), gen.normal(0, 1.5, d)
     y = gen.integers(0, 2, n).astype(np.float64)
     wt = torch.tensor(w, requires_grad=True)
     mse, bce = losses(torch.tensor(X) @ wt, torch.tensor(y))
-    (g_mse,) = torch.autograd.grad(mse.mean(), wt, retain_graph=True)
-    (g_bce,) = torch.autograd.grad(bce.mean(), wt)
+    (expected,) = torch.autograd.grad((mse if which == "mse" else bce).mean(), wt)
+    expected = expected.numpy()
     result = kata.weight_gradients(w.copy(), X.copy(), y.copy())
     if not isinstance(result, tuple | list) or len(result) != 2:
         fail(f"weight_gradients: expected a pair (grad_mse, grad_bce), got {type(result).__name__}")
-    where = describe(seed, X=X, w=w)
     s = sigmoid(X @ w)
-    for what, got, expected, wrong in [
-        (
-            "grad_mse",
-            result[0],
-            g_mse.numpy(),
-            {
-                MISTAKES["drops-sigmoid-derivative"]: X.T @ (2 * (s - y)) / n,
-            },
-        ),
-        (
-            "grad_bce",
-            result[1],
-            g_bce.numpy(),
-            {
-                MISTAKES["bce-gradient-sign-flipped"]: -g_bce.numpy(),
-            },
-        ),
-    ]:
-        wrong[MISTAKES["gradient-summed-over-samples"]] = expected * n
-        assert_close(
-            got,
-            expected,
-            what=f"weight_gradients {what}",
-            where=where,
-            rtol=1e-9,
-            misconceptions=wrong,
-        )
+    if which == "mse":
+        wrong = {MISTAKES["drops-sigmoid-derivative"]: X.T @ (2 * (s - y)) / n}
+    else:
+        wrong = {MISTAKES["bce-gradient-sign-flipped"]: -expected}
+    wrong[MISTAKES["gradient-summed-over-samples"]] = expected * n
+    assert_close(
+        result[0 if which == "mse" else 1],
+        expected,
+        what=f"weight_gradients grad_{which}",
+        where=describe(seed, X=X, w=w),
+        rtol=1e-9,
+        misconceptions=wrong,
+    )
 
 
 def simulate(loss, z0, y, lr, steps):
