@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -84,3 +86,22 @@ def test_a_name_that_does_not_resolve_is_a_clear_error():
 
 def test_names_from_packages_that_are_not_installed_are_skipped():
     assert guard.resolve("sklearn_not_installed_here.metrics.roc_auc_score") is None
+
+
+def test_an_operator_with_overloads_only_torchscript_knows_can_be_forbidden(tmp_path):
+    # aten::tanh lists tanh.int, tanh.float, ... which have no kernel at the dispatcher. The
+    # refusing kernels stay for the life of a process, so this runs in a process of its own.
+    script = tmp_path / "learner.py"
+    script.write_text(
+        "import torch\n"
+        "from katakit import guard\n"
+        "g = guard.Guard('t/k', ['torch.ops.aten.tanh'], __file__, everywhere=True)\n"
+        "g.block_operators()\n"
+        "try:\n"
+        "    torch.tanh(torch.ones(2))\n"
+        "except guard.ForbiddenCall as exc:\n"
+        "    print('refused:', exc)\n"
+    )
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "refused:" in run.stdout and "aten.tanh" in run.stdout

@@ -142,7 +142,7 @@ class Guard:
                     operator = getattr(packet, overload)
                     refusal = _FunctionStandIn(self, dotted, None)
                     for key in _DISPATCH_KEYS:
-                        if torch._C._dispatch_has_kernel_for_dispatch_key(operator.name(), key):
+                        if _has_kernel(torch, operator.name(), key):
                             library.impl(operator, refusal, key)
         _KEEP.append(library)
 
@@ -159,6 +159,13 @@ class Guard:
     def __exit__(self, *exc_info: object) -> None:
         for owner, attr, original, _stand_in in reversed(self._patches):
             setattr(owner, attr, original)
+
+
+def _has_kernel(torch: Any, name: str, key: str) -> bool:
+    try:
+        return torch._C._dispatch_has_kernel_for_dispatch_key(name, key)
+    except RuntimeError:  # an overload only TorchScript knows (aten::tanh.int): no kernel
+        return False
 
 
 # Where a forbidden operator's kernels live: backends and the composite (decomposing) keys.

@@ -270,8 +270,8 @@ class WatchedLink(wire.Link):
 
     def close(self) -> None:
         if self.gone is None:
-            self._kill()
-            zygote().wait(self.spawned.pid)
+            self._kill()  # the learner and all it started, at once (see contain)
+            zygote().reap(self.spawned.pid)
             self.gone = LearnerGone("crashed", "the kata's process was closed")
         self.sock.close()
         os.close(self.spawned.output)
