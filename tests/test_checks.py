@@ -125,3 +125,15 @@ def test_a_malformed_misconceptions_file_is_reported(tmp_path):
     assert "'Bad_Id' is not lower-case words" in problems
     assert "no-text: unknown key(s) fr" in problems
     assert "no-text: the English text (en) is missing" in problems
+
+
+def test_a_mistake_that_overflows_is_named_by_its_nan_and_inf():
+    message = message_of(
+        lambda: assert_close(
+            [np.nan, 1.0, np.inf],
+            [0.5, 1.0, 2.0],
+            what="softmax(x)",
+            misconceptions={"exp overflowed": [np.nan, 1.0, np.inf], "other": [0.0, 1.0, 2.0]},
+        )
+    )
+    assert "known mistake: exp overflowed" in message

@@ -106,9 +106,11 @@ def _focus(array: np.ndarray, index: tuple[int, ...]) -> tuple[str, np.ndarray]:
     return where, array[index[:-1]]
 
 
-def _close(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float) -> bool:
+def _close(
+    actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float, equal_nan: bool = False
+) -> bool:
     return actual.shape == expected.shape and bool(
-        np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=False)
+        np.allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=equal_nan)
     )
 
 
@@ -169,7 +171,9 @@ def _diagnose(
     actual: np.ndarray, misconceptions: Mapping[Any, Any] | None, rtol: float, atol: float
 ) -> str:
     for name, wrong in (misconceptions or {}).items():
-        if _close(actual, np.asarray(to_numpy(wrong), dtype=np.float64), rtol, atol):
+        # a mistake that overflows is recognised by its NaN and inf where the learner's are
+        wrong_array = np.asarray(to_numpy(wrong), dtype=np.float64)
+        if _close(actual, wrong_array, rtol, atol, equal_nan=True):
             return f"\n  This matches a known mistake: {name}."
     return ""
 
