@@ -95,13 +95,19 @@ class KataFiles:
         return self.root / "graders" / self.kata.topic / f"test_{self.kata.name}.py"
 
     @property
-    def mutants(self) -> list[Path]:
+    def mutant_patches(self) -> Path:
+        """The kata's mutants as patches against the reference (see :mod:`katakit.mutants`)."""
+        return self.root / "graders" / self.kata.topic / "mutants" / f"{self.kata.name}.toml"
+
+    @property
+    def mutant_modules(self) -> list[Path]:
+        """Mutants kept as complete modules, ``<kata>__<mistake>.py``."""
         folder = self.root / "graders" / self.kata.topic / "mutants"
         return sorted(folder.glob(f"{self.kata.name}__*.py"))
 
 
 def mutant_name(path: Path) -> str:
-    """``batchnorm_forward__eps_outside_sqrt.py`` -> ``eps_outside_sqrt``."""
+    """A module mutant's name: ``batchnorm_forward__eps_outside_sqrt.py`` -> ``eps_outside_sqrt``."""
     return path.stem.split("__", 1)[1]
 
 

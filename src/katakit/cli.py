@@ -180,6 +180,43 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_mutants_import(args: argparse.Namespace) -> int:
+    from katakit.mutant_import import import_modules
+
+    catalog = Catalog.load(_root(args))
+    imported, refused = import_modules(catalog, [Path(path) for path in args.modules])
+    for done in imported:
+        where = done.patch_file.relative_to(catalog.root)
+        print(
+            f"{done.mutant.kata.id}: '{done.mutant.name}' is now {len(done.mutant.replacements)} "
+            f"replacement(s) in {where} (module of {done.lines} lines deleted)"
+        )
+    for line in refused:
+        print(line)
+    print(f"\n{len(imported)} imported, {len(refused)} kept as modules")
+    return 1 if refused else 0
+
+
+def cmd_mutants_build(args: argparse.Namespace) -> int:
+    from katakit.mutants import PatchError, mutants_of
+
+    catalog = Catalog.load(_root(args))
+    out = Path(args.out)
+    for kata in catalog.select(args.selection):
+        solution = catalog.files(kata).solution
+        for mutant in mutants_of(catalog, kata):
+            path = out / kata.topic / f"{kata.name}__{mutant.name}.py"
+            try:
+                source = mutant.source(solution.read_text(encoding="utf-8"))
+            except PatchError as exc:
+                print(f"{kata.id}: mutant '{mutant.name}' no longer applies: {exc}")
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(source, encoding="utf-8")
+            print(path)
+    return 0
+
+
 def cmd_coverage(args: argparse.Namespace) -> int:
     catalog = Catalog.load(_root(args))
     rows = coverage(catalog, load_questions())
@@ -305,6 +342,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checking.add_argument("selection", nargs="*", metavar="SELECTION")
     checking.set_defaults(run=cmd_verify)
+
+    mutating = commands.add_parser("mutants", help="mutant patches: import modules, build them")
+    mutant_commands = mutating.add_subparsers(dest="mutants_command", required=True)
+    importing = mutant_commands.add_parser(
+        "import", help="turn complete mutant modules into patch entries (deletes each module)"
+    )
+    importing.add_argument("modules", nargs="+", metavar="graders/TOPIC/mutants/KATA__NAME.py")
+    importing.set_defaults(run=cmd_mutants_import)
+    building = mutant_commands.add_parser(
+        "build", help="write every mutant's complete module to a folder, to read or debug"
+    )
+    building.add_argument("out", metavar="OUT")
+    building.add_argument("selection", nargs="*", metavar="SELECTION")
+    building.set_defaults(run=cmd_mutants_build)
 
     covering = commands.add_parser("coverage", help="which katas cover each seed question")
     covering.add_argument("--format", choices=("text", "json"), default="text")

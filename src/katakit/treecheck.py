@@ -2,7 +2,8 @@
 
 Every kata has its stub, public examples, reference, grader and at least two mutants; stubs still
 raise ``NotImplementedError`` and expose the same names as the reference; graders give every test
-points and never import the reference; question ids exist; no file is left that nothing explains.
+points and never import the reference; every mutant patch still applies (applied, never run) and a
+mutant kept as a module says why; question ids exist; no file is left that nothing explains.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from katakit import misconceptions
-from katakit.catalog import MIN_MUTANTS, Catalog, CatalogError, Kata, load_questions
+from katakit import misconceptions, mutants
+from katakit.catalog import Catalog, CatalogError, Kata, load_questions
 
 
 def _public_names(tree: ast.Module) -> set[str]:
@@ -82,8 +83,7 @@ def check_kata(catalog: Catalog, kata: Kata, question_ids: set[str]) -> list[str
     ):
         if not path.is_file():
             problems.append(f"{label} {path.relative_to(catalog.root)} is missing")
-    if len(files.mutants) < MIN_MUTANTS:
-        problems.append(f"has {len(files.mutants)} mutant(s); at least {MIN_MUTANTS} are required")
+    problems += mutants.problems(catalog, kata)
     if files.stub.is_file():
         stub = _parse(files.stub)
         problems += _stub_problems(stub)
@@ -96,14 +96,21 @@ def check_kata(catalog: Catalog, kata: Kata, question_ids: set[str]) -> list[str
 
 
 def unexplained_files(catalog: Catalog) -> list[str]:
-    """Python files in the kata areas that belong to no kata in any manifest."""
+    """Python files (and mutant patch files) in the kata areas that belong to no kata in any
+    manifest."""
     known: set[Path] = set()
     for kata in catalog.katas:
         files = catalog.files(kata)
-        known |= {files.stub, files.examples, files.solution, files.grader, *files.mutants}
+        known |= {files.stub, files.examples, files.solution, files.grader, files.mutant_patches}
+        known |= set(files.mutant_modules)
     found = []
-    for area in ("exercises", "solutions", "graders"):
-        for path in sorted((catalog.root / area).rglob("*.py")):
+    for area, pattern in (
+        ("exercises", "*.py"),
+        ("solutions", "*.py"),
+        ("graders", "*.py"),
+        ("graders", "mutants/*.toml"),
+    ):
+        for path in sorted((catalog.root / area).rglob(pattern)):
             if path not in known and "__pycache__" not in path.parts:
                 found.append(f"{path.relative_to(catalog.root)}: no kata in katas.toml explains it")
     return found

@@ -1,18 +1,62 @@
 """The self-check: graders must give the reference full marks, the stub zero, and every mutant less.
 
-A mutant is a complete kata module with one realistic mistake, kept beside the grader as
-``graders/<topic>/mutants/<kata>__<mistake>.py``. A mutant that keeps full marks means the grader
-misses that mistake -- a test is missing. The check grades whole rounds at once: the reference
-round, the stub round, then round *i* swaps in each kata's *i*-th mutant.
+A mutant is the reference with one realistic mistake, written as a patch in
+``graders/<topic>/mutants/<kata>.toml`` (see :mod:`katakit.mutants`). A mutant that keeps full
+marks means the grader misses that mistake -- a test is missing. Each mutant's module is built
+into a private temporary folder, never into the project. The check grades whole rounds at once:
+the reference round, the stub round, then round *i* swaps in each kata's *i*-th mutant.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from katakit.catalog import MIN_MUTANTS, Catalog, Kata, mutant_name
+from katakit import mutants as mutants_module
+from katakit.catalog import Catalog, Kata
+from katakit.mutants import Mutant, MutantFileError, PatchError
+from katakit.results import KataResult
 from katakit.runner import grade
 from katakit.target import Target
+
+
+@dataclass
+class MutantCheck:
+    """How one mutant fared: its score, the first test that failed and every failure message."""
+
+    mutant: Mutant
+    score: int
+    max_score: int
+    killed_by: str = ""  # "test_name" or "test_name (timeout)"; empty if no test failed
+    messages: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, mutant: Mutant, result: KataResult) -> MutantCheck:
+        failed = [test for test in result.tests if test.outcome not in ("passed", "skipped")]
+        killed_by = ""
+        if failed:
+            first = failed[0]
+            killed_by = first.name + ("" if first.outcome == "failed" else f" ({first.outcome})")
+        messages = tuple(test.message for test in failed)
+        return cls(mutant, result.score, result.max_score, killed_by, messages)
+
+    @property
+    def survives(self) -> bool:
+        return bool(self.max_score) and self.score >= self.max_score
+
+    @property
+    def problems(self) -> list[str]:
+        name = self.mutant.name
+        if self.survives:
+            return [f"mutant '{name}' survives with {self.score}/{self.max_score}"]
+        wanted = self.mutant.misconception_id
+        if wanted and not any(f"[{wanted}]" in message for message in self.messages):
+            return [
+                f"mutant '{name}' declares misconception {wanted}, but no failing test's "
+                f"message names [{wanted}]"
+            ]
+        return []
 
 
 @dataclass
@@ -20,7 +64,9 @@ class KataCheck:
     kata: Kata
     reference: tuple[int, int] = (0, 0)
     stub: tuple[int, int] = (0, 0)
-    mutants: dict[str, tuple[int, int]] = field(default_factory=dict)
+    mutants: dict[str, MutantCheck] = field(default_factory=dict)
+    # what is wrong with the mutants before any is graded: stale patches, a bad mutants file
+    static: list[str] = field(default_factory=list)
 
     @property
     def problems(self) -> list[str]:
@@ -32,32 +78,59 @@ class KataCheck:
             found.append(f"reference solution scores {score}/{max_score}, not full marks")
         if self.stub[0] != 0:
             found.append(f"stub scores {self.stub[0]}/{self.stub[1]}, not 0")
-        for name, (score, max_score) in self.mutants.items():
-            if max_score and score >= max_score:
-                found.append(f"mutant '{name}' survives with {score}/{max_score}")
-        if len(self.mutants) < MIN_MUTANTS:
-            found.append(f"has {len(self.mutants)} mutant(s); at least {MIN_MUTANTS} are required")
+        found += self.static
+        for check in self.mutants.values():
+            found += check.problems
         return found
+
+
+def _build(catalog: Catalog, kata: Kata, folder: Path) -> dict[str, tuple[Mutant, Path]]:
+    """Each of ``kata``'s mutants that builds, written to ``folder``; by name."""
+    solution = catalog.files(kata).solution
+    reference = solution.read_text(encoding="utf-8") if solution.is_file() else ""
+    built = {}
+    for mutant in mutants_module.mutants_of(catalog, kata):
+        if mutant.module is not None:
+            built[mutant.name] = (mutant, mutant.module)
+            continue
+        try:
+            source = mutant.source(reference)
+        except PatchError:
+            continue  # reported by mutants.problems
+        path = folder / kata.topic / f"{kata.name}__{mutant.name}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+        built[mutant.name] = (mutant, path)
+    return built
 
 
 def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
     checks = {kata.id: KataCheck(kata) for kata in katas}
 
-    def scores(target: Target, selected: list[Kata]) -> dict[str, tuple[int, int]]:
-        report = grade(catalog, selected, target)
-        return {result.id: (result.score, result.max_score) for result in report.katas}
+    def results(target: Target, selected: list[Kata]) -> dict[str, KataResult]:
+        return {result.id: result for result in grade(catalog, selected, target).katas}
 
-    for kata_id, score in scores(Target("solutions", catalog.root / "solutions"), katas).items():
-        checks[kata_id].reference = score
-    for kata_id, score in scores(Target("exercises", catalog.root / "exercises"), katas).items():
-        checks[kata_id].stub = score
-    mutants = {kata.id: catalog.files(kata).mutants for kata in katas}
-    for round_index in range(max((len(paths) for paths in mutants.values()), default=0)):
-        files = {k: paths[round_index] for k, paths in mutants.items() if len(paths) > round_index}
-        selected = [kata for kata in katas if kata.id in files]
-        target = Target(f"mutants round {round_index + 1}", files=files)
-        for kata_id, score in scores(target, selected).items():
-            checks[kata_id].mutants[mutant_name(files[kata_id])] = score
+    for kata_id, result in results(Target("solutions", catalog.root / "solutions"), katas).items():
+        checks[kata_id].reference = (result.score, result.max_score)
+    for kata_id, result in results(Target("exercises", catalog.root / "exercises"), katas).items():
+        checks[kata_id].stub = (result.score, result.max_score)
+    with tempfile.TemporaryDirectory(prefix="katakit-mutants-") as folder:
+        built: dict[str, list[tuple[Mutant, Path]]] = {}
+        for kata in katas:
+            checks[kata.id].static = mutants_module.problems(catalog, kata)
+            try:
+                built[kata.id] = list(_build(catalog, kata, Path(folder)).values())
+            except MutantFileError:
+                built[kata.id] = []  # the static problems name the file
+        rounds = max((len(pairs) for pairs in built.values()), default=0)
+        for round_index in range(rounds):
+            chosen = {k: pairs[round_index] for k, pairs in built.items() if len(pairs) > round_index}
+            selected = [kata for kata in katas if kata.id in chosen]
+            files = {kata_id: path for kata_id, (_, path) in chosen.items()}
+            target = Target(f"mutants round {round_index + 1}", files=files)
+            for kata_id, result in results(target, selected).items():
+                mutant = chosen[kata_id][0]
+                checks[kata_id].mutants[mutant.name] = MutantCheck.of(mutant, result)
     return list(checks.values())
 
 
@@ -66,7 +139,7 @@ def verify_table(results: list[KataCheck]) -> str:
     id_width = max([4, *(len(check.kata.id) for check in results)])
     lines = [f"{'kata':<{id_width}}  reference  stub    mutants killed  verdict"]
     for check in results:
-        killed = sum(score < max_score for score, max_score in check.mutants.values())
+        killed = sum(m.score < m.max_score for m in check.mutants.values())
         reference = "{}/{}".format(*check.reference)
         stub = "{}/{}".format(*check.stub)
         verdict = "ok" if not check.problems else "FAIL"
@@ -74,7 +147,10 @@ def verify_table(results: list[KataCheck]) -> str:
             f"{check.kata.id:<{id_width}}  {reference:>9}  {stub:>6}  "
             f"{killed:>6}/{len(check.mutants):<7}  {verdict}"
         )
-        for name, (score, max_score) in check.mutants.items():
-            lines.append(f"{'':<{id_width}}    mutant {name}: {score}/{max_score}")
+        for name, mutant in check.mutants.items():
+            verdict = f"killed by {mutant.killed_by}" if not mutant.survives else "survives"
+            lines.append(
+                f"{'':<{id_width}}    mutant {name}: {mutant.score}/{mutant.max_score}, {verdict}"
+            )
         lines.extend(f"{'':<{id_width}}    ! {problem}" for problem in check.problems)
     return "\n".join(lines)
