@@ -70,7 +70,10 @@ def test_files_pair_by_path(demo_catalog):
     files = demo_catalog.files(demo_catalog.by_id["demo/add"])
     assert files.stub == PROJECT / "exercises/demo/add.py"
     assert files.grader == PROJECT / "graders/demo/test_add.py"
-    assert [p.name for p in files.mutants] == ["add__off_by_one.py", "add__subtracts.py"]
+    assert files.mutant_patches == PROJECT / "graders/demo/mutants/add.toml"
+    assert files.mutant_modules == []
+    mean = demo_catalog.files(demo_catalog.by_id["demo/mean"])
+    assert [p.name for p in mean.mutant_modules] == ["mean__uses_numpy_mean.py"]
 
 
 @pytest.mark.parametrize(
@@ -79,7 +82,7 @@ def test_files_pair_by_path(demo_catalog):
         "exercises/demo/add.py",
         "exercises/demo/add_test.py",
         "graders/demo/test_add.py",
-        "graders/demo/mutants/add__subtracts.py",
+        "graders/demo/mutants/add.toml",
     ],
 )
 def test_every_file_of_a_kata_maps_back_to_it(demo_catalog, relative):

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from katakit.isolation import Limits
+from katakit.mutants import build, mutants_of
 from katakit.runner import grade
 from katakit.target import Target
 
@@ -67,10 +68,12 @@ def test_reference_gets_full_marks_and_stub_zero(demo_catalog, demo_katas):
     assert "not implemented yet: add" in stub.kata("demo/add").first_failure
 
 
-def test_misconception_is_named_in_the_message(demo_catalog, demo_katas):
-    mutant = demo_catalog.root / "graders/demo/mutants/add__subtracts.py"
+def test_misconception_is_named_in_the_message(demo_catalog, demo_katas, tmp_path):
+    add = demo_catalog.by_id["demo/add"]
+    subtracts = next(m for m in mutants_of(demo_catalog, add) if m.name == "subtracts")
+    mutant = build(demo_catalog, subtracts, tmp_path)
     report = grade(demo_catalog, demo_katas, Target("m", files={"demo/add": mutant}))
-    assert "This matches a known mistake: subtracting instead of adding" in (
+    assert "This matches a known mistake: subtracting instead of adding [demo/subtracts]" in (
         report.kata("demo/add").first_failure
     )
 

@@ -24,6 +24,7 @@ from katakit.exporters.nbgrader import (
     released_code,
     submission_notebook,
 )
+from katakit.mutants import build, mutants_of
 from katakit.results import FATAL_OUTCOMES
 from katakit.runner import grade
 from katakit.target import Target
@@ -123,7 +124,10 @@ def test_nbgrader_autograde_scores_equal_katakit_grade(
     submissions = {
         "reference": {kata.id: catalog.files(kata).solution for kata in katas},
         "stub": {kata.id: catalog.files(kata).stub for kata in katas},
-        "mutant": {kata.id: catalog.files(kata).mutants[0] for kata in katas},
+        "mutant": {
+            kata.id: build(catalog, mutants_of(catalog, kata)[0], tmp_path / "mutants")
+            for kata in katas
+        },
         "broken": _broken(catalog, tmp_path / "broken"),
     }
     for student, files in submissions.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from katakit.catalog import Catalog
+from katakit.catalog import Catalog, tomllib
 from katakit.exporters.classroom import (
     COMMAND_GRADER,
     COMMAND_GRADER_INPUTS,
@@ -49,6 +49,8 @@ def test_release_has_the_learners_files_and_none_of_the_private_ones(released):
     assert {"README.md", "pyproject.toml", ".github/workflows/classroom.yml"} <= files
     assert "src/katakit/plugin.py" in files
     assert not [f for f in files if re.match(r"(solutions|graders)/|.*mutants", f)]
+    tomls = [f for f in files if f.endswith(".toml")]
+    assert not [f for f in tomls if Path(f).name not in ("katas.toml", "pyproject.toml")]
     manifest = (released / "exercises/bn/katas.toml").read_text()
     assert 'name = "batchnorm_forward"' in manifest and 'name = "norm_family"' not in manifest
 
@@ -60,7 +62,23 @@ def test_leak_check_passes_on_the_release_and_catches_planted_leaks(catalog, rel
     (leaky / "graders").mkdir()
     found = "\n".join(leaks(catalog, leaky))
     assert "graders: a private folder is in the release" in found
-    assert "exercises/bn/helper.py" in found and "reference or grader code" in found
+    assert "exercises/bn/helper.py" in found and "reference, grader or mutant code" in found
+
+
+def test_leak_check_catches_mutant_patches(catalog, released, tmp_path):
+    patches = REPO / "graders/bn/mutants/batchnorm_forward.toml"
+    new = next(
+        line.strip()
+        for mutant in tomllib.loads(patches.read_text())["mutant"]
+        for replace in mutant["replace"]
+        for line in replace["new"].splitlines()
+        if len(line.strip()) >= 24 and not line.strip().startswith("#")
+    )
+    leaky = Path(shutil.copytree(released, tmp_path / "leaky"))
+    shutil.copy(patches, leaky / "exercises/bn/notes.toml")
+    (leaky / "exercises/bn/helper.py").write_text(f"def helper():\n    {new}\n")
+    found = "\n".join(leaks(catalog, leaky))
+    assert "exercises/bn/notes.toml" in found and "exercises/bn/helper.py:2" in found
 
 
 def test_pytest_in_the_release_runs_examples_and_reports_graders_unavailable(released):

@@ -20,12 +20,11 @@ def test_a_folder_target_and_a_bad_one(tmp_path):
         resolve_target(str(tmp_path / "nowhere"), PROJECT)
 
 
-def test_two_targets_load_the_same_kata_as_separate_private_modules():
+def test_two_targets_load_the_same_kata_as_separate_private_modules(tmp_path):
+    mutant_file = tmp_path / "add.py"
+    mutant_file.write_text("def add(a, b):\n    return a - b\n")
     solution = load_kata_module(Target("solutions", PROJECT / "solutions"), "demo/add")
-    mutant = load_kata_module(
-        Target("m", files={"demo/add": PROJECT / "graders/demo/mutants/add__subtracts.py"}),
-        "demo/add",
-    )
+    mutant = load_kata_module(Target("m", files={"demo/add": mutant_file}), "demo/add")
     assert solution.add(2, 1) == 3 and mutant.add(2, 1) == 1
     assert solution.__name__ != mutant.__name__
     assert solution.__name__.startswith("katakit_target_") and "add" not in sys.modules

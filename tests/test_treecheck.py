@@ -15,7 +15,7 @@ def test_broken_tree_problems_are_each_reported(demo_project):
     (demo_project / "exercises/demo/add.py").write_text(
         '"""Add."""\n\ndef add(a, b):\n    return 0\n'
     )
-    (demo_project / "graders/demo/mutants/mean__n_minus_one.py").unlink()
+    (demo_project / "graders/demo/mutants/mean.toml").unlink()
     grader = demo_project / "graders/demo/test_weak.py"
     grader.write_text(grader.read_text().replace("@pytest.mark.points(1)\n", ""))
     (demo_project / "solutions/demo/stray.py").write_text("x = 1\n")

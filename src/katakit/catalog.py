@@ -107,7 +107,7 @@ class KataFiles:
 
 
 def mutant_name(path: Path) -> str:
-    """A module mutant's name: ``batchnorm_forward__eps_outside_sqrt.py`` -> ``eps_outside_sqrt``."""
+    """A module mutant's name: ``batchnorm_forward__eps_sqrt.py`` -> ``eps_sqrt``."""
     return path.stem.split("__", 1)[1]
 
 

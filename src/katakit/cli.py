@@ -198,23 +198,18 @@ def cmd_mutants_import(args: argparse.Namespace) -> int:
 
 
 def cmd_mutants_build(args: argparse.Namespace) -> int:
-    from katakit.mutants import PatchError, mutants_of
+    from katakit.mutants import PatchError, build, mutants_of
 
     catalog = Catalog.load(_root(args))
-    out = Path(args.out)
+    stale = 0
     for kata in catalog.select(args.selection):
-        solution = catalog.files(kata).solution
         for mutant in mutants_of(catalog, kata):
-            path = out / kata.topic / f"{kata.name}__{mutant.name}.py"
             try:
-                source = mutant.source(solution.read_text(encoding="utf-8"))
+                print(build(catalog, mutant, Path(args.out)))
             except PatchError as exc:
+                stale += 1
                 print(f"{kata.id}: mutant '{mutant.name}' no longer applies: {exc}")
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(source, encoding="utf-8")
-            print(path)
-    return 0
+    return 1 if stale else 0
 
 
 def cmd_coverage(args: argparse.Namespace) -> int:

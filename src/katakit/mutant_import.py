@@ -26,7 +26,6 @@ from katakit.mutants import (
     read_patches,
 )
 
-
 HEADER = """\
 # Mutants of {kata}: each is the reference with its `old` texts replaced by the `new` ones.
 # `katakit verify {kata}` grades them all; docs/authoring.md describes the format.
@@ -110,9 +109,10 @@ def to_mutant(catalog: Catalog, module: Path) -> tuple[Mutant, str]:
         target = original[: ours[0]] + reference[theirs[0] : theirs[1]] + original[ours[1] :]
         first_line = reference[: theirs[1]].count("\n") + 1
     mutant = Mutant(
-        kata, mutant_name(module), mistake, replacements=tuple(diff_replacements(
-            reference, target, first_line=first_line
-        ))
+        kata,
+        mutant_name(module),
+        mistake,
+        replacements=tuple(diff_replacements(reference, target, first_line=first_line)),
     )
     try:
         rebuilt = mutant.source(reference)
@@ -166,7 +166,7 @@ def import_module(catalog: Catalog, module: Path) -> Imported:
     try:
         written = next(m for m in read_patches(patch_file, mutant.kata) if m.name == mutant.name)
         same = written.source(reference) == original
-    except Exception:  # noqa: BLE001 - any failure to read it back keeps the module
+    except Exception:  # any failure to read it back keeps the module
         same = False
     if not same:
         if before is None:

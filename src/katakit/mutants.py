@@ -3,18 +3,18 @@
 A kata's mutants live in ``graders/<topic>/mutants/<kata>.toml``, one ``[[mutant]]`` table each::
 
     [[mutant]]
-    name = "biased_running_var"                  # what `katakit verify` reports
+    name = "biased_running_var"              # what `katakit verify` reports
     mistake = "Stores the biased batch variance in running_var."   # one line of intent
-    misconception = "biased-running-var"         # optional: an id of graders/<topic>/misconceptions.toml
-    [[mutant.replace]]
-    old = "momentum * var * count / (count - 1)" # exact text, found exactly once in the reference
-    new = "momentum * var"
+    misconception = "biased-running-var"     # optional: an id in the topic's misconceptions.toml
+    [[mutant.replace]]                       # one or more
+    old = "var * count / (count - 1)"        # exact text, found exactly once in the reference
+    new = "var"
 
 A mutant's module is the reference with every ``old`` replaced by its ``new`` (all located in the
 unchanged reference, so the order of the replacements does not matter and they may not overlap),
-and the reference's module docstring replaced by ``\"\"\"Mutant of <topic>/<kata>: <mistake>\"\"\"``:
-the built module says what it is wherever it turns up, and a change to the reference's docstring
-never makes a patch stale.
+and the reference's module docstring replaced by ``\"\"\"Mutant of <topic>/<kata>: <mistake>\"\"\"``
+(the line every mutant module began with): the built module says what it is wherever it turns up,
+and a change to the reference's docstring never makes a patch stale.
 
 A mutant that cannot be a patch may stay a complete module, ``<kata>__<name>.py``, if its docstring
 has a line ``Kept as a module: <reason>``.
@@ -23,6 +23,7 @@ has a line ``Kept as a module: <reason>``.
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,7 +133,7 @@ def apply(
     if span is not None:
         spans.append((*span, docstring, "the module docstring"))
     spans.sort()
-    for (_, end, _, first), (start, _, _, second) in zip(spans, spans[1:], strict=False):
+    for (_, end, _, first), (start, _, _, second) in itertools.pairwise(spans):
         if start < end:
             raise PatchError(f"{first} and {second} overlap; merge them into one")
     parts, position = [], 0
@@ -204,6 +205,20 @@ def mutants_of(catalog: Catalog, kata: Kata) -> list[Mutant]:
         for path in files.mutant_modules
     ]
     return read_patches(files.mutant_patches, kata) + modules
+
+
+def build(catalog: Catalog, mutant: Mutant, folder: Path) -> Path:
+    """The file to grade for ``mutant``: a module mutant's own file, or its patch applied to the
+    reference and written to ``folder/<topic>/<kata>__<name>.py`` (:class:`PatchError` if the
+    patch no longer applies). ``folder`` should be a private temporary folder."""
+    if mutant.module is not None:
+        return mutant.module
+    reference = catalog.files(mutant.kata).solution.read_text(encoding="utf-8")
+    source = mutant.source(reference)
+    path = folder / mutant.kata.topic / f"{mutant.kata.name}__{mutant.name}.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, encoding="utf-8")
+    return path
 
 
 def problems(catalog: Catalog, kata: Kata) -> list[str]:

@@ -13,9 +13,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from katakit import mutants as mutants_module
 from katakit.catalog import Catalog, Kata
-from katakit.mutants import Mutant, MutantFileError, PatchError
+from katakit.mutants import Mutant, MutantFileError, PatchError, build, mutants_of
+from katakit.mutants import problems as mutant_problems
 from katakit.results import KataResult
 from katakit.runner import grade
 from katakit.target import Target
@@ -84,23 +84,14 @@ class KataCheck:
         return found
 
 
-def _build(catalog: Catalog, kata: Kata, folder: Path) -> dict[str, tuple[Mutant, Path]]:
-    """Each of ``kata``'s mutants that builds, written to ``folder``; by name."""
-    solution = catalog.files(kata).solution
-    reference = solution.read_text(encoding="utf-8") if solution.is_file() else ""
-    built = {}
-    for mutant in mutants_module.mutants_of(catalog, kata):
-        if mutant.module is not None:
-            built[mutant.name] = (mutant, mutant.module)
-            continue
+def _build(catalog: Catalog, kata: Kata, folder: Path) -> list[tuple[Mutant, Path]]:
+    """Each of ``kata``'s mutants that builds, with the file to grade for it."""
+    built = []
+    for mutant in mutants_of(catalog, kata):
         try:
-            source = mutant.source(reference)
-        except PatchError:
-            continue  # reported by mutants.problems
-        path = folder / kata.topic / f"{kata.name}__{mutant.name}.py"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
-        built[mutant.name] = (mutant, path)
+            built.append((mutant, build(catalog, mutant, folder)))
+        except (PatchError, OSError):
+            continue  # reported by mutant_problems
     return built
 
 
@@ -117,14 +108,16 @@ def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
     with tempfile.TemporaryDirectory(prefix="katakit-mutants-") as folder:
         built: dict[str, list[tuple[Mutant, Path]]] = {}
         for kata in katas:
-            checks[kata.id].static = mutants_module.problems(catalog, kata)
+            checks[kata.id].static = mutant_problems(catalog, kata)
             try:
-                built[kata.id] = list(_build(catalog, kata, Path(folder)).values())
+                built[kata.id] = _build(catalog, kata, Path(folder))
             except MutantFileError:
                 built[kata.id] = []  # the static problems name the file
         rounds = max((len(pairs) for pairs in built.values()), default=0)
         for round_index in range(rounds):
-            chosen = {k: pairs[round_index] for k, pairs in built.items() if len(pairs) > round_index}
+            chosen = {
+                k: pairs[round_index] for k, pairs in built.items() if round_index < len(pairs)
+            }
             selected = [kata for kata in katas if kata.id in chosen]
             files = {kata_id: path for kata_id, (_, path) in chosen.items()}
             target = Target(f"mutants round {round_index + 1}", files=files)

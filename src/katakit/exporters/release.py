@@ -2,7 +2,8 @@
 and nothing of the reference solutions, the hidden graders or the mutants.
 
 ``leaks`` is the check that keeps it that way: it fails on any file under a private folder and on
-any distinctive line of reference or grader code that turns up in the release.
+any distinctive line of reference, grader or mutant code (the mutants' patch files included) that
+turns up in the release.
 """
 
 from __future__ import annotations
@@ -158,8 +159,12 @@ def leaks(catalog: Catalog, out: Path) -> list[str]:
     public = _distinctive_lines(
         [*(root / "exercises").rglob("*.py"), *(root / "src" / "katakit").rglob("*.py")]
     )
+    graders = root / "graders"
+    # mutants are patches in graders/<topic>/mutants/<kata>.toml: their code lines are secret too
     secret = (
-        _distinctive_lines([*(root / "solutions").rglob("*.py"), *(root / "graders").rglob("*.py")])
+        _distinctive_lines(
+            [*(root / "solutions").rglob("*.py"), *graders.rglob("*.py"), *graders.rglob("*.toml")]
+        )
         - public
     )
     found = []
@@ -176,5 +181,7 @@ def leaks(catalog: Catalog, out: Path) -> list[str]:
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip() in secret:
-                found.append(f"{relative}:{number}: reference or grader code: {line.strip()[:60]}")
+                found.append(
+                    f"{relative}:{number}: reference, grader or mutant code: {line.strip()[:60]}"
+                )
     return found
