@@ -9,7 +9,7 @@ import json
 import pytest
 
 from katakit.isolation import Limits
-from katakit.mutants import build, mutants_of
+from katakit.mutation import build, mutants_of
 from katakit.runner import grade
 from katakit.target import Target
 

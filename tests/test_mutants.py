@@ -8,8 +8,8 @@ import pytest
 
 from katakit.catalog import Catalog
 from katakit.cli import main
-from katakit.mutant_import import diff_replacements
-from katakit.mutants import PatchError, Replacement, apply, build, mutants_of
+from katakit.mutation import PatchError, Replacement, apply, build, mutants_of
+from katakit.mutation_import import diff_replacements
 from katakit.treecheck import check_tree
 from katakit.verify import verify
 

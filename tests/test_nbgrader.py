@@ -24,7 +24,7 @@ from katakit.exporters.nbgrader import (
     released_code,
     submission_notebook,
 )
-from katakit.mutants import build, mutants_of
+from katakit.mutation import build, mutants_of
 from katakit.results import FATAL_OUTCOMES
 from katakit.runner import grade
 from katakit.target import Target

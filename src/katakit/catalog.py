@@ -96,7 +96,7 @@ class KataFiles:
 
     @property
     def mutant_patches(self) -> Path:
-        """The kata's mutants as patches against the reference (see :mod:`katakit.mutants`)."""
+        """The kata's mutants as patches against the reference (see :mod:`katakit.mutation`)."""
         return self.root / "graders" / self.kata.topic / "mutants" / f"{self.kata.name}.toml"
 
     @property

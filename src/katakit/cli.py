@@ -181,7 +181,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_mutants_import(args: argparse.Namespace) -> int:
-    from katakit.mutant_import import import_modules
+    from katakit.mutation_import import import_modules
 
     catalog = Catalog.load(_root(args))
     imported, refused = import_modules(catalog, [Path(path) for path in args.modules])
@@ -198,7 +198,7 @@ def cmd_mutants_import(args: argparse.Namespace) -> int:
 
 
 def cmd_mutants_build(args: argparse.Namespace) -> int:
-    from katakit.mutants import PatchError, build, mutants_of
+    from katakit.mutation import PatchError, build, mutants_of
 
     catalog = Catalog.load(_root(args))
     stale = 0

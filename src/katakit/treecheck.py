@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from katakit import misconceptions, mutants
+from katakit import misconceptions, mutation
 from katakit.catalog import Catalog, CatalogError, Kata, load_questions
 
 
@@ -83,7 +83,7 @@ def check_kata(catalog: Catalog, kata: Kata, question_ids: set[str]) -> list[str
     ):
         if not path.is_file():
             problems.append(f"{label} {path.relative_to(catalog.root)} is missing")
-    problems += mutants.problems(catalog, kata)
+    problems += mutation.problems(catalog, kata)
     if files.stub.is_file():
         stub = _parse(files.stub)
         problems += _stub_problems(stub)

@@ -1,7 +1,7 @@
 """The self-check: graders must give the reference full marks, the stub zero, and every mutant less.
 
 A mutant is the reference with one realistic mistake, written as a patch in
-``graders/<topic>/mutants/<kata>.toml`` (see :mod:`katakit.mutants`). A mutant that keeps full
+``graders/<topic>/mutants/<kata>.toml`` (see :mod:`katakit.mutation`). A mutant that keeps full
 marks means the grader misses that mistake -- a test is missing. Each mutant's module is built
 into a private temporary folder, never into the project. The check grades whole rounds at once:
 the reference round, the stub round, then round *i* swaps in each kata's *i*-th mutant.
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from katakit.catalog import Catalog, Kata
-from katakit.mutants import Mutant, MutantFileError, PatchError, build, mutants_of
-from katakit.mutants import problems as mutant_problems
+from katakit.mutation import Mutant, MutantFileError, PatchError, build, mutants_of
+from katakit.mutation import problems as mutant_problems
 from katakit.results import KataResult
 from katakit.runner import grade
 from katakit.target import Target

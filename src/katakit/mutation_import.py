@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from katakit.catalog import Catalog, CatalogError, mutant_name
-from katakit.mutants import (
+from katakit.mutation import (
     KEPT,
     Mutant,
     PatchError,
