@@ -221,9 +221,11 @@ def build(catalog: Catalog, mutant: Mutant, folder: Path) -> Path:
     return path
 
 
-def problems(catalog: Catalog, kata: Kata) -> list[str]:
+def problems(catalog: Catalog, kata: Kata, *, require_reasons: bool = True) -> list[str]:
     """Everything wrong with ``kata``'s mutants that shows without grading them: for
-    ``katakit check`` (fast: patches are applied, never run) and ``katakit verify``."""
+    ``katakit check`` (fast: patches are applied, never run) and ``katakit verify``, which grades
+    a module mutant without a reason all the same (``require_reasons=False``): the tree check
+    alone asks for the reason, so a topic still being written verifies before it is converted."""
     files = catalog.files(kata)
     try:
         mutants = mutants_of(catalog, kata)
@@ -241,7 +243,7 @@ def problems(catalog: Catalog, kata: Kata) -> list[str]:
     reference = files.solution.read_text(encoding="utf-8") if files.solution.is_file() else None
     for mutant in mutants:
         if mutant.module is not None:
-            if module_mistake(mutant.module)[1] is None:
+            if require_reasons and module_mistake(mutant.module)[1] is None:
                 found.append(
                     f"mutant '{mutant.name}' is a complete module without a reason: write it as "
                     f"a patch (`katakit mutants import {mutant.module.relative_to(catalog.root)}`)"

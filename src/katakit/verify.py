@@ -108,7 +108,7 @@ def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
     with tempfile.TemporaryDirectory(prefix="katakit-mutants-") as folder:
         built: dict[str, list[tuple[Mutant, Path]]] = {}
         for kata in katas:
-            checks[kata.id].static = mutant_problems(catalog, kata)
+            checks[kata.id].static = mutant_problems(catalog, kata, require_reasons=False)
             try:
                 built[kata.id] = _build(catalog, kata, Path(folder))
             except MutantFileError:
