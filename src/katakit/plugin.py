@@ -87,6 +87,7 @@ class KatakitSession:
         self._results: dict[str, KataResult] = {}
         self._modules: dict[str, Any] = {}
         self._learners: dict[str, remote.LearnerProcess] = {}
+        self._katas_after = False  # whether more katas follow the one being graded
         self._guards: dict[str, guard.Guard | None] = {}
         self._broken: dict[str, str] = {}
         for kata in katas or []:
@@ -129,6 +130,9 @@ class KatakitSession:
             if isinstance(exc, rpc.Raised):  # what importing the module raised, over there
                 raise KataImportError(_describe_remote_import_failure(exc, path)) from None
             raise
+        finally:
+            if self._katas_after:
+                remote.start_spare(budget)  # the next kata's process, while this one is graded
 
     def _result(self, kata: Kata) -> KataResult:
         if kata.id not in self._results:
@@ -204,7 +208,9 @@ class KatakitSession:
         if list(groups) in ([], [None]):
             # no kata in this run (or, under pytest-xdist, the controller): pytest's own loop
             return None
+        kata_ids = [kata_id for kata_id in groups if kata_id is not None]
         for kata_id, items in groups.items():
+            self._katas_after = kata_id in kata_ids and kata_ids.index(kata_id) < len(kata_ids) - 1
             # each test knows its successor, so module fixtures live on within a group
             try:
                 for index, item in enumerate(items):

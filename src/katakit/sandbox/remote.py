@@ -10,6 +10,8 @@ outcome and the message for the learner.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import os
 import select
 import signal
@@ -27,6 +29,7 @@ from katakit.sandbox import contain, rpc, wire
 from katakit.sandbox.zygote import Spawned, zygote
 
 SPIN_SECONDS = 200e-6  # how long a wait for the learner's answer polls before it sleeps
+WHERE_SECONDS = 2.0  # how long a stopped learner has to say where it was (a busy machine is slow)
 OUTPUT_SHOWN = 1024  # bytes of a test's printed output kept for its failure message
 CURRENT: list[LearnerProcess] = []  # the learner process of the kata being graded, if any
 
@@ -225,7 +228,7 @@ class WatchedLink(wire.Link):
         """Interrupt the learner's code and read where it was: `` (last in add, line 2)``."""
         try:
             os.kill(self.spawned.learner_pid, signal.SIGUSR1)
-            deadline = time.monotonic() + 0.5
+            deadline = time.monotonic() + WHERE_SECONDS
             buffer = b""
             while time.monotonic() < deadline:
                 if select.select([self.sock], [], [], deadline - time.monotonic())[0]:
@@ -299,13 +302,7 @@ class LearnerProcess:
     """One kata's contained learner process, from the first call of a test to the kata's end."""
 
     def __init__(self, budget: Budget, *, namespaces: bool = True) -> None:
-        options = contain.Options(
-            memory_mb=budget.memory_mb,
-            output_mb=budget.output_mb,
-            cpu_seconds=budget.kata_cpu + 2,
-            namespaces=namespaces,
-        )
-        self.link = WatchedLink(zygote().spawn(options), budget)
+        self.link = WatchedLink(_spawn(_options(budget, namespaces)), budget)
         self.peer = rpc.Peer(self.link, TrustedPolicy())
 
     def load(self, kata_id: str, path: Path, forbidden: list[str], read_only: bool) -> Any:
@@ -324,3 +321,54 @@ class LearnerProcess:
 
     def close(self) -> None:
         self.link.close()
+
+
+# -- a spare learner process, started while the current kata is graded ---------------------------
+# Forking from the zygote and building a learner's containment (namespaces, a new root) takes
+# about a tenth of a second; started early, it overlaps the grading of the kata before.
+_SPARE: list[tuple[int, contain.Options, concurrent.futures.Future]] = []
+_STARTERS: dict[int, concurrent.futures.ThreadPoolExecutor] = {}  # by process: a fork has none
+
+
+def _options(budget: Budget, namespaces: bool) -> contain.Options:
+    return contain.Options(
+        memory_mb=budget.memory_mb,
+        output_mb=budget.output_mb,
+        cpu_seconds=budget.kata_cpu + 2,
+        namespaces=namespaces,
+    )
+
+
+def start_spare(budget: Budget, *, namespaces: bool = True) -> None:
+    """Start the next kata's learner process in the background, under ``budget``."""
+    if not _SPARE:
+        options = _options(budget, namespaces)
+        if os.getpid() not in _STARTERS:
+            _STARTERS[os.getpid()] = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        starter = _STARTERS[os.getpid()]
+        _SPARE.append((os.getpid(), options, starter.submit(zygote().spawn, options)))
+
+
+def _spawn(options: contain.Options) -> Spawned:
+    """The spare, when one was started in this process with these options; else a new one."""
+    if _SPARE:
+        owner, spare_options, future = _SPARE.pop()
+        if owner == os.getpid():  # (a forked child has the future but not the thread)
+            try:
+                spawned = future.result()
+            except Exception:  # the zygote died meanwhile: spawn restarts it
+                spawned = None
+            if spawned is not None and spare_options == options:
+                return spawned
+            if spawned is not None:  # started for other limits: not to be used
+                _discard(spawned)
+    return zygote().spawn(options)
+
+
+def _discard(spawned: Spawned) -> None:
+    for kill in (os.killpg, os.kill):
+        with contextlib.suppress(OSError):
+            kill(spawned.learner_pid, signal.SIGKILL)
+    zygote().reap(spawned.pid)
+    spawned.sock.close()
+    os.close(spawned.output)
