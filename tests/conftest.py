@@ -19,6 +19,21 @@ SUBMISSIONS = FIXTURES / "submissions"
 REPO = Path(__file__).parent.parent
 
 
+def dead_or_dying(pid: int | str) -> bool:
+    """Whether process ``pid`` is gone, a zombie, or has SIGKILL pending: never to run again.
+    (The kernel tears a killed learner down after grading has moved on.)"""
+    try:
+        status = dict(
+            line.split(":\t", 1)
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if ":\t" in line
+        )
+    except OSError:
+        return True
+    pending = int(status.get("SigPnd", "0"), 16) | int(status.get("ShdPnd", "0"), 16)
+    return status.get("State", "")[:1] in ("Z", "X") or bool(pending & (1 << (9 - 1)))
+
+
 @pytest.fixture(scope="session")
 def demo_catalog() -> Catalog:
     return Catalog.load(PROJECT)

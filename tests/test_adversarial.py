@@ -23,7 +23,7 @@ from katakit.isolation import Limits
 from katakit.runner import grade
 from katakit.target import Target
 
-from .conftest import PROJECT, REPO
+from .conftest import PROJECT, REPO, dead_or_dying
 
 LIMITS = Limits(kata_seconds=10, memory_mb=512, output_mb=1)
 HONEST_MEAN = "def mean(values):\n    return sum(values) / len(values)\n"
@@ -268,23 +268,13 @@ def test_nothing_outlives_the_kata(demo_catalog, demo_katas, tmp_path):
         submission(tmp_path / "s", ATTACKS["leaves_a_process_behind"].source),
         limits=LIMITS,
     )
-    # The kernel tears a killed learner down after grading has moved on: what may still be
-    # listed must be dead (a zombie) or have SIGKILL pending, never able to run again.
     alive = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            if Path(f"/proc/{pid}/comm").read_text().strip() != "katakit-leftover":
-                continue
-            status = dict(
-                line.split(":\t", 1)
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                if ":\t" in line
-            )
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
         except OSError:
             continue  # gone meanwhile
-        pending = int(status.get("SigPnd", "0"), 16) | int(status.get("ShdPnd", "0"), 16)
-        dying = status.get("State", "")[:1] in ("Z", "X") or pending & (1 << (9 - 1))
-        if not dying:
+        if name == "katakit-leftover" and not dead_or_dying(pid):
             alive.append(pid)
     assert not alive
 

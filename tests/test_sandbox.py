@@ -10,9 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from katakit.sandbox import probe, wire
+from katakit.sandbox import probe, remote, wire
 from katakit.sandbox.remote import CURRENT, Budget, LearnerGone, LearnerProcess
 from katakit.sandbox.rpc import Proxy, kind_of
+
+from .conftest import dead_or_dying
 
 NESTED: list = [1]
 for _ in range(150):
@@ -290,3 +292,25 @@ def test_without_namespaces_the_learner_still_runs_contained_by_its_session(tmp_
     assert "session" in held and "pid" not in held and "filesystem" not in held
     assert Path(folder).name.startswith("katakit-learner-")
     assert "KATAKIT_TARGET" not in variables and "HOME" in variables
+
+
+def test_a_spare_learner_serves_the_next_kata_and_one_for_other_limits_is_killed(tmp_path):
+    path = tmp_path / "learner.py"
+    path.write_text("def add(a, b):\n    return a + b\n")
+    budget = Budget()
+    remote.start_spare(budget)
+    spare = remote._SPARE[0][2].result()
+    learner = LearnerProcess(budget)
+    try:
+        assert learner.link.spawned.learner_pid == spare.learner_pid
+        assert learner.load("demo/add", path, [], False).add(2, 3) == 5
+    finally:
+        learner.close()
+    remote.start_spare(Budget(memory_mb=1024))
+    other = remote._SPARE[0][2].result()
+    learner = LearnerProcess(budget)  # not the spare: it was started under other limits
+    try:
+        assert learner.link.spawned.learner_pid != other.learner_pid
+        assert dead_or_dying(other.learner_pid)
+    finally:
+        learner.close()
