@@ -3,6 +3,7 @@ import pytest
 import torch
 
 from katakit.checks import (
+    Mismatch,
     as_array,
     as_number,
     assert_close,
@@ -112,6 +113,15 @@ def test_a_matched_misconception_is_named_by_its_text_and_stable_id(tmp_path):
         lambda: assert_close([1.0], [4.0], what="f(2)", misconceptions={mistakes["halved"]: [1.0]})
     )
     assert "known mistake: halved the sum instead of doubling it [demo/halved]" in message
+    with pytest.raises(Mismatch) as info:
+        assert_close([1.0], [4.0], what="f(2)", misconceptions={mistakes["halved"]: [1.0]})
+    assert info.value.misconception is mistakes["halved"]
+    with pytest.raises(Mismatch) as info:
+        assert_close([1.0, 2.0], [4.0], what="f(2)", misconceptions={mistakes["halved"]: [1.0]})
+    assert info.value.misconception is None  # a shape mismatch that matches no mistake
+    with pytest.raises(Mismatch) as info:
+        assert_equal([3, 1], [1, 3], what="order", misconceptions={"reversed": [3, 1]})
+    assert info.value.misconception == "reversed"  # named by plain text: no stable id
     with pytest.raises(KeyError, match="no misconception 'doubled' in graders/demo"):
         mistakes["doubled"]
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "Mismatch",
     "as_array",
     "as_number",
     "as_plain",
@@ -48,10 +49,21 @@ def describe(seed: int | None = None, **inputs: Any) -> str:
     return ", ".join(parts)
 
 
-def fail(message: str) -> None:
-    """Fail the current test with a message meant for the learner (no grader traceback)."""
+class Mismatch(AssertionError):
+    """A check's failure; ``misconception`` is the known mistake the learner's answer matched
+    (a :class:`katakit.misconceptions.Misconception`, or the plain text a grader named it by),
+    None when it matched none. The report reads it from here, never from the message."""
+
+    def __init__(self, message: str, misconception: Any = None) -> None:
+        super().__init__(message)
+        self.misconception = misconception
+
+
+def fail(message: str, misconception: Any = None) -> None:
+    """Fail the current test with a message meant for the learner (no grader traceback);
+    ``misconception`` names the known mistake the answer matched, if any."""
     __tracebackhide__ = True
-    raise AssertionError(message)
+    raise Mismatch(message, misconception)
 
 
 def to_numpy(value: Any) -> np.ndarray:
@@ -135,9 +147,11 @@ def assert_close(
     actual_array = as_array(actual, what)
     case = f" [{where}]" if where else ""
     if actual_array.shape != expected_array.shape:
+        matched = _diagnose(actual_array, misconceptions, rtol, atol)
         fail(
             f"{what}: expected shape {expected_array.shape}, got {actual_array.shape}{case}"
-            + _diagnose(actual_array, misconceptions, rtol, atol)
+            + _naming(matched),
+            matched,
         )
     if _close(actual_array, expected_array, rtol, atol):
         return
@@ -164,18 +178,24 @@ def assert_close(
         lines.append(f"  the row through that index, {where}:")
         lines.append(_show("    expected: ", expected_row))
         lines.append(_show("    got:      ", actual_row))
-    fail("\n".join(lines) + _diagnose(actual_array, misconceptions, rtol, atol))
+    matched = _diagnose(actual_array, misconceptions, rtol, atol)
+    fail("\n".join(lines) + _naming(matched), matched)
 
 
 def _diagnose(
     actual: np.ndarray, misconceptions: Mapping[Any, Any] | None, rtol: float, atol: float
-) -> str:
+) -> Any:
+    """The first known mistake whose value the learner's answer matches, or None."""
     for name, wrong in (misconceptions or {}).items():
         # a mistake that overflows is recognised by its NaN and inf where the learner's are
         wrong_array = np.asarray(to_numpy(wrong), dtype=np.float64)
         if _close(actual, wrong_array, rtol, atol, equal_nan=True):
-            return f"\n  This matches a known mistake: {name}."
-    return ""
+            return name
+    return None
+
+
+def _naming(matched: Any) -> str:
+    return "" if matched is None else f"\n  This matches a known mistake: {matched}."
 
 
 _SCALARS = (bool, int, float, str, bytes, type(None))
@@ -221,11 +241,15 @@ def assert_equal(
         return
     case = f" [{where}]" if where else ""
     message = f"{what}: expected {_shorten(expected)}, got {_shorten(actual_plain)}{case}"
-    for name, wrong in (misconceptions or {}).items():
-        if actual_plain == as_plain(wrong, "misconception"):
-            message += f"\n  This matches a known mistake: {name}."
-            break
-    fail(message)
+    matched = next(
+        (
+            name
+            for name, wrong in (misconceptions or {}).items()
+            if actual_plain == as_plain(wrong, "misconception")
+        ),
+        None,
+    )
+    fail(message + _naming(matched), matched)
 
 
 def snapshot(**inputs: Any) -> dict[str, Any]:

@@ -315,6 +315,10 @@ class KatakitSession:
                 message = message.replace(str(self.catalog.root / hidden), f"<{hidden}>")
             report.user_properties.append(("katakit_message", _cap(message)))
             report.user_properties.append(("katakit_outcome", _outcome(call)))
+            report.user_properties.append(("katakit_cause", _cause(call.excinfo.value)))
+            matched = getattr(call.excinfo.value, "misconception", None)
+            if isinstance(call.excinfo.value, AssertionError) and matched is not None:
+                report.user_properties.append(("katakit_misconception", _named(matched)))
         return report
 
     @pytest.hookimpl
@@ -334,7 +338,16 @@ class KatakitSession:
             if any(test.name == name for test in tests):
                 return  # a teardown error after a failed call: the first verdict stands
             points = properties.get("katakit_points", 0)
-            tests.append(TestResult(name, points, outcome, properties.get("katakit_message", "")))
+            tests.append(
+                TestResult(
+                    name,
+                    points,
+                    outcome,
+                    properties.get("katakit_message", ""),
+                    misconception=properties.get("katakit_misconception"),
+                    cause=properties.get("katakit_cause", ""),
+                )
+            )
 
     @pytest.hookimpl
     def pytest_report_header(self) -> str:
@@ -374,6 +387,28 @@ def _outcome(call: pytest.CallInfo) -> str:
     if call.excinfo.errisinstance(Tampering):
         return "error"
     return "error" if call.when != "call" else "failed"
+
+
+def _cause(exc: BaseException) -> str:
+    """Why a test failed, where the kata's state depends on it: the module has a syntax error
+    or does not import, or the learner's code has not been written yet; "" otherwise."""
+    if isinstance(exc, KataImportError):
+        origin = exc.__cause__ or exc.__context__
+        return "syntax-error" if isinstance(origin, SyntaxError) else "import-error"
+    not_written = isinstance(exc, NotImplementedError) or (
+        isinstance(exc, rpc.Raised) and exc.remote_type == "builtins.NotImplementedError"
+    )
+    return "not-implemented" if not_written else ""
+
+
+def _named(matched: Any) -> dict[str, str | None]:
+    """A matched misconception as report data: its stable id, or None for a grader that names
+    the mistake by plain text."""
+    from katakit.misconceptions import Misconception
+
+    if isinstance(matched, Misconception):
+        return {"id": matched.id, "text": matched.en}
+    return {"id": None, "text": str(matched)}
 
 
 def _cuda_available() -> bool:

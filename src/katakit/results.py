@@ -13,6 +13,19 @@ from typing import Any
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped", "timeout", "crashed", "missing")
 # How a whole kata ended; "ungraded" means no hidden grader was available for it.
 KATA_STATUSES = ("passed", "failed", "error", "missing", "timeout", "crashed", "ungraded")
+# Why a kata scored what it did, finer than its status (the gradebook's status columns):
+# "graded" means the graders ran on code the learner wrote, whatever it scored.
+KATA_STATES = (
+    "graded",
+    "missing",
+    "syntax-error",
+    "import-error",
+    "untouched-stub",
+    "timeout",
+    "crashed",
+    "error",
+    "ungraded",
+)
 # Outcomes that void the whole kata: code that hangs, ends or floods its process, does not import,
 # or tampers with libraries earns nothing, whatever its other tests did.
 FATAL_OUTCOMES = ("timeout", "crashed", "error")
@@ -24,6 +37,11 @@ class TestResult:
     max_score: int
     outcome: str
     message: str = ""
+    # the known mistake the failure matched: {"id": "<topic>/<name>" or None, "text": ...}
+    misconception: dict[str, str | None] | None = None
+    # why it failed where that sets the kata's state: syntax-error, import-error,
+    # not-implemented; "" otherwise
+    cause: str = ""
 
     @property
     def score(self) -> int:
@@ -37,6 +55,7 @@ class TestResult:
             "max_score": max_score,
             "outcome": self.outcome,
             "message": self.message,
+            "misconception": self.misconception,
         }
 
 
@@ -74,6 +93,22 @@ class KataResult:
         return "passed" if self.score == self.max_score else "failed"
 
     @property
+    def state(self) -> str:
+        """One of :data:`KATA_STATES`: tells a syntax error from an untouched stub."""
+        status = self.status
+        if status in ("ungraded", "missing", "crashed", "timeout"):
+            return status
+        causes = {test.cause for test in self.tests if test.outcome != "skipped"}
+        for cause in ("syntax-error", "import-error"):
+            if cause in causes:
+                return cause
+        if status == "error":
+            return "error"
+        if causes == {"not-implemented"} and self.score == 0:
+            return "untouched-stub"  # every graded test reached code that is not written yet
+        return "graded"
+
+    @property
     def first_failure(self) -> str:
         for test in (*self.tests, *self.examples):
             if test.outcome not in ("passed", "skipped"):
@@ -87,6 +122,7 @@ class KataResult:
             "score": self.score,
             "max_score": self.max_score,
             "status": self.status,
+            "state": self.state,
             "tests": [test.to_dict(self.voided) for test in self.tests],
             "examples": [test.to_dict() for test in self.examples],
         }
