@@ -133,6 +133,26 @@ def test_indivisible_channels_raise_value_error(kata):
         fail(f"{name}(x, 3) with 10 channels returned instead of raising ValueError")
 
 
+@pytest.mark.points(1)
+def test_grouped_conv_and_count_reject_indivisible_channels(kata):
+    x = draw(11, (1, 10, 2, 2))
+    calls = {
+        "grouped_pointwise_conv(x, weight, None, 4) with C_in = 10": lambda: (
+            kata.grouped_pointwise_conv(x.clone(), torch.ones(8, 2, dtype=x.dtype), None, 4)
+        ),
+        "grouped_pointwise_params(10, 8, 4)": lambda: kata.grouped_pointwise_params(10, 8, 4),
+        "grouped_pointwise_params(8, 10, 4)": lambda: kata.grouped_pointwise_params(8, 10, 4),
+    }
+    for name, call in calls.items():
+        try:
+            call()
+        except ValueError:
+            continue
+        except Exception as exc:
+            fail(f"{name}: expected ValueError, got {type(exc).__name__}: {exc}")
+        fail(f"{name} returned instead of raising ValueError")
+
+
 def interleaved_conv(x, weight, bias, groups):
     """Group g taken as input channels g, g + groups, ... instead of a contiguous block."""
     order_in = np.argsort(permutation(x.shape[1], groups))
