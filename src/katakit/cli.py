@@ -62,6 +62,10 @@ def _render(report, format: str) -> str:
         from katakit.exporters.gradescope import results
 
         return json.dumps(results(report), indent=2, ensure_ascii=False)
+    if format == "classroom":
+        from katakit.exporters.classroom import classroom_result
+
+        return json.dumps(classroom_result(report), ensure_ascii=False)
     if format == "junit":
         from katakit.exporters.junit import junit_xml
 
@@ -80,9 +84,29 @@ def cmd_grade(args: argparse.Namespace) -> int:
     report = grade(
         catalog, katas, target, echo=args.verbose, test_timeout=args.timeout, limits=limits
     )
-    _write(_render(report, args.format), args.output)
+    rendered = _render(report, args.format)
+    if args.github_output:
+        _github_output(args.github_output, rendered)
+        if args.output:
+            _write(rendered, args.output)
+        print(_render(report, "text"))  # the step's log: the score table
+    else:
+        _write(rendered, args.output)
     full_marks = report.score == report.max_score
     return 0 if full_marks or args.exit_zero else 1
+
+
+def _github_output(name: str, rendered: str) -> None:
+    """Append ``name=<rendered, base64>`` to the file GitHub Actions names in ``$GITHUB_OUTPUT``
+    (a step output, as the Classroom reporter reads a runner's ``result``)."""
+    import base64
+
+    path = os.environ.get("GITHUB_OUTPUT")
+    if not path:
+        raise ValueError("--github-output needs the GITHUB_OUTPUT variable GitHub Actions sets")
+    encoded = base64.b64encode(rendered.encode("utf-8")).decode("ascii")
+    with open(path, "a", encoding="utf-8") as output:
+        output.write(f"{name}={encoded}\n")
 
 
 def _limits(args: argparse.Namespace):
@@ -101,7 +125,11 @@ def cmd_batch_grade(args: argparse.Namespace) -> int:
     if not submissions.is_dir():
         raise CatalogError(f"{submissions} is not a folder of learner submissions")
     shard = parse_shard(args.shard)
-    with Progress(len(learners(submissions, shard)), "grading learners") as progress:
+    force = True if args.force == [] else set(args.force or ())
+    count = len(learners(submissions, shard))
+    if args.only:
+        count = len([p for p in learners(submissions, shard) if p.name in set(args.only)])
+    with Progress(count, "grading learners") as progress:
         outcomes = batch_grade(
             catalog,
             katas,
@@ -109,19 +137,29 @@ def cmd_batch_grade(args: argparse.Namespace) -> int:
             out,
             jobs=args.jobs,
             shard=shard,
-            force=args.force,
-            limits=_limits(args),
+            force=force,
+            only=args.only,
+            limits=None if args.no_isolate else _limits(args),
             test_timeout=args.timeout,
             on_done=progress.advance,
         )
-    failed = [outcome for outcome in outcomes if outcome.error]
-    graded = sum(1 for outcome in outcomes if outcome.score is not None)
-    skipped = len(outcomes) - graded - len(failed)
-    print(f"graded {graded}, skipped {skipped} already graded, failed {len(failed)}")
+    crashed = [outcome for outcome in outcomes if outcome.status == "crashed"]
+    skipped = sum(1 for outcome in outcomes if outcome.status == "skipped")
+    graded = len(outcomes) - skipped - len(crashed)
+    print(f"graded {graded}, skipped {skipped} already graded, crashed {len(crashed)}")
     print(f"gradebook: {out / 'gradebook.csv'}")
-    for outcome in failed:
-        print(f"  {outcome.learner}: {outcome.error}", file=sys.stderr)
-    return 1 if failed else 0
+    for outcome in crashed:
+        print(f"  {outcome.learner}: crashed: {outcome.error}", file=sys.stderr)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from katakit.stats import write_stats
+
+    text, page = write_stats(Path(args.grades), Path(args.html) if args.html else None)
+    print(text)
+    print(f"\npage: {page}")
+    return 0
 
 
 def cmd_gradebook(args: argparse.Namespace) -> int:
@@ -145,6 +183,25 @@ def cmd_release(args: argparse.Namespace) -> int:
         return 1
     print(f"release of {len(katas)} katas written to {out}; leak check clean")
     print(f"next: push it as the Classroom template; graders come from {args.graders_repo}")
+    return 0
+
+
+def cmd_graders_bundle(args: argparse.Namespace) -> int:
+    from katakit.exporters.graders_bundle import bundle_leaks, graders_bundle
+
+    catalog = Catalog.load(_root(args))
+    katas = catalog.select(args.selection)
+    out = graders_bundle(catalog, katas, Path(args.out))
+    found = bundle_leaks(catalog, out)
+    for problem in found:
+        print(f"leak: {problem}", file=sys.stderr)
+    if found:
+        return 1
+    print(f"graders of {len(katas)} katas written to {out}; no solutions, no mutants")
+    print(
+        "next: push it as a private repository of its own (the release's --graders-repo) and "
+        "add a read-only token to it as the KATAKIT_GRADERS_TOKEN secret"
+    )
     return 0
 
 
@@ -319,7 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="exercises (default), solutions, or a folder of <topic>/<kata>.py",
     )
     grading.add_argument(
-        "--format", choices=("text", "json", "gradescope", "junit"), default="text"
+        "--format", choices=("text", "json", "gradescope", "junit", "classroom"), default="text"
+    )
+    grading.add_argument(
+        "--github-output",
+        metavar="NAME",
+        help="append NAME=<the report, base64> to $GITHUB_OUTPUT (Classroom: --format classroom "
+        "--github-output result) and print the score table",
     )
     grading.add_argument("--output", metavar="FILE", help="write the report here, not to stdout")
     _add_limit_options(grading)
@@ -370,9 +433,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=min(os.cpu_count() or 1, 8), help="learners in parallel"
     )
     batch.add_argument("--shard", default="1/1", metavar="i/n", help="grade every n-th learner")
-    batch.add_argument("--force", action="store_true", help="grade learners already graded")
+    batch.add_argument(
+        "--force",
+        nargs="*",
+        metavar="NAME",
+        help="grade again learners already graded: everyone, or the learners named",
+    )
+    batch.add_argument(
+        "--only", nargs="+", metavar="NAME", help="grade just these learners (again if graded)"
+    )
     _add_limit_options(batch)
+    batch.add_argument(
+        "--no-isolate",
+        action="store_true",
+        help="run learner code in each learner's grading process (no containment)",
+    )
     batch.set_defaults(run=cmd_batch_grade)
+
+    statistics = commands.add_parser(
+        "stats", help="class analytics from a batch: scores, states, mistakes; an HTML page"
+    )
+    statistics.add_argument("grades", metavar="GRADES_DIR", help="a batch-grade --out folder")
+    statistics.add_argument(
+        "--html", metavar="FILE", help="where to write the page (default GRADES_DIR/stats.html)"
+    )
+    statistics.set_defaults(run=cmd_stats)
 
     releasing = commands.add_parser("release", help="write a learner repository (no solutions)")
     releasing.add_argument("out", metavar="OUT", help="a new folder")
@@ -381,9 +466,18 @@ def build_parser() -> argparse.ArgumentParser:
     releasing.add_argument(
         "--graders-repo",
         default="OWNER/katakit-graders",
-        help="owner/name of the private repository holding graders/ (for Classroom)",
+        help="owner/name of the private graders-only repository (`katakit graders-bundle`) the "
+        "Classroom workflow checks out",
     )
     releasing.set_defaults(run=cmd_release)
+
+    bundling = commands.add_parser(
+        "graders-bundle",
+        help="graders, manifests, misconceptions and engine for Classroom (no solutions/mutants)",
+    )
+    bundling.add_argument("out", metavar="OUT", help="a new folder")
+    bundling.add_argument("selection", nargs="*", metavar="SELECTION")
+    bundling.set_defaults(run=cmd_graders_bundle)
 
     notebooks = commands.add_parser("nbgrader", help="nbgrader source notebooks, one per kata")
     notebooks.add_argument("course", metavar="COURSE_DIR")
