@@ -94,6 +94,18 @@ def attention_pass(state, maps, fuse="sum", normalise="softmax-branches"):
     return torch.softmax(logits, dim=1 if normalise == "softmax-branches" else 2)
 
 
+def layer_shapes(channels, branches, hidden):
+    expected = {}
+    for m in range(branches):
+        expected[f"branches.{m}.weight"] = [channels, channels, 3, 3]
+        expected[f"branches.{m}.bias"] = [channels]
+    expected["fc.weight"], expected["fc.bias"] = [hidden, channels], [hidden]
+    for m in range(branches):
+        expected[f"select.{m}.weight"] = [channels, hidden]
+        expected[f"select.{m}.bias"] = [channels]
+    return expected
+
+
 # ---------------------------------------------------------------- shapes and structure
 
 
@@ -117,21 +129,22 @@ def test_output_and_attention_shapes(kata, seed, shape, branches):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize(
-    "channels, branches, reduction, min_hidden", [(8, 2, 2, 4), (8, 3, 4, 4), (12, 2, 3, 2)]
+    "channels, branches, reduction, min_hidden", [(8, 2, 2, 4), (16, 3, 8, 5), (12, 2, 2, 3)]
 )
 def test_layers_and_parameter_count(kata, channels, branches, reduction, min_hidden):
     _, got, where = case(kata, 4, (1, channels, 3, 3), branches, reduction, min_hidden)
     hidden = max(channels // reduction, min_hidden)
-    expected = {}
-    for m in range(branches):
-        expected[f"branches.{m}.weight"] = [channels, channels, 3, 3]
-        expected[f"branches.{m}.bias"] = [channels]
-    expected["fc.weight"], expected["fc.bias"] = [hidden, channels], [hidden]
-    for m in range(branches):
-        expected[f"select.{m}.weight"] = [channels, hidden]
-        expected[f"select.{m}.bias"] = [channels]
+    expected = layer_shapes(channels, branches, hidden)
     shapes = {k: list(v.shape) for k, v in got["state"].items()}
-    assert_equal(shapes, expected, what="parameter shapes", where=where + f", hidden = {hidden}")
+    assert_equal(
+        shapes,
+        expected,
+        what="parameter shapes",
+        where=where + f", hidden = {hidden}",
+        misconceptions={
+            MISTAKES["sk-hidden-no-floor"]: layer_shapes(channels, branches, channels // reduction)
+        },
+    )
     assert_equal(
         got["count"],
         sum(torch.Size(s).numel() for s in expected.values()),
