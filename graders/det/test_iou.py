@@ -54,7 +54,7 @@ def iou_mistakes(a, b):
 def giou_mistakes(a, b):
     return {
         MISTAKES["giou-over-union"]: reference(a, b, "giou", giou_den="union"),
-        **{k: reference(a, b, "giou", plus=1.0) for k in [MISTAKES["iou-plus-one"]]},
+        MISTAKES["iou-plus-one"]: reference(a, b, "giou", plus=1.0),
         MISTAKES["iou-intersection-not-clamped"]: reference(a, b, "giou", clamp=False),
     }
 
