@@ -15,7 +15,7 @@ def test_shuffle_of_six_channels_in_two_groups(kata):
 
 def test_only_the_first_half_goes_through_the_ops(kata):
     x = torch.arange(6.0).reshape(1, 6, 1, 1)
-    ops = [lambda t: 10 * t, lambda t: 0 * t]
+    ops = (lambda t: 10 * t, lambda t: 0 * t)
     out = kata.partial_channel_mixed_op(x, torch.zeros(2), ops, 2)
     torch.testing.assert_close(out.flatten(), torch.tensor([0.0, 3.0, 5.0, 4.0, 10.0, 5.0]))
 

@@ -25,7 +25,8 @@ to the mean reward, makes it far less noisy. Implement, with torch tensors:
    reward (the direction that **increases** it), in the dtype of ``logits``.
 
 3. ``update_baseline(baseline, rewards, decay) -> float``: ENAS's moving-average baseline,
-   ``decay * baseline + (1 - decay) * mean(rewards)``, as a Python float.
+   ``decay * baseline + (1 - decay) * mean(rewards)``, a number (a Python float or a
+   0-d tensor).
 
 Do not modify the inputs. ``torch.distributions`` and autograd (``backward``,
 ``torch.autograd.grad``) are not allowed in this kata.

@@ -28,7 +28,7 @@ with torch tensors:
    the ``(..., k, k)`` centre crop (its centre is the centre of the ``K x K`` kernel). ``k``
    even, ``k > K``, ``k < 1``, an even ``K`` or a non-square kernel raise ``ValueError``.
 
-Return new tensors; do not modify the inputs.
+Do not modify the inputs.
 
 Example::
 

@@ -256,3 +256,16 @@ def test_edge_normalisation_weights_edges_by_softmax_beta(kata, seed, edges):
             MISTAKES["edge-norm-without-softmax"]: torch.tensordot(beta, outs, dims=([0], [0]))
         },
     )
+
+
+@pytest.mark.points(1)
+def test_edge_normalisation_is_finite_at_logits_of_1e4(kata):
+    seed = 23
+    outs = image(seed, (3, 1, 2, 2, 2))
+    beta = torch.tensor([1e4, 1e4 - 1.0, -1e4], dtype=torch.float64)
+    assert_close(
+        kata.edge_normalised_node(outs.clone(), beta.clone()),
+        torch.tensordot(torch.softmax(beta, 0), outs, dims=([0], [0])),
+        what="node",
+        where=describe(seed, edge_outputs=outs) + ", beta=[1e4, 1e4 - 1, -1e4]",
+    )

@@ -4,7 +4,7 @@ Oracles: torch autograd of log_softmax for the score function, the closed-form a
 estimate on fixed samples, and, for unbiasedness, the exact gradient of the expected reward
 (autograd through the sum over all K**L architectures) compared with the learner's estimate over
 200,000 architectures sampled here from a fixed seed, within six standard errors estimated from
-those samples. The variance check compares the spread of 100 batch estimates with and without a
+those samples. The variance check compares the spread of 60 batch estimates with and without a
 baseline near the mean reward.
 """
 
@@ -149,7 +149,7 @@ def test_estimate_is_unbiased_over_many_samples(kata):
 
 @pytest.mark.points(2)
 def test_a_baseline_near_the_mean_reward_cuts_the_variance(kata):
-    seed, batches, size = 31, 100, 32
+    seed, batches, size = 31, 60, 32
     logits, table = controller(seed)
     _, mean_reward = expected_reward_grad(logits, table)
     actions = sample(logits, batches * size, seed).reshape(batches, size, L)
@@ -198,3 +198,19 @@ def test_moving_average_baseline(kata, baseline, decay):
         where=f"baseline={baseline}, rewards={rewards.tolist()}, decay={decay}",
         misconceptions={MISTAKES["baseline-decay-reversed"]: (1 - decay) * baseline + decay * mean},
     )
+
+
+@pytest.mark.points(1)
+def test_estimate_keeps_the_dtype_of_the_logits(kata):
+    seed = 41
+    logits, table = controller(seed)
+    logits = logits.float()
+    actions = sample(logits.double(), 16, seed)
+    rewards = table[actions[:, 0], actions[:, 1]]  # float64 rewards, float32 logits
+    got = kata.reinforce_gradient(logits.clone(), actions.clone(), rewards.clone(), 11.0)
+    if not isinstance(got, torch.Tensor) or got.dtype != torch.float32:
+        fail(
+            "reinforce_gradient: expected float32 (the dtype of the logits) for float32 logits "
+            f"and float64 rewards, got {getattr(got, 'dtype', type(got).__name__)} "
+            f"[{describe(seed, logits=logits, rewards=rewards)}]"
+        )

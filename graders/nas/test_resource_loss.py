@@ -168,3 +168,14 @@ def test_fbnet_loss_is_ce_times_a_times_log_latency_to_the_b(kata, ce, latency, 
         where=f"ce={ce}, latency={latency}, a={a}, b={b}",
         misconceptions={MISTAKES["fbnet-without-log"]: ce * a * latency**b},
     )
+
+
+@pytest.mark.points(1)
+def test_cost_matrix_is_float64(kata):
+    table = {("a", (1, 2, 2)): 1.5, ("b", (1, 2, 2)): 0.1}
+    got = kata.cost_matrix([(1, 2, 2)], ["a", "b"], table)
+    if not isinstance(got, torch.Tensor) or got.dtype != torch.float64:
+        fail(
+            "cost_matrix: expected a float64 tensor, got "
+            f"{getattr(got, 'dtype', type(got).__name__)} [table {table}]"
+        )
