@@ -210,10 +210,18 @@ def cmd_nbgrader(args: argparse.Namespace) -> int:
 
     catalog = Catalog.load(_root(args))
     written = export_nbgrader(
-        catalog, catalog.select(args.selection), Path(args.course), args.assignment
+        catalog,
+        catalog.select(args.selection),
+        Path(args.course),
+        args.assignment,
+        course_id=args.course_id,
+        exchange=Path(args.exchange).resolve() if args.exchange else None,
     )
     print(f"{len(written)} source notebooks in {Path(args.course) / 'source' / args.assignment}")
-    print(f"next: cd {args.course} && nbgrader generate_assignment {args.assignment}")
+    print(
+        f"next: cd {args.course} && nbgrader generate_assignment {args.assignment} && "
+        f"nbgrader release_assignment {args.assignment}"
+    )
     return 0
 
 
@@ -483,6 +491,17 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.add_argument("course", metavar="COURSE_DIR")
     notebooks.add_argument("--assignment", required=True, metavar="NAME")
     notebooks.add_argument("selection", nargs="*", metavar="SELECTION")
+    notebooks.add_argument(
+        "--course-id",
+        default="katakit",
+        help="nbgrader's course id, written to a new nbgrader_config.py (default %(default)s)",
+    )
+    notebooks.add_argument(
+        "--exchange",
+        metavar="DIR",
+        help="the exchange folder for release/fetch/submit/collect (default nbgrader's, "
+        "/srv/nbgrader/exchange)",
+    )
     notebooks.set_defaults(run=cmd_nbgrader)
 
     scope = commands.add_parser("gradescope-bundle", help="the Gradescope autograder zip")
