@@ -106,14 +106,22 @@ def test_grade_cli_writes_each_format(tmp_path):
         assert check(out.read_text())
 
 
-@pytest.mark.parametrize("code, full", [("solutions", True), ("exercises", False)])
-def test_gradescope_bundle_runs_and_writes_valid_results(tmp_path, code, full):
+@pytest.mark.parametrize(
+    "code, full, upload",
+    [
+        ("solutions", True, "bn/weight_norm.py"),
+        ("exercises", False, "bn/weight_norm.py"),
+        ("solutions", True, "weight_norm.py"),  # one file uploaded on its own
+        ("solutions", True, "exercises/bn/weight_norm.py"),  # the whole repository
+    ],
+)
+def test_gradescope_bundle_runs_and_writes_valid_results(tmp_path, code, full, upload):
     """Unpack the bundle as Gradescope would and run its run_autograder on a submission."""
     root = tmp_path / "autograder"
     with zipfile.ZipFile(bundle(Catalog.load(REPO), ["bn/weight_norm"], tmp_path / "a.zip")) as z:
         z.extractall(root)
-    (root / "submission/bn").mkdir(parents=True)
-    shutil.copy(REPO / code / "bn/weight_norm.py", root / "submission/bn/weight_norm.py")
+    (root / "submission" / upload).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / code / "bn/weight_norm.py", root / "submission" / upload)
     (root / "results").mkdir()
     katakit = Path(sys.executable).parent / "katakit"
     subprocess.run(

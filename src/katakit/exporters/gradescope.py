@@ -59,6 +59,17 @@ katakit="${{KATAKIT:-$root/venv/bin/katakit}}"
 submission="$root/submission"
 # a learner may upload their whole repository or just the <topic>/<kata>.py files
 [ -d "$submission/exercises" ] && submission="$submission/exercises"
+# ... or a single <kata>.py (Gradescope's file upload): it is graded as <topic>/<kata>.py
+staged="$root/katakit-submission"
+for kata in {selection}; do
+    name="${{kata#*/}}"
+    if [ ! -e "$submission/$kata.py" ] && [ -e "$submission/$name.py" ]; then
+        [ -d "$staged" ] || {{ mkdir -p "$staged" && cp -R "$submission/." "$staged/"; }}
+        mkdir -p "$staged/${{kata%/*}}"
+        cp -P "$submission/$name.py" "$staged/$kata.py"
+    fi
+done
+[ -d "$staged" ] && submission="$staged"
 "$katakit" --root "$root/source" grade {selection} \\
     --target "$submission" --format gradescope --output "$root/results/results.json" \\
     --exit-zero
