@@ -46,10 +46,11 @@ def test_report_json_has_the_documented_shape(demo_catalog, demo_katas):
     assert set(document) == {"target", "score", "max_score", "katas"}
     assert (document["score"], document["max_score"]) == (2, 5)
     kata = document["katas"][0]
-    assert {"id", "score", "max_score", "status", "tests"} <= set(kata)
+    assert {"id", "score", "max_score", "status", "state", "tests"} <= set(kata)
     assert kata["status"] in ("passed", "failed", "error", "missing", "timeout")
+    assert kata["state"] == "graded"
     test = kata["tests"][0]
-    assert set(test) == {"name", "score", "max_score", "outcome", "message"}
+    assert set(test) == {"name", "score", "max_score", "outcome", "message", "misconception"}
     assert sum(t["max_score"] for t in kata["tests"]) == kata["max_score"] == 3
 
 
