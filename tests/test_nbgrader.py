@@ -4,7 +4,9 @@ that nbgrader's own CLI autogrades to exactly ``katakit grade``'s scores, test b
 from __future__ import annotations
 
 import ast
+import contextlib
 import html
+import io
 import json
 import os
 import subprocess
@@ -19,6 +21,7 @@ from katakit.exporters.nbgrader import (
     CODE_STUB,
     answer_source,
     collect_tests,
+    examples_source,
     export_nbgrader,
     notebook_name,
     released_code,
@@ -62,6 +65,30 @@ def test_every_answer_cell_releases_the_stub(catalog: Catalog):
         released = released_code(answer)
         assert _body_shape(released) == _body_shape(stub), kata.id
         assert CODE_STUB in released, kata.id
+
+
+def _run_cells(*sources: str) -> str:
+    """Run code cells one after another in one namespace, as a kernel would; their stdout."""
+    namespace: dict = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        for source in sources:
+            exec(compile(source, "<cell>", "exec"), namespace)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kata_id", KATAS)
+def test_public_example_cell_runs_the_examples_against_the_answer_cell(catalog, kata_id):
+    kata = catalog.by_id[kata_id]
+    files = catalog.files(kata)
+    examples = files.examples.read_text(encoding="utf-8")
+    cell = examples_source(kata, examples)
+    count = examples.count("\ndef test_")
+    answer = answer_source(files.stub.read_text("utf-8"), files.solution.read_text("utf-8"))
+    out = _run_cells(answer, cell)  # the source notebook: the reference passes them all
+    assert out.count("PASS ") == count and f"{count} of {count} public examples pass" in out
+    out = _run_cells(released_code(answer), cell)  # the released notebook: the stub
+    assert out.count("FAIL ") == count and "not implemented yet" in out
+    assert "### BEGIN" not in cell and "def test_" in cell
 
 
 @pytest.mark.slow
@@ -115,11 +142,29 @@ def test_nbgrader_autograde_scores_equal_katakit_grade(
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     katas = catalog.select(KATAS)
     course = tmp_path / "course"
+    exchange = tmp_path / "exchange"
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the kernel check and the config must be clean here
-        notebooks = export_nbgrader(catalog, katas, course, ASSIGNMENT)
+        notebooks = export_nbgrader(catalog, katas, course, ASSIGNMENT, exchange=exchange)
     assert [path.name for path in notebooks] == [f"{notebook_name(k)}.ipynb" for k in katas]
+    assert 'c.CourseDirectory.course_id = "katakit"' in (course / "nbgrader_config.py").read_text()
+    # the README's steps, through nbgrader's own CLI: generate, release into the exchange
     _nbgrader(course, env, "generate_assignment", ASSIGNMENT, "--force")
+    _nbgrader(course, env, "release_assignment", ASSIGNMENT)
+    assert (exchange / "katakit" / "outbound" / ASSIGNMENT).is_dir()
+    for kata in katas:
+        released = json.loads(
+            (course / "release" / ASSIGNMENT / f"{notebook_name(kata)}.ipynb").read_text()
+        )
+        (examples,) = [c for c in released["cells"] if c["id"] == "examples"]
+        meta = examples["metadata"]["nbgrader"]
+        assert (meta["locked"], meta["solution"], meta["grade"]) == (True, False, False)
+        assert "run_examples(globals()" in "".join(examples["source"])
+    # a student fetches, answers (a mutant: partial credit) and submits; the instructor collects
+    student_dir = tmp_path / "student"
+    student_dir.mkdir()
+    exchange_args = ["--course=katakit", f"--Exchange.root={exchange}"]
+    _nbgrader(student_dir, env, "fetch_assignment", ASSIGNMENT, *exchange_args)
 
     submissions = {
         "reference": {kata.id: catalog.files(kata).solution for kata in katas},
@@ -133,11 +178,18 @@ def test_nbgrader_autograde_scores_equal_katakit_grade(
     for student, files in submissions.items():
         for kata in katas:
             name = f"{notebook_name(kata)}.ipynb"
+            if student == "mutant":  # through the exchange
+                fetched = student_dir / ASSIGNMENT / name
+                submission_notebook(fetched, files[kata.id].read_text("utf-8"), fetched)
+                continue
             submission_notebook(
                 course / "release" / ASSIGNMENT / name,
                 files[kata.id].read_text(encoding="utf-8"),
                 course / "submitted" / student / ASSIGNMENT / name,
             )
+    _nbgrader(student_dir, env, "submit", ASSIGNMENT, "--student=mutant", *exchange_args)
+    _nbgrader(course, env, "collect", ASSIGNMENT)
+    assert sorted(p.name for p in (course / "submitted" / "mutant" / ASSIGNMENT).glob("*.ipynb"))
     _nbgrader(course, env, "autograde", ASSIGNMENT, "--force")
     _nbgrader(course, env, "generate_feedback", ASSIGNMENT, "--student", "mutant", "--force")
 
@@ -160,6 +212,8 @@ def test_nbgrader_autograde_scores_equal_katakit_grade(
                 cells = {cell.name: cell.score for cell in graded.grades}
                 autograded = course / "autograded" / student / ASSIGNMENT
                 outputs = _test_cell_outputs(autograded / f"{notebook_name(kata)}.ipynb")
+                ran = _cell_text(autograded / f"{notebook_name(kata)}.ipynb", "examples")
+                assert "public examples are not run while autograding" in ran, where
                 for index, (name, points) in enumerate(tests[kata.id], start=1):
                     grade_id = f"{kata.name}-test-{index:02d}"
                     test = by_name[name]
@@ -217,6 +271,13 @@ def _broken(catalog: Catalog, folder: Path) -> dict[str, Path]:
         path.write_text(catalog.files(kata).solution.read_text("utf-8") + ending, "utf-8")
         files[kata_id] = path
     return files
+
+
+def _cell_text(path: Path, cell_id: str) -> str:
+    """The stream output of one cell of an executed notebook."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    (cell,) = [cell for cell in notebook["cells"] if cell.get("id") == cell_id]
+    return "".join("".join(out.get("text", "")) for out in cell.get("outputs", []))
 
 
 def _test_cell_outputs(path: Path) -> dict[str, list[dict]]:

@@ -51,10 +51,27 @@ BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 # Any line holding one of these is taken by nbgrader for a region marker.
 _DELIMITERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 
-CONFIG = f'''"""nbgrader settings for katakit notebooks (written by katakit's nbgrader exporter)."""
+DEFAULT_COURSE_ID = "katakit"
+DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"  # nbgrader's own default
+
+
+def config_text(course_id: str = DEFAULT_COURSE_ID, exchange: str | None = None) -> str:
+    """The ``nbgrader_config.py`` the export writes when the course has none."""
+    exchange_line = (
+        f"c.Exchange.root = {json.dumps(str(exchange))}"
+        if exchange
+        else f"# c.Exchange.root = {json.dumps(DEFAULT_EXCHANGE)}  # nbgrader's default"
+    )
+    return f'''"""nbgrader settings for katakit notebooks (written by `katakit nbgrader`)."""
 
 c = get_config()  # noqa: F821
 
+# `nbgrader release_assignment`, `collect` and the students' `fetch_assignment` / `submit` find
+# the assignment in the exchange under this course id.
+c.CourseDirectory.course_id = {json.dumps(course_id)}
+# The exchange: a folder every student and the instructor can write (release_assignment creates
+# it). Students pass the same `--Exchange.root` and `--course` to fetch_assignment and submit.
+{exchange_line}
 # The kernel that runs the notebooks must import katakit and the katas' libraries: "python3" is
 # the ipykernel of the environment nbgrader runs in (`jupyter kernelspec list` shows which).
 c.Execute.kernel_name = "python3"
@@ -79,9 +96,16 @@ def notebook_name(kata: Kata) -> str:
 
 
 def export_nbgrader(
-    catalog: Catalog, katas: list[Kata], course_dir: Path, assignment: str
+    catalog: Catalog,
+    katas: list[Kata],
+    course_dir: Path,
+    assignment: str,
+    *,
+    course_id: str = DEFAULT_COURSE_ID,
+    exchange: str | Path | None = None,
 ) -> list[Path]:
-    """Write one nbgrader source notebook per kata; return their paths."""
+    """Write one nbgrader source notebook per kata; return their paths. A new course gets a
+    ``nbgrader_config.py`` with ``course_id`` (and ``exchange`` as the exchange root, if given)."""
     course_dir = Path(course_dir)
     folder = course_dir / "source" / assignment
     tests = collect_tests(catalog, katas)
@@ -97,6 +121,7 @@ def export_nbgrader(
             files.solution.read_text(encoding="utf-8"),
             files.grader.read_text(encoding="utf-8"),
             tests[kata.id],
+            examples=files.examples.read_text(encoding="utf-8") if files.examples.is_file() else "",
         )
         path = folder / f"{notebook_name(kata)}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,21 +130,23 @@ def export_nbgrader(
     _check_kernel()
     config = course_dir / "nbgrader_config.py"
     if not config.exists():
-        config.write_text(CONFIG, encoding="utf-8")
+        config.write_text(config_text(course_id, str(exchange) if exchange else None), "utf-8")
     else:
         text = config.read_text(encoding="utf-8")
         missing = [line for key, line in _NEEDED_SETTINGS if key not in text]
         if missing:
             warnings.warn(
-                f"{config} lacks settings katakit's notebooks need (nbgrader's default code stub "
-                "raises on import where an answer region sits at module level; its 30 s cell "
-                f"timeout can cut a kata's grading short): add {'; '.join(missing)}",
+                f"{config} lacks settings katakit's notebooks need (release_assignment fails "
+                "without a course id; nbgrader's default code stub raises on import where an "
+                "answer region sits at module level; its 30 s cell timeout can cut a kata's "
+                f"grading short): add {'; '.join(missing)}",
                 stacklevel=2,
             )
     return notebooks
 
 
 _NEEDED_SETTINGS = (
+    ("course_id", f'c.CourseDirectory.course_id = "{DEFAULT_COURSE_ID}"'),
     ("code_stub", f'c.ClearSolutions.code_stub = {{"python": "{CODE_STUB}"}}'),
     ("timeout", "c.Execute.timeout = 300"),
 )
@@ -207,10 +234,15 @@ class _Collector:
 
 
 def kata_notebook(
-    kata: Kata, stub: str, solution: str, grader: str, tests: list[tuple[str, int]]
+    kata: Kata,
+    stub: str,
+    solution: str,
+    grader: str,
+    tests: list[tuple[str, int]],
+    examples: str = "",
 ) -> dict:
     """The nbgrader source notebook of one kata, as nbformat 4 JSON."""
-    for label, text in (("stub", stub), ("solution", solution)):
+    for label, text in (("stub", stub), ("solution", solution), ("examples", examples)):
         _check_delimiters(f"{kata.id} {label}", text)
     answer_id = f"{kata.name}-answer"
     cells = [
@@ -233,6 +265,18 @@ def kata_notebook(
             grade_id=answer_id,
         ),
     ]
+    if examples.strip():
+        cells.append(
+            _cell(
+                "code",
+                "examples",
+                examples_source(kata, examples),
+                grade=False,
+                solution=False,
+                locked=True,  # read-only: nbgrader restores it from the source when autograding
+                grade_id=f"{kata.name}-examples",
+            )
+        )
     payload = pack_grader(kata, grader)
     for index, (name, points) in enumerate(tests, start=1):
         header = (
@@ -311,6 +355,53 @@ def statement_markdown(kata: Kata, stub: str) -> str:
         "Write your answer in the code cell below, keeping the names and signatures it gives. "
         "The hidden tests after it grade that cell alone."
     )
+
+
+def examples_source(kata: Kata, examples: str) -> str:
+    """The public-example cell: the kata's ``<kata>_test.py`` (its docstring made a comment),
+    then a call that runs each example against what the answer cell defined."""
+    tree = ast.parse(examples)
+    names = [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.name.startswith("test_")
+    ]
+    body = "\n".join(_drop_module_docstring(examples)).strip("\n")
+    header = [
+        f"# Public examples of {kata.id}: no points, a taste of the grading. Run the answer cell,",
+        "# then this one: each example prints PASS or FAIL with the reason. The hidden tests below",
+        "# grade your answer.",
+    ]
+    call = "run_examples(globals(), [" + ", ".join(names) + "])"
+    lines = [*header, body, "", "", "from katakit.exporters.nbgrader import run_examples", "", call]
+    return "\n".join(lines) + "\n"
+
+
+def run_examples(namespace: dict, examples: list) -> None:
+    """Run each public example with ``kata`` = what the notebook defined; print, never raise
+    (the cell carries no points). Under ``nbgrader autograde`` nothing runs."""
+    import types
+
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        # nbgrader's documented marker: the learner's code must not run (and maybe end the
+        # kernel) outside the hidden tests, which grade it in a process of its own
+        print("public examples are not run while autograding; the hidden tests grade the answer")
+        return
+    kata = types.SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("_")})
+    passed = 0
+    for example in examples:
+        try:
+            example(kata)
+        except NotImplementedError:
+            print(f"FAIL {example.__name__}: not implemented yet")
+        except Exception as exc:  # an example's failure is the learner's to read, not to raise
+            first = (str(exc).strip().splitlines() or [""])[0]
+            print(f"FAIL {example.__name__}: {type(exc).__name__}: {first}")
+        else:
+            passed += 1
+            print(f"PASS {example.__name__}")
+    print(f"{passed} of {len(examples)} public examples pass")
 
 
 def pack_grader(kata: Kata, grader: str) -> str:
