@@ -182,7 +182,10 @@ def cmd_release(args: argparse.Namespace) -> int:
     if found:
         return 1
     print(f"release of {len(katas)} katas written to {out}; leak check clean")
-    print(f"next: push it as the Classroom template; graders come from {args.graders_repo}")
+    print(
+        f"next: push it as the Classroom template; graders come from {args.graders_repo} "
+        "(`katakit graders-bundle` writes that repository)"
+    )
     return 0
 
 
