@@ -109,19 +109,20 @@ def test_grade_cli_writes_each_format(tmp_path):
 @pytest.mark.parametrize(
     "code, full, upload",
     [
-        ("solutions", True, "bn/weight_norm.py"),
-        ("exercises", False, "bn/weight_norm.py"),
-        ("solutions", True, "weight_norm.py"),  # one file uploaded on its own
-        ("solutions", True, "exercises/bn/weight_norm.py"),  # the whole repository
+        ("solutions", True, "loss/objective.py"),
+        ("exercises", False, "loss/objective.py"),
+        ("solutions", True, "objective.py"),  # one file uploaded on its own
+        ("solutions", True, "exercises/loss/objective.py"),  # the whole repository
     ],
 )
 def test_gradescope_bundle_runs_and_writes_valid_results(tmp_path, code, full, upload):
-    """Unpack the bundle as Gradescope would and run its run_autograder on a submission."""
+    """Unpack the bundle as Gradescope would and run its run_autograder on a submission (of a
+    kata whose grader names its mistakes by id: the topic's misconceptions go in the bundle)."""
     root = tmp_path / "autograder"
-    with zipfile.ZipFile(bundle(Catalog.load(REPO), ["bn/weight_norm"], tmp_path / "a.zip")) as z:
+    with zipfile.ZipFile(bundle(Catalog.load(REPO), ["loss/objective"], tmp_path / "a.zip")) as z:
         z.extractall(root)
     (root / "submission" / upload).parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / code / "bn/weight_norm.py", root / "submission" / upload)
+    shutil.copy(REPO / code / "loss/objective.py", root / "submission" / upload)
     (root / "results").mkdir()
     katakit = Path(sys.executable).parent / "katakit"
     subprocess.run(
@@ -132,5 +133,5 @@ def test_gradescope_bundle_runs_and_writes_valid_results(tmp_path, code, full, u
     )
     document = json.loads((root / "results/results.json").read_text())
     jsonschema.validate(document, SCHEMA)
-    max_score = Catalog.load(REPO).by_id["bn/weight_norm"].points
+    max_score = Catalog.load(REPO).by_id["loss/objective"].points
     assert document["score"] == (max_score if full else 0)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from katakit.catalog import Catalog
+from katakit.misconceptions import FILE_NAME as FILE
 from katakit.results import Report
 
 
@@ -93,8 +94,10 @@ def bundle(catalog: Catalog, selection: list[str], destination: Path) -> Path:
         if file.is_file() and "__pycache__" not in file.parts:
             members[f"source/{file.relative_to(root)}"] = file.read_bytes()
     for topic in {kata.topic for kata in katas}:
-        manifest = root / "exercises" / topic / "katas.toml"
-        members[f"source/{manifest.relative_to(root)}"] = manifest.read_bytes()
+        # the manifest, and the known mistakes the topic's graders name
+        for data in (root / "exercises" / topic / "katas.toml", root / "graders" / topic / FILE):
+            if data.is_file():
+                members[f"source/{data.relative_to(root)}"] = data.read_bytes()
     for kata in katas:
         grader = catalog.files(kata).grader
         members[f"source/{grader.relative_to(root)}"] = grader.read_bytes()
