@@ -23,7 +23,9 @@ from katakit.exporters.nbgrader import (
     collect_tests,
     examples_source,
     export_nbgrader,
+    grade_code,
     notebook_name,
+    pack_grader,
     released_code,
     submission_notebook,
 )
@@ -111,6 +113,18 @@ def test_answer_cells_score_full_marks(catalog: Catalog, tmp_path: Path):
         files[kata.id] = path
     report = grade(catalog, katas, Target("answers", files=files))
     assert {kata.id: kata.score for kata in report.katas} == {k.id: k.points for k in katas}
+
+
+def test_a_notebooks_grader_brings_the_mistakes_it_names(catalog: Catalog):
+    """A grader that names mistakes by id (loss/objective) grades in the notebook's scratch
+    project only if the topic's misconceptions file travels with it."""
+    kata = catalog.by_id["loss/objective"]
+    files = catalog.files(kata)
+    mistakes = (files.grader.parent / "misconceptions.toml").read_text("utf-8")
+    packed = pack_grader(kata, files.grader.read_text("utf-8"), mistakes)
+    report = grade_code(kata.id, files.solution.read_text("utf-8"), packed)
+    assert not isinstance(report, str), report
+    assert report["katas"][0]["score"] == kata.points
 
 
 def _nbgrader(course: Path, env: dict[str, str], *args: str) -> None:

@@ -40,6 +40,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from katakit.catalog import Catalog, Kata
+from katakit.misconceptions import FILE_NAME
 from katakit.results import FATAL_OUTCOMES
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -122,6 +123,7 @@ def export_nbgrader(
             files.grader.read_text(encoding="utf-8"),
             tests[kata.id],
             examples=files.examples.read_text(encoding="utf-8") if files.examples.is_file() else "",
+            misconceptions=_text_if_file(files.grader.parent / FILE_NAME),
         )
         path = folder / f"{notebook_name(kata)}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -240,8 +242,10 @@ def kata_notebook(
     grader: str,
     tests: list[tuple[str, int]],
     examples: str = "",
+    misconceptions: str = "",
 ) -> dict:
-    """The nbgrader source notebook of one kata, as nbformat 4 JSON."""
+    """The nbgrader source notebook of one kata, as nbformat 4 JSON. ``misconceptions`` is the
+    text of the topic's misconceptions file, which the grader may name mistakes from."""
     for label, text in (("stub", stub), ("solution", solution), ("examples", examples)):
         _check_delimiters(f"{kata.id} {label}", text)
     answer_id = f"{kata.name}-answer"
@@ -277,7 +281,7 @@ def kata_notebook(
                 grade_id=f"{kata.name}-examples",
             )
         )
-    payload = pack_grader(kata, grader)
+    payload = pack_grader(kata, grader, misconceptions)
     for index, (name, points) in enumerate(tests, start=1):
         header = (
             f"# Hidden test {index} of {len(tests)} "
@@ -404,9 +408,14 @@ def run_examples(namespace: dict, examples: list) -> None:
     print(f"{passed} of {len(examples)} public examples pass")
 
 
-def pack_grader(kata: Kata, grader: str) -> str:
-    """The kata's manifest entry and grader source, compressed, as one base64 string."""
-    data = {"manifest": asdict(kata), "grader": grader}
+def _text_if_file(path: Path) -> str:
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def pack_grader(kata: Kata, grader: str, misconceptions: str = "") -> str:
+    """The kata's manifest entry, grader source and the topic's misconceptions file,
+    compressed, as one base64 string."""
+    data = {"manifest": asdict(kata), "grader": grader, "misconceptions": misconceptions}
     data["manifest"].pop("topic")
     return base64.b64encode(zlib.compress(json.dumps(data).encode("utf-8"), 9)).decode("ascii")
 
@@ -833,6 +842,10 @@ def grade_code(kata_id: str, code: str, packed: str) -> dict | str:
         )
         (root / "exercises" / topic / "katas.toml").write_text(manifest, encoding="utf-8")
         (root / "graders" / topic / f"test_{name}.py").write_text(data["grader"], encoding="utf-8")
+        if data.get("misconceptions"):
+            (root / "graders" / topic / FILE_NAME).write_text(
+                data["misconceptions"], encoding="utf-8"
+            )
         (root / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")  # no ini from above
         submission = Path(scratch) / "submission"
         (submission / topic).mkdir(parents=True)
