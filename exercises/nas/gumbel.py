@@ -35,8 +35,9 @@ Example::
     tensor([1, 0])                                    # the first row depends on the draw
     >>> gumbel_softmax(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0]), tau=1.0)
     tensor([0.7311, 0.2689])
-    >>> straight_through(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 0.0]), tau=1.0)
-    tensor([1., 0.], grad_fn=...)                    # forward one-hot, soft gradient
+    >>> z = torch.tensor([1.0, 0.0], requires_grad=True)
+    >>> straight_through(z, torch.tensor([0.0, 0.0]), tau=1.0)   # forward one-hot
+    tensor([1., 0.], grad_fn=...)                    # backward: the gradient of the soft sample
 """
 
 from __future__ import annotations
