@@ -17,8 +17,8 @@ with torch tensors:
    ``sum |weight[c, :, :, :]|``. ``weight`` is ``(C_out, C_in, kh, kw)``; ``next_weight`` is the
    following conv's weight, ``(C_next, C_out, kh2, kw2)``, which reads those channels.
 
-   * ``index``: the kept channels as an int64 tensor of shape ``(k,)`` (or a list of ints), in order of **decreasing**
-     importance; equal importances keep the lower channel first.
+   * ``index``: the kept channels as an int64 tensor of shape ``(k,)`` (or a list of ints),
+     in order of **decreasing** importance; equal importances keep the lower channel first.
    * ``weight_k = weight[index]`` of shape ``(k, C_in, kh, kw)``;
      ``next_weight_k = next_weight[:, index]`` of shape ``(C_next, k, kh2, kw2)``.
    * ``k`` outside ``1 .. C_out`` raises ``ValueError``.
