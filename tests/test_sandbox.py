@@ -314,3 +314,18 @@ def test_a_spare_learner_serves_the_next_kata_and_one_for_other_limits_is_killed
         assert dead_or_dying(other.learner_pid)
     finally:
         learner.close()
+
+
+def test_a_read_only_kata_takes_a_list_of_grader_callables(tmp_path):
+    # The read-only check copies list arguments; a grader's callable in the list is a proxy
+    # over there, copied as the reference it is.
+    path = tmp_path / "learner.py"
+    path.write_text("def apply_all(functions, x):\n    return [f(x) for f in functions]\n")
+    process = LearnerProcess(Budget())
+    CURRENT[:] = [process]
+    try:
+        module = process.load("demo/apply", path, [], True)
+        assert module.apply_all([lambda v: v + 1, lambda v: v * 2], 3) == [4, 6]
+    finally:
+        CURRENT.clear()
+        process.close()
