@@ -169,6 +169,9 @@ class WatchedLink(wire.Link):
             raise self.gone
         chunk = self._poll()
         if chunk:
+            # what the learner printed before it answered is in the pipe by now: read it, so a
+            # failure message shows it
+            self._drain_output()
             return chunk
         while True:
             readable, _, _ = select.select([self.sock, self.spawned.output], [], [], 0.05)
