@@ -84,12 +84,12 @@ def before_and_after(revision: str, scratch: Path, repeat: int, baseline: float)
     )
     try:
         environment = {**os.environ, "PYTHONPATH": str(old / "src")}
-        # topics added since ``revision`` have nothing to compare with
-        topics = sorted(
-            path.parent.name
-            for path in ROOT.glob("exercises/*/katas.toml")
-            if (old / path.relative_to(ROOT)).is_file()
-        )
+        every = sorted(ROOT.glob("exercises/*/katas.toml"))
+        topics = [p.parent.name for p in every if (old / p.relative_to(ROOT)).is_file()]
+        for topic in sorted({p.parent.name for p in every} - set(topics)):
+            # added since ``revision``: nothing to compare with, timed alone
+            now = wall(katakit("grade", topic, "--target", "solutions", "--exit-zero"), repeat)
+            row(f"{topic}: new since {revision}", now, baseline)
         for topic in topics:
             command = katakit("grade", topic, "--target", "solutions", "--exit-zero")
             then = wall(command, repeat, cwd=old, env=environment)
