@@ -21,7 +21,7 @@ from pathlib import Path
 
 from katakit import __version__
 from katakit.catalog import MANIFEST, Catalog, Kata
-from katakit.exporters.release import _distinctive_lines
+from katakit.exporters.release import _distinctive_lines, scan
 
 # Folders whose files never go into the bundle.
 SECRET_AREAS = ("solutions", "mutants")
@@ -114,19 +114,10 @@ def bundle_leaks(catalog: Catalog, out: Path) -> list[str]:
         _distinctive_lines([*(root / "solutions").rglob("*.py"), *graders.rglob("mutants/*")])
         - allowed
     )
-    found = []
-    for path in sorted(out.rglob("*")):
-        relative = path.relative_to(out)
-        if any(part in SECRET_AREAS for part in relative.parts):
-            found.append(f"{relative}: a solutions or mutants folder is in the graders bundle")
-            continue
-        if not path.is_file():
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip() in secret:
-                found.append(f"{relative}:{number}: reference or mutant code: {line.strip()[:60]}")
-    return found
+    return scan(
+        out,
+        secret,
+        SECRET_AREAS,
+        folder="a solutions or mutants folder is in the graders bundle",
+        code="reference or mutant code",
+    )

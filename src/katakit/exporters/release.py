@@ -167,11 +167,25 @@ def leaks(catalog: Catalog, out: Path) -> list[str]:
         )
         - public
     )
+    return scan(
+        out,
+        secret,
+        PRIVATE_AREAS,
+        folder="a private folder is in the release",
+        code="reference, grader or mutant code",
+    )
+
+
+def scan(
+    out: Path, secret: set[str], areas: tuple[str, ...], *, folder: str, code: str
+) -> list[str]:
+    """Each file of ``out`` under a folder named in ``areas`` (said as ``folder``), and each line
+    found in ``secret`` (said as ``code``)."""
     found = []
     for path in sorted(out.rglob("*")):
         relative = path.relative_to(out)
-        if any(part in PRIVATE_AREAS for part in relative.parts):
-            found.append(f"{relative}: a private folder is in the release")
+        if any(part in areas for part in relative.parts):
+            found.append(f"{relative}: {folder}")
             continue
         if not path.is_file():
             continue
@@ -181,7 +195,5 @@ def leaks(catalog: Catalog, out: Path) -> list[str]:
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip() in secret:
-                found.append(
-                    f"{relative}:{number}: reference, grader or mutant code: {line.strip()[:60]}"
-                )
+                found.append(f"{relative}:{number}: {code}: {line.strip()[:60]}")
     return found
