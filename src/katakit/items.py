@@ -9,11 +9,24 @@ keys, which stay on the grader's side.
 
 from __future__ import annotations
 
+import math
+
+from katakit.counting import OutOfComparisons
 from katakit.sandbox import probe
 
 
+def learner_items(value_lists: list[list], limit: float = math.inf) -> list[list]:
+    """For each list of values, items made on the learner's side (the grader holds proxies of
+    them); past ``limit`` comparisons within one list, a comparison raises OutOfComparisons."""
+
+    def out_of_comparisons() -> None:
+        raise OutOfComparisons(f"more than {limit} comparisons between items")
+
+    return _make_items(value_lists, limit, out_of_comparisons)
+
+
 @probe
-def learner_items(value_lists, limit, out_of_comparisons):
+def _make_items(value_lists, limit, out_of_comparisons):
     """For each list of values, items made on the learner's side: compared by value only, with
     nothing else on them. Once the items of one list were compared more than ``limit`` times,
     each further comparison calls ``out_of_comparisons`` (a grader callable that raises)."""
