@@ -11,8 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_equal, describe, fail, rng
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 
 @probe
@@ -132,8 +135,7 @@ def test_counter_adds_step_and_returns_the_new_count(kata, args):
         what="five calls of the counter",
         where=f"make_counter{args}",
         misconceptions={
-            "the counter returns the count before adding step; the first call returns "
-            "start + step": [start + step * k for k in range(5)],
+            MISTAKES["counter-returns-old-count"]: [start + step * k for k in range(5)],
         },
     )
 
@@ -210,8 +212,8 @@ def test_averager_returns_the_running_mean(kata, seed):
         rtol=1e-9,
         atol=1e-9,
         misconceptions={
-            "returns the running total; divide it by the number of values seen": cumulative,
-            "returns the mean before adding the new value; add it first, then average": previous,
+            MISTAKES["averager-returns-total"]: cumulative,
+            MISTAKES["averager-mean-before-add"]: previous,
         },
     )
 
@@ -249,9 +251,6 @@ def test_each_multiplier_keeps_its_own_factor(kata, n):
             [x * i for i in range(n)],
             what=f"[f({x}) for f in make_multipliers({n})]",
             misconceptions={
-                "late binding: every function reads the loop variable when it is called, after "
-                "the loop has ended, so all multiply by n - 1; bind i when each function is made "
-                "(an inner factory, a default argument i=i, or functools.partial)": [x * (n - 1)]
-                * n,
+                MISTAKES["late-binding"]: [x * (n - 1)] * n,
             },
         )

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_equal, describe, fail, rng
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def make_target():
@@ -392,14 +395,15 @@ def test_memoize_caches_none_but_not_exceptions(kata):
 def test_memoized_functions_have_own_caches_and_clear_them(kata):
     plus_one = kata.memoize(lambda x: x + 1)
     times_ten = kata.memoize(lambda x: x * 10)
-    assert_equal(plus_one(2), 3, what="plus_one(2)")
+    # An argument no other test uses, so that a cache shared across functions (and tests) still
+    # shows plus_one's answer here rather than an older one.
+    assert_equal(plus_one(1001), 1002, what="plus_one(1001)")
     assert_equal(
-        [times_ten(2), times_ten(2)],
-        [20, 20],
-        what="times_ten(2) twice, after plus_one(2)",
+        [times_ten(1001), times_ten(1001)],
+        [10010, 10010],
+        what="times_ten(1001) twice, after plus_one(1001)",
         misconceptions={
-            "one cache shared by every memoized function (a module-level dict keyed by the "
-            "arguments only); create the cache inside memoize, once per function": [3, 3],
+            MISTAKES["memoize-shared-cache"]: [1002, 1002],
         },
     )
     assert_equal(

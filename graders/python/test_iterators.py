@@ -12,7 +12,10 @@ import itertools
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_equal, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
 
 
 class OverPulled(AssertionError):
@@ -90,8 +93,7 @@ def test_peekable_is_its_own_iterator_and_single_pass(kata):
         what="a second pass over the same Peekable",
         where="single pass: an exhausted iterator yields nothing more",
         misconceptions={
-            "__iter__ starts a fresh iteration over the source; an iterator's __iter__ returns "
-            "self": items,
+            MISTAKES["iter-restarts"]: items,
         },
     )
     if iter(p) is not p:
@@ -169,8 +171,7 @@ def test_batched_never_yields_an_empty_batch(kata, length, n):
         expected,
         what=f"batched(range({length}), n={n})",
         misconceptions={
-            "an empty tuple is yielded when the input runs out exactly at a batch boundary; "
-            "stop when a batch comes back empty instead of yielding it": [*expected, ()],
+            MISTAKES["batched-empty-tail"]: [*expected, ()],
         },
     )
 
@@ -302,8 +303,7 @@ def test_running_average_send_returns_the_mean_so_far(kata, seed):
         where=describe(seed, n_values=len(values)),
         rtol=1e-9,
         misconceptions={
-            "send returns the mean before the value it carries is added; add the value, then "
-            "yield the new mean": np.concatenate([[0.0], expected[:-1]]),
+            MISTAKES["send-returns-old-mean"]: np.concatenate([[0.0], expected[:-1]]),
         },
     )
 
