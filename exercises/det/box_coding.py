@@ -13,9 +13,9 @@ Boxes are ``(x1, y1, x2, y2)`` float tensors; IoU is the continuous one of det/i
 
    * a ratio ``r`` is **height / width** and a scale ``s`` is the square root of the area:
      ``h = s * sqrt(r)``, ``w = s / sqrt(r)``;
-   * the cell in row ``y``, column ``x`` has its centre at ``((x + 0.5) * stride,
-     (y + 0.5) * stride)``; each anchor is centred there: ``(cx - w/2, cy - h/2, cx + w/2,
-     cy + h/2)`` (no rounding);
+   * the cell in row ``y``, column ``x`` has its centre at
+     ``((x + 0.5) * stride, (y + 0.5) * stride)``; each anchor is centred there:
+     ``(cx - w/2, cy - h/2, cx + w/2, cy + h/2)`` (no rounding);
    * order: cells row-major (``y`` outer, ``x`` inner); within a cell, ratios outer and scales
      inner (anchor ``a = ratio_index * len(scales) + scale_index``).
 

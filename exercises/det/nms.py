@@ -15,8 +15,8 @@ index first** (a stable descending sort: ``torch.sort(scores, descending=True, s
    (a box with IoU exactly equal to the threshold survives, as in torch/torchvision). Repeat.
    Return the kept indices as a 1-D int64 tensor, in the order they were kept (decreasing score).
 
-2. ``soft_nms(boxes, scores, iou_threshold=0.3, sigma=0.5, score_threshold=1e-3,
-   method="linear")`` (Bodla et al., 2017): instead of removing overlapping boxes, lower their
+2. ``soft_nms(boxes, scores, iou_threshold=0.3, sigma=0.5, score_threshold=1e-3, method="linear")``
+   (Bodla et al., 2017): instead of removing overlapping boxes, lower their
    scores. Every box starts with its score. Repeat while boxes remain:
 
    * select the remaining box with the highest *current* score (ties: lowest index); record its

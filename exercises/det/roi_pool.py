@@ -33,18 +33,19 @@ allowed in this kata.
      ``roi_h`` are raised to at least 1. ``bin_w = roi_w / pw``, ``bin_h = roi_h / ph``.
    * each bin averages ``gh x gw`` samples: ``gh = gw = sampling_ratio`` if it is > 0, else
      ``gh = ceil(roi_h / ph)`` and ``gw = ceil(roi_w / pw)``. Sample ``(iy, ix)`` of bin ``(i, j)``
-     sits at ``y = ys + i * bin_h + (iy + 0.5) * bin_h / gh``, ``x = xs + j * bin_w +
-     (ix + 0.5) * bin_w / gw``; the bin's value is the sum of the samples / ``max(gh * gw, 1)``.
+     sits at ``y = ys + i * bin_h + (iy + 0.5) * bin_h / gh``,
+     ``x = xs + j * bin_w + (ix + 0.5) * bin_w / gw``; the bin's value is the sum of the
+     samples / ``max(gh * gw, 1)``.
    * bilinear sampling of cell values, which sit at integer coordinates: a sample with
      ``y < -1`` or ``y > H`` or ``x < -1`` or ``x > W`` is 0; otherwise clamp ``y`` and ``x`` at
      0 from below; with ``y0 = floor(y)``: if ``y0 >= H - 1`` use row ``H - 1`` alone, else
      interpolate rows ``y0`` and ``y0 + 1`` with weights ``1 - (y - y0)`` and ``y - y0``
      (likewise for x).
 
-3. ``spatial_pyramid_pool(features, levels=(1, 2, 4))`` -> ``(N, C * sum(n * n for n in
-   levels))``, whatever ``H`` and ``W`` are (even smaller than a level): for each level ``n``,
-   max-pool the map into an ``n x n`` grid whose bin ``(i, j)`` spans rows
-   ``floor(i * H / n)`` to ``ceil((i + 1) * H / n)`` (end excluded) and columns likewise;
+3. ``spatial_pyramid_pool(features, levels=(1, 2, 4))`` ->
+   ``(N, C * sum(n * n for n in levels))``, whatever ``H`` and ``W`` are (even smaller than a
+   level): for each level ``n``, max-pool the map into an ``n x n`` grid whose bin ``(i, j)``
+   spans rows ``floor(i * H / n)`` to ``ceil((i + 1) * H / n)`` (end excluded) and columns likewise;
    flatten each level channel-major (as ``(N, C, n, n).reshape(N, -1)``) and concatenate the
    levels in the order given.
 
