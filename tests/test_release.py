@@ -99,7 +99,7 @@ def test_pytest_in_the_release_runs_examples_and_reports_graders_unavailable(rel
     )
     out = result.stdout
     assert "exercises/bn/batchnorm_forward_test.py FFF" in out
-    assert re.search(r"bn/batchnorm_forward\s+-\s+examples", out)
+    assert re.search(r"bn/batchnorm_forward\s+-\s+ungraded", out)
     assert "hidden graders are not available in this copy" in out
     assert "graders/" not in out
 

@@ -28,11 +28,13 @@ _KATA_KEYS = {
     "name": str,
     "title": str,
     "title_zh": str,
+    "source_heading": str,
     "questions": list,
     "difficulty": int,
     "points": int,
     "tags": list,
     "hints": list,
+    "hints_zh": list,
     "forbidden": list,
     "read_only_inputs": bool,
 }
@@ -65,6 +67,8 @@ class Kata:
     tags: tuple[str, ...] = ()
     forbidden: tuple[str, ...] = ()
     read_only_inputs: bool = False
+    source_heading: str = ""  # the seed question's own heading, kept as written
+    hints_zh: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -171,6 +175,8 @@ def read_manifest(path: Path) -> list[Kata]:
                 tags=tuple(entry.get("tags", [])),
                 forbidden=tuple(entry.get("forbidden", [])),
                 read_only_inputs=entry.get("read_only_inputs", False),
+                source_heading=entry.get("source_heading", ""),
+                hints_zh=tuple(entry.get("hints_zh", [])),
             )
         )
     return katas

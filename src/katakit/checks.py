@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from katakit.i18n import _
+
 __all__ = [
     "Mismatch",
     "as_array",
@@ -149,35 +151,53 @@ def assert_close(
     if actual_array.shape != expected_array.shape:
         matched = _diagnose(actual_array, misconceptions, rtol, atol)
         fail(
-            f"{what}: expected shape {expected_array.shape}, got {actual_array.shape}{case}"
+            _("{what}: expected shape {expected}, got {actual}{case}").format(
+                what=what, expected=expected_array.shape, actual=actual_array.shape, case=case
+            )
             + _naming(matched),
             matched,
         )
     if _close(actual_array, expected_array, rtol, atol):
         return
-    lines = [f"{what}: values differ{case}"]
+    lines = [_("{what}: values differ{case}").format(what=what, case=case)]
     error = np.asarray(np.abs(actual_array - expected_array))
     error[~np.isfinite(error)] = np.inf
     worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(error)), error.shape))
     bad = ~np.isfinite(actual_array)
     if bad.any():
-        lines.append(f"  {int(bad.sum())} of {actual_array.size} values are NaN or infinite")
-    else:
-        at = f" at index {worst}" if worst else ""
         lines.append(
-            f"  largest difference {float(error[worst]):.3g}{at}: "
-            f"expected {float(expected_array[worst]):.6g}, got {float(actual_array[worst]):.6g} "
-            f"(rtol={rtol:g}, atol={atol:g})"
+            _("  {bad} of {size} values are NaN or infinite").format(
+                bad=int(bad.sum()), size=actual_array.size
+            )
         )
+    else:
+        at = _(" at index {index}").format(index=worst) if worst else ""
+        expected_text, actual_text = distinct(
+            float(expected_array[worst]), float(actual_array[worst])
+        )
+        lines.append(
+            _(
+                "  largest difference {difference:.3g}{at}: expected {expected}, got {actual} "
+                "(rtol={rtol:g}, atol={atol:g})"
+            ).format(
+                difference=float(error[worst]),
+                at=at,
+                expected=expected_text,
+                actual=actual_text,
+                rtol=rtol,
+                atol=atol,
+            )
+        )
+    expected_label, actual_label = _labels()
     if actual_array.size <= _SHOW_WHOLE or actual_array.ndim < 2:
-        lines.append(_show("  expected: ", expected_array))
-        lines.append(_show("  got:      ", actual_array))
+        lines.append(_show("  " + expected_label, expected_array))
+        lines.append(_show("  " + actual_label, actual_array))
     else:
         where, expected_row = _focus(expected_array, worst)
-        _, actual_row = _focus(actual_array, worst)
-        lines.append(f"  the row through that index, {where}:")
-        lines.append(_show("    expected: ", expected_row))
-        lines.append(_show("    got:      ", actual_row))
+        actual_row = _focus(actual_array, worst)[1]
+        lines.append(_("  the row through that index, {where}:").format(where=where))
+        lines.append(_show("    " + expected_label, expected_row))
+        lines.append(_show("    " + actual_label, actual_row))
     matched = _diagnose(actual_array, misconceptions, rtol, atol)
     fail("\n".join(lines) + _naming(matched), matched)
 
@@ -195,7 +215,25 @@ def _diagnose(
 
 
 def _naming(matched: Any) -> str:
-    return "" if matched is None else f"\n  This matches a known mistake: {matched}."
+    if matched is None:
+        return ""
+    return "\n" + _("  This matches a known mistake: {mistake}.").format(mistake=matched)
+
+
+def _labels() -> tuple[str, str]:
+    """``"expected: "`` and ``"got:      "``, padded to one width so the values line up."""
+    expected, actual = _("expected: "), _("got: ")
+    width = max(len(expected), len(actual))
+    return expected.ljust(width), actual.ljust(width)
+
+
+def distinct(expected: float, actual: float) -> tuple[str, str]:
+    """Two numbers shown with the fewest significant digits (at least 6) that tell them apart."""
+    for digits in range(6, 18):
+        a, b = f"{expected:.{digits}g}", f"{actual:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(expected), repr(actual)
 
 
 _SCALARS = (bool, int, float, str, bytes, type(None))
@@ -218,7 +256,11 @@ def as_plain(value: Any, what: str) -> Any:
         return [as_plain(item, what) for item in value]
     if isinstance(value, dict):
         return {as_plain(k, what): as_plain(v, what) for k, v in value.items()}
-    fail(f"{what}: expected plain data (numbers, strings, lists), got {type(value).__name__}")
+    fail(
+        _("{what}: expected plain data (numbers, strings, lists), got {type}").format(
+            what=what, type=type(value).__name__
+        )
+    )
 
 
 def _shorten(value: Any, limit: int = 300) -> str:
@@ -240,7 +282,10 @@ def assert_equal(
     if actual_plain == as_plain(expected, "expected value"):
         return
     case = f" [{where}]" if where else ""
-    message = f"{what}: expected {_shorten(expected)}, got {_shorten(actual_plain)}{case}"
+    # The learner's result as it came back (a tuple stays a tuple), not as it was compared.
+    message = _("{what}: expected {expected}, got {actual}{case}").format(
+        what=what, expected=_shorten(expected), actual=_shorten(actual), case=case
+    )
     matched = next(
         (
             name
@@ -266,5 +311,8 @@ def assert_unchanged(before: Mapping[str, Any], **after: Any) -> None:
             now, as_array(original, name), equal_nan=True
         ):
             fail(
-                f"the input {name} was modified in place; the statement asks you to leave it as is"
+                _(
+                    "the input {name} was modified in place; the statement asks you to leave it "
+                    "as is"
+                ).format(name=name)
             )

@@ -9,7 +9,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from katakit.catalog import Catalog, CatalogError, coverage, find_root, load_questions
+from katakit import i18n, statements
+from katakit.catalog import Catalog, CatalogError, Kata, coverage, find_root, load_questions
+from katakit.i18n import _
+
+DESCRIPTION = """\
+Auto-graded coding katas: fill in a stub under exercises/<topic>/, grade it, read what is wrong.
+
+for learners:
+  katakit list bn                  the katas of a topic, their points and what is left to do
+  katakit show bn/batchnorm_forward   a kata's statement (--lang zh: in Chinese)
+  pytest exercises/bn              grade a topic (or one kata file); a score table at the end
+  katakit hint bn/batchnorm_forward   a nudge; --level 2 for the next one
+
+for instructors: release, graders-bundle, nbgrader, gradescope-bundle, batch-grade, stats
+for authors: verify (the self-check), check, coverage, mutants
+
+Language: --lang zh, or KATAKIT_LANG=zh, or a zh_* locale.
+"""
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -35,22 +52,70 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     catalog = Catalog.load(_root(args))
     target = resolve_target(args.target, catalog.root)
-    rows = [("id", "title", "points", "level", "status")]
+    rows = [(_("id"), _("title"), _("points"), _("level"), _("status"))]
     for kata in catalog.select(args.topics):
         path = target.locate(kata.id)
         if path is None:
-            status = "missing"
+            status = _("missing")
         elif "NotImplementedError" in path.read_text(encoding="utf-8"):
-            status = "to do"
+            status = _("to do")
         else:
-            status = "written"
-        rows.append((kata.id, kata.title, str(kata.points), "★" * kata.difficulty, status))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+            status = _("written")
+        title = i18n.pick(kata.title, kata.title_zh)
+        rows.append((kata.id, title, str(kata.points), "★" * kata.difficulty, status))
+    print(_table(rows, flexible=1, width=args.width))
+    print(
+        _("\ntarget: {target}; `katakit show KATA` prints a statement").format(target=target.name)
+    )
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]], flexible: int, width: int) -> str:
+    """Rows in columns within ``width`` terminal columns: column ``flexible`` is cut to fit."""
+    from katakit.reporting import cut, display_width, pad
+
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    spare = width - (sum(widths) + 2 * (len(widths) - 1))
+    if spare < 0:
+        widths[flexible] = max(widths[flexible] + spare, 8)
+    lines = []
     for row in rows:
-        print(
-            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        cells = [cut(cell, widths[i]) if i == flexible else cell for i, cell in enumerate(row)]
+        lines.append("  ".join(pad(c, w) for c, w in zip(cells, widths, strict=True)).rstrip())
+    return "\n".join(lines)
+
+
+def _kata(catalog: Catalog, name: str) -> Kata:
+    """A kata by id, or by its bare name when that is unique; else say which ids are close."""
+    import difflib
+
+    if name.strip("/") in catalog.by_id:
+        return catalog.by_id[name.strip("/")]
+    same_name = [kata for kata in catalog.katas if kata.name == name]
+    if len(same_name) == 1:
+        return same_name[0]
+    close = difflib.get_close_matches(name, list(catalog.by_id), n=3, cutoff=0.5)
+    close += [
+        kata.id for kata in catalog.katas if name and name in kata.id and kata.id not in close
+    ]
+    suggestion = _("; did you mean {names}?").format(names=", ".join(close[:3])) if close else ""
+    raise CatalogError(
+        _("no kata '{name}'{suggestion} (`katakit list` shows the ids)").format(
+            name=name, suggestion=suggestion
         )
-    print(f"\ntarget: {target.name}; `katakit grade TOPIC` scores them")
+    )
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    catalog = Catalog.load(_root(args))
+    kata = _kata(catalog, args.kata)
+    files = catalog.files(kata)
+    title = i18n.pick(kata.title, kata.title_zh)
+    print(f"{kata.id} · {title} · " + _("{points} points").format(points=kata.points))
+    print()
+    print(statements.statement(files, i18n.language()))
+    print()
+    print(_("write it in {path}").format(path=files.stub.relative_to(catalog.root)))
     return 0
 
 
@@ -303,14 +368,17 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 
 def cmd_hint(args: argparse.Namespace) -> int:
     catalog = Catalog.load(_root(args))
-    kata = catalog.by_id.get(args.kata)
-    if kata is None:
-        raise CatalogError(f"no kata '{args.kata}'; `katakit list` shows the ids")
-    level = max(1, min(args.level, len(kata.hints)))
-    for number, hint in enumerate(kata.hints[:level], start=1):
-        print(f"hint {number}/{len(kata.hints)}: {hint}")
-    if level < len(kata.hints):
-        print(f"\nstill stuck? `katakit hint {kata.id} --level {level + 1}`")
+    kata = _kata(catalog, args.kata)
+    hints = kata.hints_zh if i18n.language() == "zh" and kata.hints_zh else kata.hints
+    level = max(1, min(args.level, len(hints)))
+    for number, hint in enumerate(hints[:level], start=1):
+        print(_("hint {number}/{total}: {hint}").format(number=number, total=len(hints), hint=hint))
+    if level < len(hints):
+        print(
+            _("\nstill stuck? `katakit hint {kata} --level {level}`").format(
+                kata=kata.id, level=level + 1
+            )
+        )
     return 0
 
 
@@ -370,14 +438,35 @@ def _add_limit_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="katakit", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="katakit",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--root", help="project folder (default: found from the current folder)")
+    parser.add_argument(
+        "--lang",
+        choices=i18n.LANGUAGES,
+        help="language of statements, hints, tables and messages (default: KATAKIT_LANG, "
+        "else the locale, else en)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     listing = commands.add_parser("list", help="katas with their points and status")
-    listing.add_argument("topics", nargs="*", metavar="TOPIC")
-    listing.add_argument("--target", default=os.environ.get("KATAKIT_TARGET", "exercises"))
+    listing.add_argument("topics", nargs="*", metavar="TOPIC", help="topics to list (default all)")
+    listing.add_argument(
+        "--target",
+        default=os.environ.get("KATAKIT_TARGET", "exercises"),
+        help="whose files say what is done: exercises (default), solutions, or a folder",
+    )
+    listing.add_argument(
+        "--width", type=int, default=80, help="columns to fit in (default %(default)s)"
+    )
     listing.set_defaults(run=cmd_list)
+
+    showing = commands.add_parser("show", help="print a kata's statement")
+    showing.add_argument("kata", metavar="KATA", help="a kata id (bn/batchnorm_forward) or name")
+    showing.set_defaults(run=cmd_show)
 
     grading = commands.add_parser("grade", help="run the hidden graders and report scores")
     grading.add_argument("selection", nargs="*", metavar="SELECTION", help="topics or kata ids")
@@ -535,8 +624,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.selection = [*args.selection, *extra]
     elif extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.lang:
+        i18n.set_language(args.lang)
     try:
         return args.run(args)
     except (CatalogError, ValueError) as exc:
         print(f"katakit: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader went away (`katakit list | head`): stop quietly, as Unix tools do; point
+        # stdout at /dev/null so that the interpreter's final flush does not complain again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

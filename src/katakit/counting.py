@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from katakit.i18n import N_, _
+
 
 class OutOfComparisons(BaseException):
     """Raised inside the learner's code when it has spent its comparison budget (a
@@ -19,7 +21,7 @@ class OutOfComparisons(BaseException):
 
 
 class Counter:
-    def __init__(self, what: str = "comparisons") -> None:
+    def __init__(self, what: str = N_("comparisons")) -> None:
         self.what = what
         self.count = 0
         self.limit = math.inf
@@ -27,7 +29,9 @@ class Counter:
     def tick(self) -> None:
         self.count += 1
         if self.count > self.limit:
-            raise OutOfComparisons(f"more than {self.limit} {self.what}")
+            raise OutOfComparisons(
+                _("more than {limit} {what}").format(limit=self.limit, what=_(self.what))
+            )
 
     def run(self, function: Callable[..., Any], *args: Any, limit: float = math.inf):
         """``function(*args)`` and the comparisons it made: (result, count)."""

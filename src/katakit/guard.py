@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from katakit.i18n import _
+
 
 class ForbiddenCall(Exception):
     """Learner code called a library function that the kata asks them to write themselves."""
@@ -106,10 +108,10 @@ class Guard:
         return False
 
     def refuse(self, dotted: str, note: str = "") -> None:
-        message = (
-            f"{dotted} is not allowed in {self.kata_id}{note}{self._learner_line()}: this kata "
-            "asks you to implement it yourself with basic operations"
-        )
+        message = _(
+            "{name} is not allowed in {kata}{note}{where}: this kata asks you to implement it "
+            "yourself with basic operations"
+        ).format(name=dotted, kata=self.kata_id, note=note, where=self._learner_line())
         self.violations.append(message)
         raise ForbiddenCall(message)
 
@@ -123,7 +125,9 @@ class Guard:
         import linecache
 
         source = linecache.getline(self.learner_file, frame.f_lineno).strip()
-        return f" (reached from line {frame.f_lineno}: {source})" if source else ""
+        if not source:
+            return ""
+        return _(" (reached from line {line}: {source})").format(line=frame.f_lineno, source=source)
 
     def block_operators(self) -> None:
         """Register a refusing kernel for every overload of each forbidden torch operator, at
@@ -225,7 +229,7 @@ class _ClassStandIn:
 
     def __mro_entries__(self, bases: tuple[Any, ...]) -> tuple[type, ...]:
         if self.guard.learner_on_stack():
-            self.guard.refuse(self.dotted, " (not even as a base class)")
+            self.guard.refuse(self.dotted, _(" (not even as a base class)"))
         return (self.original,)
 
     def __instancecheck__(self, instance: Any) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from katakit.counting import OutOfComparisons
+from katakit.i18n import _
 from katakit.sandbox import probe
 
 
@@ -20,7 +21,7 @@ def learner_items(value_lists: list[list], limit: float = math.inf) -> list[list
     them); past ``limit`` comparisons within one list, a comparison raises OutOfComparisons."""
 
     def out_of_comparisons() -> None:
-        raise OutOfComparisons(f"more than {limit} comparisons between items")
+        raise OutOfComparisons(_("more than {limit} comparisons between items").format(limit=limit))
 
     return _make_items(value_lists, limit, out_of_comparisons)
 

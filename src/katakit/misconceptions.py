@@ -4,7 +4,7 @@
 
     [biased-running-var]
     en = "running_var updated with the biased (1/N) batch variance; use the unbiased 1/(N-1)"
-    zh = "running_var 用了有偏（1/N）的批方差，应当用无偏的 1/(N-1)"   # optional for now
+    zh = "running_var 用了有偏（1/N）的批方差，应当用无偏的 1/(N-1)"
 
 A grader loads its topic's mistakes once and names them where it knows the wrong value::
 
@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from katakit import i18n
 from katakit.catalog import tomllib
 
 FILE_NAME = "misconceptions.toml"
@@ -37,7 +38,7 @@ class Misconception:
     zh: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.en} [{self.id}]"
+        return f"{i18n.pick(self.en, self.zh)} [{self.id}]"
 
 
 class Mistakes(dict[str, Misconception]):

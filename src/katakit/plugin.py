@@ -27,6 +27,7 @@ import pytest
 
 from katakit import guard, isolation
 from katakit.catalog import Catalog, Kata, find_root
+from katakit.i18n import _
 from katakit.integrity import Tampering, Watch
 from katakit.readonly import ReadOnlyInputs
 from katakit.reporting import score_table
@@ -203,7 +204,7 @@ class KatakitSession:
             return None  # pytest's own loop reports the collection errors
         groups: dict[str | None, list[pytest.Item]] = {}
         for item in session.items:
-            kata, _ = self._kata_of(item.path)
+            kata, _grader = self._kata_of(item.path)
             groups.setdefault(kata.id if kata else None, []).append(item)
         if list(groups) in ([], [None]):
             # no kata in this run (or, under pytest-xdist, the controller): pytest's own loop
@@ -234,7 +235,7 @@ class KatakitSession:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item):
         """Forbidden calls raise in learner code from the kata's first import to its teardown."""
-        kata, _ = self._kata_of(item.path)
+        kata, _grader = self._kata_of(item.path)
         if kata is None or self.limits is not None:
             return (yield)
         self.watch.note()
@@ -254,7 +255,7 @@ class KatakitSession:
             return
 
         def on_alarm(signum, frame):
-            raise KataTimeout(f"timed out after {self.test_timeout:g} s")
+            raise KataTimeout(_("timed out after {seconds:g} s").format(seconds=self.test_timeout))
 
         previous = signal.signal(signal.SIGALRM, on_alarm)
         signal.setitimer(signal.ITIMER_REAL, self.test_timeout)
@@ -280,7 +281,7 @@ class KatakitSession:
             with self._time_limit(item):
                 return (yield)
         finally:
-            kata, _ = self._kata_of(item.path)
+            kata, _grader = self._kata_of(item.path)
             in_process = kata is not None and self.limits is None
             active = self._guard(kata) if in_process else None
             if active is not None and active.violations:
@@ -290,8 +291,10 @@ class KatakitSession:
                 replaced = self.watch.restore(active.patched() if active else set())
                 if replaced:
                     raise Tampering(
-                        f"your code replaced {', '.join(replaced)} globally; a kata may not "
-                        "change library functions (they have been put back)"
+                        _(
+                            "your code replaced {names} globally; a kata may not change library "
+                            "functions (they have been put back)"
+                        ).format(names=", ".join(replaced))
                     )
 
     @pytest.hookimpl(wrapper=True)
@@ -438,9 +441,13 @@ def _describe_remote_import_failure(exc: rpc.Raised, path: Path) -> str:
     text = getattr(exc, "_katakit_text", str(exc))
     name = exc.remote_type.rsplit(".", 1)[-1]
     if isinstance(exc, SyntaxError):
-        return f"{path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
-    where = f" (line {exc.frames[-1][1]})" if exc.frames else ""
-    return f"importing {path.name} raised {name}: {text}{where}"
+        return _("{file} has a syntax error on line {line}: {error}").format(
+            file=path.name, line=exc.lineno, error=exc.msg
+        )
+    where = _(" (line {line})").format(line=exc.frames[-1][1]) if exc.frames else ""
+    return _("importing {file} raised {error}: {text}{where}").format(
+        file=path.name, error=name, text=text, where=where
+    )
 
 
 def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
@@ -460,22 +467,24 @@ def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
         if learner_file is not None and Path(frame.f_code.co_filename) == learner_file
     ]
     if isinstance(exc, KataTimeout):
-        where = f" (last in {own[-1][0]}, line {own[-1][1]})" if own else ""
-        return f"{exc}{where}: look for a loop that never ends or work that grows too fast"
+        where = _(" (last in {function}, line {line})").format(function=own[-1][0], line=own[-1][1])
+        return _(
+            "{stopped}{where}: look for a loop that never ends or work that grows too fast"
+        ).format(stopped=exc, where=where if own else "")
     if isinstance(exc, NotImplementedError) and own:
-        return f"not implemented yet: {own[-1][0]}"
+        return _not_written().format(function=own[-1][0])
     if isinstance(exc, guard.ForbiddenCall | Tampering):
         return str(exc)
     if isinstance(exc, MemoryError):
-        return "ran out of memory: the kata used more than its memory limit"
+        return _out_of_memory()
     if _is_flood(exc):
-        return "printed too much output: the kata went past its output limit"
+        return _("printed too much output: the kata went past its output limit")
     if isinstance(exc, SystemExit):
-        return f"called sys.exit({exc.code!r}): a kata must return its result, not end the process"
+        return _exited().format(code=repr(exc.code))
     text = f"{type(exc).__name__}: {exc}"
     if own:
-        return f"{own[-1][0]} raised {text} (line {own[-1][1]})"
-    return f"grading stopped with {text}"
+        return _raised().format(function=own[-1][0], error=text, line=own[-1][1], source="")
+    return _("grading stopped with {error}").format(error=text)
 
 
 def _explain_raised(exc: rpc.Raised) -> str:
@@ -484,18 +493,35 @@ def _explain_raised(exc: rpc.Raised) -> str:
     text = getattr(exc, "_katakit_text", "")
     function, line, source = exc.frames[-1] if exc.frames else ("", 0, "")
     if name == "NotImplementedError" and function:
-        return f"not implemented yet: {function}"
+        return _not_written().format(function=function)
     if isinstance(exc, guard.ForbiddenCall):
         return text
     if name == "SystemExit":
-        return f"called sys.exit({text}): a kata must return its result, not end the process"
+        return _exited().format(code=text)
     if name == "MemoryError":
-        return "ran out of memory: the kata used more than its memory limit"
+        return _out_of_memory()
     described = f"{name}: {text}" if text else name
     if not function:
-        return f"your code raised {described}"
+        return _("your code raised {error}").format(error=described)
     shown = f": {source}" if source else ""
-    return f"{function} raised {described} (line {line}{shown})"
+    return _raised().format(function=function, error=described, line=line, source=shown)
+
+
+# Messages said in more than one place above; functions, so each is translated when shown.
+def _not_written() -> str:
+    return _("not implemented yet: {function}")
+
+
+def _exited() -> str:
+    return _("called sys.exit({code}): a kata must return its result, not end the process")
+
+
+def _out_of_memory() -> str:
+    return _("ran out of memory: the kata used more than its memory limit")
+
+
+def _raised() -> str:
+    return _("{function} raised {error} (line {line}{source})")
 
 
 # -- module-level hooks: options, activation, the kata fixture ----------------------------------

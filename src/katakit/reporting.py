@@ -3,30 +3,46 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
+from katakit.i18n import N_, _
 from katakit.results import KataResult, Report
 
-_STATUS_LABEL = {
-    "passed": "ok",
-    "failed": "failed",
-    "error": "error",
-    "missing": "missing",
-    "timeout": "timeout",
-    "crashed": "crashed",
-    "ungraded": "examples",
-}
+# The table names each status as the JSON report does (translated); listed for Babel to extract.
+STATUS_NAMES = (N_("passed"), N_("failed"), N_("error"), N_("missing"), N_("timeout"))
+STATUS_NAMES += (N_("crashed"), N_("ungraded"))
 
 
 def _summary(kata: KataResult) -> str:
     if kata.tests:
         return kata.first_failure
     passed = sum(test.outcome == "passed" for test in kata.examples)
-    return kata.first_failure or f"public examples {passed}/{len(kata.examples)} pass"
+    return kata.first_failure or _("public examples {passed}/{total} pass").format(
+        passed=passed, total=len(kata.examples)
+    )
 
 
 def _first_line(message: str, width: int) -> str:
-    line = message.strip().splitlines()[0] if message.strip() else ""
-    return line if len(line) <= width else line[: max(width - 1, 0)] + "…"
+    return cut(message.strip().splitlines()[0] if message.strip() else "", width)
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` within ``width`` terminal columns, ending in "…" when it was cut."""
+    if display_width(text) <= width:
+        return text
+    while text and display_width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal: a CJK character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(width - display_width(text), 0)
+    return gap + text if right else text + gap
 
 
 def score_table(report: Report, width: int = 100, details: bool = True) -> str:
@@ -37,22 +53,41 @@ def score_table(report: Report, width: int = 100, details: bool = True) -> str:
     """
     id_width = max([len("kata"), *(len(kata.id) for kata in report.katas)])
     score_width = max([len("score"), *(len(f"{k.score}/{k.max_score}") for k in report.katas)])
-    header = f"{'kata':<{id_width}}  {'score':>{score_width}}  {'status':<9}  first failure"
-    lines = [f"katakit · target {report.target}", header]
-    message_width = max(width - len(header) + len("first failure"), 20)
+    kata_head, score_head, status_head = _("kata"), _("score"), _("status")
+    first_head = _("first failure")
+    id_width = max([display_width(kata_head), *(len(kata.id) for kata in report.katas)])
+    score_width = max(
+        [display_width(score_head), *(len(f"{k.score}/{k.max_score}") for k in report.katas)]
+    )
+    status_width = max(display_width(_(status)) for status in STATUS_NAMES)
+    header = "  ".join(
+        (
+            pad(kata_head, id_width),
+            pad(score_head, score_width, right=True),
+            pad(status_head, status_width),
+            first_head,
+        )
+    )
+    lines = [_("katakit · target {target}").format(target=report.target), header]
+    message_width = max(width - display_width(header) + display_width(first_head), 20)
     for kata in report.katas:
         score = f"{kata.score}/{kata.max_score}" if kata.tests else "-"
-        status = _STATUS_LABEL[kata.status]
         message = _first_line(_summary(kata), message_width)
-        lines.append(
-            f"{kata.id:<{id_width}}  {score:>{score_width}}  {status:<9}  {message}".rstrip()
+        row = (
+            kata.id.ljust(id_width),
+            score.rjust(score_width),
+            pad(_(kata.status), status_width),
+            message,
         )
+        lines.append("  ".join(row).rstrip())
     total = f"{report.score}/{report.max_score}"
-    lines.append(f"{'total':<{id_width}}  {total:>{score_width}}")
+    lines.append(f"{pad(_('total'), id_width)}  {total:>{score_width}}")
     if any(not kata.tests for kata in report.katas):
         lines.append(
-            "status 'examples': the hidden graders are not available in this copy; "
-            "points come from them when your instructor grades (GitHub Classroom: on every push)"
+            _(
+                "status '{ungraded}': the hidden graders are not available in this copy; points "
+                "come from them when your instructor grades (GitHub Classroom: on every push)"
+            ).format(ungraded=_("ungraded"))
         )
     if details:
         for kata in report.katas:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from katakit import misconceptions, mutation
+from katakit import misconceptions, mutation, statements
 from katakit.catalog import Catalog, CatalogError, Kata, load_questions
 
 
@@ -92,20 +92,23 @@ def check_kata(catalog: Catalog, kata: Kata, question_ids: set[str]) -> list[str
             problems += [f"reference lacks {name}, which the stub defines" for name in missing]
     if files.grader.is_file():
         problems += _grader_problems(_parse(files.grader))
+    problems += statements.problems(files)
     return [f"{kata.id}: {problem}" for problem in problems]
 
 
 def unexplained_files(catalog: Catalog) -> list[str]:
-    """Python files (and mutant patch files) in the kata areas that belong to no kata in any
+    """Python files (mutant patches, translations) in the kata areas that belong to no kata in any
     manifest."""
     known: set[Path] = set()
     for kata in catalog.katas:
         files = catalog.files(kata)
         known |= {files.stub, files.examples, files.solution, files.grader, files.mutant_patches}
         known |= set(files.mutant_modules)
+        known |= {statements.translation_path(files, lang) for lang in statements.SUFFIX}
     found = []
     for area, pattern in (
         ("exercises", "*.py"),
+        ("exercises", "*.zh.rst"),
         ("solutions", "*.py"),
         ("graders", "*.py"),
         ("graders", "mutants/*.toml"),
@@ -127,5 +130,12 @@ def check_tree(root: Path) -> list[str]:
         problems += check_kata(catalog, kata, question_ids)
     for path in sorted((catalog.root / "graders").glob(f"*/{misconceptions.FILE_NAME}")):
         where = path.relative_to(catalog.root)
-        problems += [f"{where}: {problem}" for problem in misconceptions.problems_in(path)]
+        found = misconceptions.problems_in(path)
+        if not found:
+            found = [
+                f"{m.id} has no Chinese text (zh)"
+                for m in misconceptions.load(path.parent).values()
+                if not m.zh
+            ]
+        problems += [f"{where}: {problem}" for problem in found]
     return problems + unexplained_files(catalog)

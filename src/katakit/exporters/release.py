@@ -72,7 +72,7 @@ katakit = "katakit.plugin"
 where = ["src"]
 
 [tool.setuptools.package-data]
-katakit = ["data/*.tsv"]
+katakit = ["data/*.tsv", "locale/*/LC_MESSAGES/*.mo"]
 
 [tool.pytest.ini_options]
 testpaths = ["exercises"]

@@ -81,8 +81,9 @@ _KEPT = (
 
 
 def environment() -> dict[str, str]:
-    """The learner's whole environment: nothing of the caller's but the locale."""
-    keep = {name: os.environ[name] for name in ("LANG", "LC_ALL", "TZ") if name in os.environ}
+    """The learner's whole environment: nothing of the caller's but the locale and language."""
+    names = ("LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "KATAKIT_LANG", "TZ")
+    keep = {name: os.environ[name] for name in names if name in os.environ}
     return {
         **keep,
         "PATH": "/usr/bin:/bin",

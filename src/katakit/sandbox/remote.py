@@ -25,6 +25,7 @@ import numpy as np
 from katakit import guard
 from katakit.counting import OutOfComparisons
 from katakit.distributed import RankFailure
+from katakit.i18n import _
 from katakit.sandbox import contain, rpc, wire
 from katakit.sandbox.zygote import Spawned, zygote
 
@@ -160,8 +161,11 @@ class WatchedLink(wire.Link):
         except wire.WireError:
             self.stop(
                 "crashed",
-                "wrote something that is not katakit's protocol into its channel (a kata must "
-                "not write to file descriptors it did not open)",
+                _(
+                    "the kata's process was stopped: your code wrote something that is not "
+                    "katakit's protocol into its channel (a kata must not write to file "
+                    "descriptors it did not open)"
+                ),
             )
 
     def read_some(self) -> memoryview:
@@ -174,7 +178,7 @@ class WatchedLink(wire.Link):
             self._drain_output()
             return chunk
         while True:
-            readable, _, _ = select.select([self.sock, self.spawned.output], [], [], 0.05)
+            readable = select.select([self.sock, self.spawned.output], [], [], 0.05)[0]
             if not readable:
                 self._check()  # CPU and wall time, only while the answer is slow to come
                 continue
@@ -212,20 +216,24 @@ class WatchedLink(wire.Link):
             self.printed += len(chunk)
             self.output += chunk[: max(0, OUTPUT_SHOWN - len(self.output))]
             if self.printed > self.budget.output_mb * 1024 * 1024:
-                self.stop("crashed", "printed too much output: the kata went past its output limit")
+                self.stop(
+                    "crashed",
+                    _(
+                        "the kata's process was stopped: your code printed too much output: "
+                        "the kata went past its output limit"
+                    ),
+                )
 
     def _check(self) -> None:
         if self.gone is not None:
             raise self.gone
         cpu = self.cpu_seconds()
         if cpu - self.test_started_cpu > self.budget.test_cpu:
-            self.stop("timeout", f"used more than {self.budget.test_cpu:g} s of CPU time")
+            self.stop("timeout", _test_cpu(), seconds=self.budget.test_cpu)
         if cpu > self.budget.kata_cpu:
-            self.stop(
-                "timeout", f"the kata used more than {self.budget.kata_cpu:g} s of CPU time in all"
-            )
+            self.stop("timeout", _kata_cpu(), seconds=self.budget.kata_cpu)
         if time.monotonic() - self.test_started_wall > self.budget.test_wall:
-            self.stop("timeout", f"made no progress for {self.budget.test_wall:g} s")
+            self.stop("timeout", _no_progress(), seconds=self.budget.test_wall)
 
     def _where(self) -> str:
         """Interrupt the learner's code and read where it was: `` (last in add, line 2)``."""
@@ -243,27 +251,26 @@ class WatchedLink(wire.Link):
                         length = wire.frame_length(buffer[: wire.HEADER_SIZE])
                         if len(buffer) >= wire.HEADER_SIZE + length:
                             answer = wire.unpack(buffer[wire.HEADER_SIZE :][:length])
-                            function, line, _ = answer[1][3][-1]
-                            return f" (last in {function}, line {line})"
+                            function, line, _source = answer[1][3][-1]
+                            return _(" (last in {function}, line {line})").format(
+                                function=function, line=line
+                            )
         except Exception:  # whatever the learner made of the interruption, it ends now
             return ""
         return ""
 
-    def stop(self, outcome: str, message: str | None) -> None:
-        """End the learner's process (and all it started); raise and remember why."""
+    def stop(self, outcome: str, message: str | None, **values: Any) -> None:
+        """End the learner's process (and all it started); raise and remember why.
+
+        A timeout's ``message`` has a ``{where}`` field for where the learner's code was."""
         if self.gone is None:
             where = self._where() if outcome == "timeout" else ""
             self._kill()
             status = zygote().wait(self.spawned.pid)
             if message is None:
                 outcome, message = _describe_exit(status, self.budget)
-            elif outcome == "crashed":
-                message = f"the kata's process was stopped: your code {message}"
             elif outcome == "timeout":
-                message = (
-                    f"timed out: your code {message}{where} and was stopped; look for a loop "
-                    "that never ends or work that grows too fast"
-                )
+                message = message.format(where=where, **values)
             self.gone = LearnerGone(outcome, message)
         raise self.gone
 
@@ -278,7 +285,7 @@ class WatchedLink(wire.Link):
         if self.gone is None:
             self._kill()  # the learner and all it started, at once (see contain)
             zygote().reap(self.spawned.pid)
-            self.gone = LearnerGone("crashed", "the kata's process was closed")
+            self.gone = LearnerGone("crashed", _("the kata's process was closed"))
         self.sock.close()
         os.close(self.spawned.output)
 
@@ -289,15 +296,41 @@ def _describe_exit(status: int, budget: Budget) -> tuple[str, str]:
         number = code - 128
         name = signal.Signals(number).name if number in signal.valid_signals() else str(number)
         if number == signal.SIGSEGV:
-            return "crashed", f"the kata's process crashed ({name}): a fault in native code"
+            return "crashed", _(
+                "the kata's process crashed ({signal}): a fault in native code"
+            ).format(signal=name)
         if number == signal.SIGXCPU:
-            return "timeout", f"timed out: the kata used more than {budget.kata_cpu:g} s of CPU"
+            return "timeout", _kata_cpu().format(seconds=budget.kata_cpu, where="")
         if number == signal.SIGKILL:
-            return "crashed", f"the kata's process was killed ({name}), most likely for memory"
-        return "crashed", f"the kata's process was stopped by signal {name}"
-    return "crashed", (
-        f"the kata's code ended its whole process (exit status {code}); do not call sys.exit, "
+            return "crashed", _(
+                "the kata's process was killed ({signal}), most likely for memory"
+            ).format(signal=name)
+        return "crashed", _("the kata's process was stopped by signal {signal}").format(signal=name)
+    return "crashed", _(
+        "the kata's code ended its whole process (exit status {code}); do not call sys.exit, "
         "os._exit or quit() in a kata"
+    ).format(code=code)
+
+
+# A timeout's message, translated when said; ``{where}`` is where the learner's code was.
+def _test_cpu() -> str:
+    return _(
+        "timed out: your code used more than {seconds:g} s of CPU time{where} and was stopped; "
+        "look for a loop that never ends or work that grows too fast"
+    )
+
+
+def _kata_cpu() -> str:
+    return _(
+        "timed out: the kata used more than {seconds:g} s of CPU time in all{where} and was "
+        "stopped; look for a loop that never ends or work that grows too fast"
+    )
+
+
+def _no_progress() -> str:
+    return _(
+        "timed out: your code made no progress for {seconds:g} s{where} and was stopped; look "
+        "for a loop that never ends or work that grows too fast"
     )
 
 
