@@ -11,9 +11,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
 
 EPS = 1e-5
+MISTAKES = misconceptions.of(__file__)
 
 
 def autograd_gradients(dout, x, gamma, eps=EPS):
@@ -74,31 +76,20 @@ def wrong_dx(dout, x, gamma, eps=EPS):
     mean_term = d_x_hat.mean(axis=axes, keepdims=True)
     var_term = x_hat * (d_x_hat * x_hat).mean(axis=axes, keepdims=True)
     wrong = {
-        "the gradient through the batch mean is missing: every x moves the mean, which adds "
-        "-mean(dL/dx_hat) / sqrt(var + eps) to each dx": inv_std * (d_x_hat - var_term),
-        "the variance is treated as a constant: every x also moves var, which adds "
-        "-x_hat * mean(dL/dx_hat * x_hat) / sqrt(var + eps) to each dx": (
-            inv_std * (d_x_hat - mean_term)
-        ),
-        "the upstream gradient is not multiplied by gamma: dL/dx_hat = gamma * dout": (
-            backprop(dout, x_hat, inv_std, axes)
-        ),
-        "dx is missing the factor 1/sqrt(var + eps) of the normalisation": (
-            d_x_hat - mean_term - var_term
-        ),
+        MISTAKES["backward-mean-path-dropped"]: inv_std * (d_x_hat - var_term),
+        MISTAKES["backward-var-path-dropped"]: inv_std * (d_x_hat - mean_term),
+        MISTAKES["backward-no-gamma"]: backprop(dout, x_hat, inv_std, axes),
+        MISTAKES["backward-no-inv-std"]: d_x_hat - mean_term - var_term,
     }
     with np.errstate(divide="ignore", invalid="ignore"):
         inv_raw = 1.0 / np.sqrt(x.var(axis=axes, keepdims=True))
-        wrong[
-            "eps is left out of the backward pass: dx divides by sqrt(var + eps), as the forward "
-            "pass does"
-        ] = backprop(d_x_hat, (x - mean) * inv_raw, inv_raw, axes)
+        wrong[MISTAKES["backward-eps-missing"]] = backprop(
+            d_x_hat, (x - mean) * inv_raw, inv_raw, axes
+        )
     if x.ndim == 4:
         inv0 = 1.0 / np.sqrt(x.var(axis=0, keepdims=True) + eps)
         x_hat0 = (x - x.mean(axis=0, keepdims=True)) * inv0
-        wrong["statistics over the batch axis only, per (c, h, w); BN reduces over N, H and W"] = (
-            backprop(d_x_hat, x_hat0, inv0, 0)
-        )
+        wrong[MISTAKES["batch-axis-only"]] = backprop(d_x_hat, x_hat0, inv0, 0)
     return wrong
 
 
@@ -107,32 +98,24 @@ def wrong_dgamma(dout, x, eps=EPS):
     mean = x.mean(axis=axes, keepdims=True)
     x_hat = (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
     wrong = {
-        "dgamma computed from x instead of x_hat: gamma multiplies the normalised input, so "
-        "dgamma = sum(dout * x_hat)": (dout * x).sum(axis=axes),
-        "dgamma computed from (x - mean) without dividing by sqrt(var + eps)": (
-            dout * (x - mean)
-        ).sum(axis=axes),
-        "dgamma averaged instead of summed over the batch": (dout * x_hat).mean(axis=axes),
+        MISTAKES["dgamma-from-x"]: (dout * x).sum(axis=axes),
+        MISTAKES["dgamma-not-normalised"]: (dout * (x - mean)).sum(axis=axes),
+        MISTAKES["param-grad-averaged"]: (dout * x_hat).mean(axis=axes),
     }
     with np.errstate(divide="ignore", invalid="ignore"):
         x_hat_raw = (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True))
-    wrong[
-        "eps is left out of x_hat: x_hat = (x - mean) / sqrt(var + eps), as in the forward pass"
-    ] = (dout * x_hat_raw).sum(axis=axes)
+    wrong[MISTAKES["backward-eps-missing"]] = (dout * x_hat_raw).sum(axis=axes)
     if x.ndim == 4:
         x_hat0 = (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)
-        wrong[
-            "x_hat normalised with statistics over the batch axis only, per (c, h, w); BN "
-            "reduces over N, H and W"
-        ] = (dout * x_hat0).sum(axis=axes)
+        wrong[MISTAKES["batch-axis-only"]] = (dout * x_hat0).sum(axis=axes)
     return wrong
 
 
 def wrong_dbeta(dout, x):
     axes = (0, *range(2, x.ndim))
     return {
-        "dbeta averaged instead of summed over the batch": dout.mean(axis=axes),
-        "dbeta summed over the batch axis only; for images also sum over H and W": dout.sum(axis=0),
+        MISTAKES["param-grad-averaged"]: dout.mean(axis=axes),
+        MISTAKES["dbeta-batch-axis-only"]: dout.sum(axis=0),
     }
 
 

@@ -7,7 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def torch_batchnorm(x, gamma, beta, running_mean, running_var, training, momentum, eps):
@@ -46,17 +49,10 @@ def wrong_outputs(x, gamma, beta, eps):
     mean, var = x.mean(axis=axes, keepdims=True), x.var(axis=axes, keepdims=True)
     unbiased = x.var(axis=axes, keepdims=True, ddof=1)
     return {
-        "adding the mean instead of subtracting it, (x + mean) / sqrt(var + eps)": (
-            g * (x + mean) / np.sqrt(var + eps) + b
-        ),
-        "eps added outside the square root, sqrt(var) + eps; it belongs inside, sqrt(var + eps)": (
-            g * (x - mean) / (np.sqrt(var) + eps) + b
-        ),
-        "normalising with the unbiased (m - 1) variance; the batch is normalised with the "
-        "biased (1/m) variance": g * (x - mean) / np.sqrt(unbiased + eps) + b,
-        "statistics over the batch axis only, per (c, h, w); BN takes them over N, H and W": (
-            g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + b
-        ),
+        MISTAKES["x-plus-mean"]: g * (x + mean) / np.sqrt(var + eps) + b,
+        MISTAKES["eps-outside-sqrt"]: g * (x - mean) / (np.sqrt(var) + eps) + b,
+        MISTAKES["unbiased-normalisation"]: g * (x - mean) / np.sqrt(unbiased + eps) + b,
+        MISTAKES["batch-axis-only"]: (g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + b),
     }
 
 
@@ -129,20 +125,14 @@ def test_running_stats_follow_torch_over_several_steps(kata, momentum):
             expected_mean,
             what="running_mean",
             where=where,
-            misconceptions={
-                "momentum weights the old value: torch keeps (1 - momentum) of the running "
-                "statistic and adds momentum times the batch statistic": reversed_mean,
-            },
+            misconceptions={MISTAKES["momentum-reversed"]: reversed_mean},
         )
         assert_close(
             rv,
             expected_var,
             what="running_var",
             where=where,
-            misconceptions={
-                "running_var updated with the biased (1/m) variance; torch stores the unbiased "
-                "(1/(m - 1)) estimate": biased_var,
-            },
+            misconceptions={MISTAKES["biased-running-var"]: biased_var},
         )
 
 
@@ -154,17 +144,13 @@ def test_evaluation_uses_running_statistics(kata, shape):
     before = snapshot(running_mean=rm, running_var=rv)
     out, new_mean, new_var = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=False)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, False, 0.1, 1e-5)
-    misconceptions = {
-        "evaluation mode normalised with the batch statistics; it must use the running ones": (
-            torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)[0]
-        )
-    }
+    batch_stats = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)[0]
     assert_close(
         out,
         expected,
         what="evaluation output",
         where=describe(seed, x=x),
-        misconceptions=misconceptions,
+        misconceptions={MISTAKES["eval-uses-batch-stats"]: batch_stats},
     )
     where = describe(seed, x=x) + "; evaluation must leave the running statistics unchanged"
     assert_close(new_mean, rm, what="running_mean after evaluation", where=where)

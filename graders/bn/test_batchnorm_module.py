@@ -12,8 +12,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import as_number, assert_close, assert_unchanged, describe, fail, rng
 from katakit.sandbox import is_remote, probe
+
+MISTAKES = misconceptions.of(__file__)
 
 C = 3
 EPS = 1e-4  # not the default, so that a constructor ignoring eps shows
@@ -226,17 +229,18 @@ def wrong_training_outputs(x: torch.Tensor, theirs: torch.nn.Module) -> dict:
     shift = per_channel(bias) if bias is not None else 0.0
     centred = x - per_channel(mean)
     wrong = {
-        "the constructor's eps was ignored (the default 1e-5 was used instead)": F.batch_norm(
+        MISTAKES["constructor-eps-ignored"]: F.batch_norm(
             x, None, None, weight, bias, training=True, eps=1e-5
         ),
-        "eps added outside the square root, sqrt(var) + eps; it belongs inside, "
-        "sqrt(var + eps)": scale * centred / (per_channel(var).sqrt() + theirs.eps) + shift,
-        "the batch was normalised with the unbiased (m - 1) variance; training normalises with "
-        "the biased (1/m) one": scale * centred / (per_channel(unbiased) + theirs.eps).sqrt()
+        MISTAKES["eps-outside-sqrt"]: scale * centred / (per_channel(var).sqrt() + theirs.eps)
+        + shift,
+        MISTAKES["unbiased-normalisation"]: scale
+        * centred
+        / (per_channel(unbiased) + theirs.eps).sqrt()
         + shift,
     }
     if weight is not None:
-        wrong["weight and bias were not applied although affine=True"] = F.batch_norm(
+        wrong[MISTAKES["affine-not-applied"]] = F.batch_norm(
             x, None, None, None, None, training=True, eps=theirs.eps
         )
     return wrong
@@ -252,34 +256,21 @@ def wrong_running_stats(x, previous_mean, previous_var, count, momentum):
     factor = momentum if momentum is not None else 1.0 / count
     wrong_mean, wrong_var = {}, {}
     if momentum is None:
-        name = (
-            "momentum=None treated as momentum=0.1; None means a cumulative average, with "
-            "factor 1 / num_batches_tracked"
-        )
+        name = MISTAKES["momentum-none-as-default"]
         wrong_mean[name] = one_update(previous_mean, mean, 0.1)
         wrong_var[name] = one_update(previous_var, unbiased, 0.1)
-        name = (
-            "factor 1 / (num_batches_tracked + 1) after the increment; the count used is the "
-            "one that includes this batch"
-        )
+        name = MISTAKES["cumulative-factor-off-by-one"]
         wrong_mean[name] = one_update(previous_mean, mean, 1.0 / (count + 1))
         wrong_var[name] = one_update(previous_var, unbiased, 1.0 / (count + 1))
     else:
-        name = (
-            "momentum weights the old value; torch keeps (1 - momentum) of the running "
-            "statistic and adds momentum times the batch statistic"
-        )
+        name = MISTAKES["momentum-reversed"]
         wrong_mean[name] = one_update(mean, previous_mean, factor)
         wrong_var[name] = one_update(unbiased, previous_var, factor)
-    wrong_var[
-        "running_var updated with the biased (1/m) variance; it stores the unbiased "
-        "(1/(m - 1)) estimate"
-    ] = one_update(previous_var, var, factor)
+    wrong_var[MISTAKES["biased-running-var"]] = one_update(previous_var, var, factor)
     if n > 1 and n != m:
-        wrong_var[
-            "the unbiased correction used the batch size N; m is the number of values per "
-            "channel, N * H * W"
-        ] = one_update(previous_var, var * n / (n - 1), factor)
+        wrong_var[MISTAKES["unbiased-correction-uses-batch-size"]] = one_update(
+            previous_var, var * n / (n - 1), factor
+        )
     return wrong_mean, wrong_var
 
 
@@ -350,7 +341,7 @@ def test_momentum_none_gives_the_equal_weight_average_of_all_batches(kata):
         ema_mean, ema_var = one_update(ema_mean, mean, 0.1), one_update(ema_var, unbiased, 0.1)
     weights = torch.tensor(counts, dtype=torch.float64).reshape(-1, 1) / sum(counts)
     where = describe(seed, batches=[s[0] for s in shapes]) + f", {len(shapes)} batches"
-    as_ema = "momentum=None treated as momentum=0.1; None means every batch weighs the same"
+    as_ema = MISTAKES["momentum-none-as-default"]
     assert_close(
         attr(mine, "running_mean"),
         torch.stack(means).mean(dim=0),
@@ -358,8 +349,7 @@ def test_momentum_none_gives_the_equal_weight_average_of_all_batches(kata):
         where=where,
         misconceptions={
             as_ema: ema_mean,
-            "batches weighted by their number of values; the cumulative average gives each "
-            "batch the same weight": (torch.stack(means) * weights).sum(dim=0),
+            MISTAKES["cumulative-weighted-by-values"]: (torch.stack(means) * weights).sum(dim=0),
         },
     )
     assert_close(
@@ -422,10 +412,7 @@ def test_evaluation_output_matches_torch_for_every_flag_combination(kata):
             weight, bias = affine_of(theirs)
             batch = F.batch_norm(x, None, None, weight, bias, training=True, eps=EPS)
             if flags["track_running_stats"]:
-                wrong = {
-                    "evaluation normalised with the batch statistics; in eval mode use "
-                    "running_mean and running_var": batch
-                }
+                wrong = {MISTAKES["eval-uses-batch-stats"]: batch}
                 if step == 1:  # num_batches_tracked is 0: what updating it first would give
                     mean, _, unbiased, _, _ = batch_stats(x)
                     factor = flags["momentum"] or 1.0
@@ -438,10 +425,7 @@ def test_evaluation_output_matches_torch_for_every_flag_combination(kata):
                         training=False,
                         eps=EPS,
                     )
-                    wrong[
-                        "the running statistics were updated with this batch in eval mode "
-                        "before normalising; evaluation leaves them unchanged"
-                    ] = refreshed
+                    wrong[MISTAKES["eval-updates-running-stats"]] = refreshed
                 source = "running statistics"
             else:
                 initial = F.batch_norm(
@@ -453,10 +437,7 @@ def test_evaluation_output_matches_torch_for_every_flag_combination(kata):
                     training=False,
                     eps=EPS,
                 )
-                wrong = {
-                    "evaluation used the initial statistics (mean 0, var 1); without running "
-                    "statistics evaluation uses the batch statistics": initial
-                }
+                wrong = {MISTAKES["eval-initial-stats"]: initial}
                 source = "batch statistics: there are no running statistics"
             assert_close(
                 run(mine, x.clone()),
@@ -491,8 +472,7 @@ def test_evaluation_leaves_running_statistics_unchanged(kata):
                 what=f"{name} after an evaluation pass (must be unchanged)",
                 where=where,
                 misconceptions={
-                    "the running statistics were updated in eval mode; only training passes "
-                    "update them": one_update(before[name], batch, factor)
+                    MISTAKES["eval-updates-running-stats"]: one_update(before[name], batch, factor)
                 },
             )
 
@@ -528,10 +508,9 @@ def test_gradients_reach_input_and_affine_parameters(kata):
         if mode == "train":
             _, var, _, _, _ = batch_stats(x)
             scale = per_channel(theirs.weight.detach()) if affine else 1.0
-            wrong[
-                "the batch mean and variance were detached (treated as constants); gradients "
-                "also flow through them in training"
-            ] = scale * upstream / (per_channel(var) + EPS).sqrt()
+            wrong[MISTAKES["detached-batch-stats"]] = (
+                scale * upstream / (per_channel(var) + EPS).sqrt()
+            )
         assert_close(x_grad, x_theirs.grad, what="gradient of x", where=where, misconceptions=wrong)
         if affine:
             for name in ("weight", "bias"):
@@ -618,8 +597,9 @@ def test_state_dict_loads_from_torch_and_back(kata):
                 rtol=1e-4,
                 atol=1e-6,
                 misconceptions={
-                    "factor 1/3: num_batches_tracked stayed at the loaded 3; add 1 before "
-                    "computing 1 / num_batches_tracked": one_update(loaded[name], batch, 1 / 3),
+                    MISTAKES["cumulative-count-not-incremented"]: one_update(
+                        loaded[name], batch, 1 / 3
+                    ),
                 },
             )
 

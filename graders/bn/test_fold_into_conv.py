@@ -8,8 +8,11 @@ import pytest
 import torch
 from torch import nn
 
+from katakit import misconceptions
 from katakit.checks import assert_close, describe, fail, rng
 from katakit.sandbox import kind_of, probe
+
+MISTAKES = misconceptions.of(__file__)
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 GEOMETRY = (
@@ -191,17 +194,15 @@ def wrong_outputs(conv, bn, x):
 
         scale = gamma / torch.sqrt(var + eps)
         wrong = {
-            "the conv's own bias was dropped; it passes through BN too, so the folded bias is "
-            "(conv_bias - running_mean) * scale + beta": ch(scale) * (y0 - ch(mean)) + ch(beta),
-            "eps added outside the square root, sqrt(var) + eps; BN uses sqrt(var + eps)": (
+            MISTAKES["fold-drops-conv-bias"]: ch(scale) * (y0 - ch(mean)) + ch(beta),
+            MISTAKES["eps-outside-sqrt"]: (
                 ch(gamma / (torch.sqrt(var) + eps)) * (y0 + ch(b) - ch(mean)) + ch(beta)
             ),
-            "the folded bias was scaled by gamma only, gamma * (conv_bias - mean) + beta; it "
-            "needs the whole scale gamma / sqrt(var + eps)": (
+            MISTAKES["fold-bias-scaled-by-gamma-only"]: (
                 ch(scale) * y0 + ch(gamma * (b - mean) + beta)
             ),
-            "running_mean was left out of the folded bias": ch(scale) * (y0 + ch(b)) + ch(beta),
-            "divided by the variance instead of the standard deviation": (
+            MISTAKES["fold-bias-without-mean"]: ch(scale) * (y0 + ch(b)) + ch(beta),
+            MISTAKES["fold-divides-by-var"]: (
                 ch(gamma / (var + eps)) * (y0 + ch(b) - ch(mean)) + ch(beta)
             ),
         }

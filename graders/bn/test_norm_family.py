@@ -7,7 +7,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def tensor(a):
@@ -56,13 +59,8 @@ def per_channel(values, ndim):
 def common_mistakes(axes, eps, scale, shift, x):
     """The variance and eps mistakes, for statistics taken over ``axes`` of ``x``."""
     return {
-        "normalising with the unbiased (1/(m - 1)) variance; every member of the family uses the "
-        "biased (1/m) variance, numpy's default ddof=0": (
-            scale * normalise(x, axes, eps, ddof=1) + shift
-        ),
-        "eps added outside the square root, sqrt(var) + eps; it belongs inside, sqrt(var + eps)": (
-            scale * normalise(x, axes, eps, eps_outside=True) + shift
-        ),
+        MISTAKES["unbiased-normalisation"]: scale * normalise(x, axes, eps, ddof=1) + shift,
+        MISTAKES["eps-outside-sqrt"]: scale * normalise(x, axes, eps, eps_outside=True) + shift,
     }
 
 
@@ -71,13 +69,9 @@ def layer_norm_mistakes(x, gamma, beta, eps):
     b = 0.0 if beta is None else beta
     every_axis = tuple(range(1, x.ndim))
     return {
-        "statistics per feature over the batch axis (that is batch norm); layer norm takes one "
-        "mean and one variance per sample, over all of its other axes": (
-            g * normalise(x, (0,), eps) + b
-        ),
-        "statistics over the last axis only; for an (N, C, H, W) input layer norm here reduces "
-        "over C, H and W together": g * normalise(x, (x.ndim - 1,), eps) + b,
-        "gamma and beta were not applied": normalise(x, every_axis, eps),
+        MISTAKES["layer-norm-over-batch"]: g * normalise(x, (0,), eps) + b,
+        MISTAKES["layer-norm-last-axis"]: g * normalise(x, (x.ndim - 1,), eps) + b,
+        MISTAKES["affine-not-applied"]: normalise(x, every_axis, eps),
         **common_mistakes(every_axis, eps, g, b, x),
     }
 
@@ -85,14 +79,9 @@ def layer_norm_mistakes(x, gamma, beta, eps):
 def instance_norm_mistakes(x, gamma, beta, eps):
     g, b = per_channel(gamma, x.ndim), 0.0 if beta is None else per_channel(beta, x.ndim)
     return {
-        "statistics over the N and C axes (0, 1); instance norm takes one mean and one variance "
-        "per sample and channel, over the spatial axes H and W (2, 3)": (
-            g * normalise(x, (0, 1), eps) + b
-        ),
-        "statistics over N, H and W (that is batch norm); instance norm keeps samples apart and "
-        "reduces over H and W only": g * normalise(x, (0, 2, 3), eps) + b,
-        "statistics over C, H and W (that is layer norm); instance norm keeps channels apart and "
-        "reduces over H and W only": g * normalise(x, (1, 2, 3), eps) + b,
+        MISTAKES["instance-norm-over-n-c"]: g * normalise(x, (0, 1), eps) + b,
+        MISTAKES["instance-norm-over-n-h-w"]: g * normalise(x, (0, 2, 3), eps) + b,
+        MISTAKES["instance-norm-over-c-h-w"]: g * normalise(x, (1, 2, 3), eps) + b,
         **common_mistakes((2, 3), eps, g, b, x),
     }
 
@@ -104,10 +93,7 @@ def group_norm_mistakes(x, num_groups, gamma, beta, eps):
     # channel c in group c % G: reshape to (N, C/G, G, H, W) and reduce over axes 1, 3, 4
     interleaved = normalise(x.reshape(n, c // num_groups, num_groups, h, w), (1, 3, 4), eps)
     mistakes = {
-        "channels assigned to groups round-robin (channel c in group c % G); torch's groups are "
-        "blocks of consecutive channels: channels 0 .. C/G - 1 form group 0, and so on": (
-            g * interleaved.reshape(x.shape) + b
-        ),
+        MISTAKES["group-norm-interleaved"]: g * interleaved.reshape(x.shape) + b,
     }
     for name, wrong in common_mistakes((2, 3, 4), eps, 1.0, 0.0, contiguous).items():
         mistakes[name] = g * wrong.reshape(x.shape) + b

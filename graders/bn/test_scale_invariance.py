@@ -10,7 +10,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import as_number, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 REPORT_KEYS = ("output_change", "grad_norm_ratio", "grad_dot_w")
 
@@ -77,16 +80,10 @@ def eps_outside_forward(x, w, gamma, beta, eps):
 
 # The classic mistakes in bn_linear, to name them wherever their consequences show.
 WRONG_FORWARDS = {
-    "bn_linear normalises with the unbiased variance (torch.var's default, 1/(N - 1)); batch "
-    "norm divides by N: use z.var(dim=0, unbiased=False)": unbiased_forward,
-    "bn_linear centres the batch but does not divide by its standard deviation, so nothing undoes "
-    "the scale of w": centred_only_forward,
-    "bn_linear takes its statistics over the features (axis 1) instead of the batch (axis 0)": (
-        feature_axis_forward
-    ),
-    "bn_linear adds eps outside the square root; it belongs inside, sqrt(var + eps)": (
-        eps_outside_forward
-    ),
+    MISTAKES["unbiased-normalisation"]: unbiased_forward,
+    MISTAKES["centred-not-scaled"]: centred_only_forward,
+    MISTAKES["statistics-over-features"]: feature_axis_forward,
+    MISTAKES["eps-outside-sqrt"]: eps_outside_forward,
 }
 
 
@@ -160,7 +157,7 @@ def test_loss_and_weight_grad_match_autograd(kata):
         for name, forward in WRONG_FORWARDS.items()
     }
     where = describe(seed, x=x, w=w, eps=eps)
-    summed = "the loss is summed; it is the mean over all N * D_out entries"
+    summed = MISTAKES["loss-summed"]
     assert_close(
         as_number(loss, "loss"),
         expected_loss,
@@ -175,9 +172,7 @@ def test_loss_and_weight_grad_match_autograd(kata):
         where=where,
         misconceptions={
             summed: summed_grad,
-            "dL/dw has the shape of w.T; it must have the shape of w, (D_out, D_in)": (
-                expected_grad.T
-            ),
+            MISTAKES["grad-transposed"]: expected_grad.T,
         }
         | {name: v[1] for name, v in mistaken.items()},
     )
@@ -191,18 +186,15 @@ def check_report(report, x, w, gamma, beta, target, alpha, eps, seed):
     ideal = {"output_change": 0.0, "grad_norm_ratio": 1 / alpha, "grad_dot_w": 0.0}
     special = {
         "grad_norm_ratio": {
-            "the ratio is inverted, ||dL/dw at w|| / ||dL/dw at alpha * w||; put the gradient at "
-            "alpha * w on top": 1 / expected["grad_norm_ratio"],
-            "both gradients were taken at w; the second one belongs at alpha * w": 1.0,
+            MISTAKES["grad-ratio-inverted"]: 1 / expected["grad_norm_ratio"],
+            MISTAKES["both-grads-at-w"]: 1.0,
         },
     }
     where = describe(seed, x=x, w=w, alpha=alpha, eps=eps)
     for key in REPORT_KEYS:
         misconceptions = dict(special.get(key, {}))
         if eps > 0:
-            misconceptions["the idealised value for eps = 0; measure it with the eps given"] = (
-                ideal[key]
-            )
+            misconceptions[MISTAKES["idealised-report"]] = ideal[key]
         misconceptions |= {name: values[key] for name, values in mistaken.items()}
         # With eps = 0, output_change and grad_dot_w are rounding noise around 0: atol covers it.
         assert_close(
@@ -250,11 +242,8 @@ def test_equivalent_lr_reproduces_the_step_taken_from_scaled_weights(kata):
             what="equivalent_lr",
             where=f"lr={lr}, alpha={alpha}",
             misconceptions={
-                "lr / alpha only counts that the gradient shrinks by 1/alpha; the step must also "
-                "be compared with weights that are alpha times larger": lr / alpha,
-                "lr * alpha**2 has the power right but the direction wrong: larger weights make "
-                "the same step relatively smaller, so the effective rate falls": lr * alpha**2,
-                "lr * alpha goes the wrong way: larger weights make the same step relatively "
-                "smaller, so the effective rate falls": lr * alpha,
+                MISTAKES["lr-over-alpha"]: lr / alpha,
+                MISTAKES["lr-times-alpha-squared"]: lr * alpha**2,
+                MISTAKES["lr-times-alpha"]: lr * alpha,
             },
         )

@@ -9,8 +9,11 @@ import pytest
 import torch
 from torch import nn
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 BN = nn.modules.batchnorm._BatchNorm
 TIGHT = dict(rtol=1e-9, atol=1e-12)
@@ -180,24 +183,17 @@ def mistakes(xs):
         momentum_var = 0.9 * momentum_var + 0.1 * var
     x = torch.cat(xs)
     dims = [0, *range(2, x.ndim)]
-    momentum = (
-        "torch's running average (momentum 0.1) over the batches; the target statistics must be "
-        "exact, not an exponential average that still depends on the order and the reset values"
-    )
+    momentum = MISTAKES["momentum-running-average"]
     wrong_means = {
-        "the mean of the batch means, one weight per batch; weight each batch by its number "
-        "of values": means.mean(dim=0),
+        MISTAKES["unweighted-mean-of-batch-means"]: means.mean(dim=0),
         momentum: momentum_mean,
     }
     wrong_vars = {
-        "the between-batch term was left out of the merge: M2 = M2_a + M2_b needs "
-        "+ delta**2 * n_a * n_b / n, the spread of the batch means": (
+        MISTAKES["merge-without-between-batch-term"]: (
             (biased * counts[:, None]).sum(dim=0) / (total - 1)
         ),
-        "the average of the per-batch variances (what torch stores with momentum=None); it "
-        "ignores both the batch sizes and the spread between batch means": unbiased.mean(dim=0),
-        "the biased variance, dividing by M; running_var stores the unbiased estimate, "
-        "dividing by M - 1": x.var(dim=dims, correction=0),
+        MISTAKES["average-of-batch-variances"]: unbiased.mean(dim=0),
+        MISTAKES["biased-final-variance"]: x.var(dim=dims, correction=0),
         momentum: momentum_var,
     }
     return wrong_means, wrong_vars
@@ -254,12 +250,8 @@ def test_second_layer_statistics_see_the_first_layer_with_its_new_statistics(kat
     batches = data(rng(seed + 100), CASES[seed], (3, 6, 5), shift=3.0)
     _, inputs = oracle(model, batches, ["1", "4"])
     extra = {
-        "layer 2 was measured while layer 1 still normalised with its old (source) "
-        "statistics; measure it after layer 1 holds its new ones": capture(model, "4", batches),
-        "layer 2 was measured in training mode, where layer 1 normalises each batch with that "
-        "batch's own statistics; measure in evaluation mode": capture(
-            model, "4", batches, train=True
-        ),
+        MISTAKES["measured-with-old-statistics"]: capture(model, "4", batches),
+        MISTAKES["measured-in-training-mode"]: capture(model, "4", batches, train=True),
     }
     mine = learner_copy(model, "two BN")
     kata.recompute_bn_stats(mine, [b.clone() for b in batches])
@@ -286,10 +278,7 @@ def test_layers_registered_out_of_call_order_are_still_exact(kata):
     batches = data(rng(seed + 100), [5, 2, 6], (3, 6, 6), shift=-2.0)
     _, inputs = oracle(model, batches, ["stem_bn", "head_bn"])
     extra = {
-        "'head_bn' was measured before 'stem_bn' held its new statistics: it is registered "
-        "first but called second; measure layers in the order forward calls them": capture(
-            model, "head_bn", batches
-        ),
+        MISTAKES["registration-order"]: capture(model, "head_bn", batches),
     }
     mine = learner_copy(model, "registered backwards")
     kata.recompute_bn_stats(mine, [b.clone() for b in batches])
@@ -383,9 +372,7 @@ def test_blend_stats_is_the_mixture_of_source_and_target(kata, alpha):
         expected_mean,
         what="blended mean",
         where=where,
-        misconceptions={
-            "alpha weights the source; it is the target's weight": alpha * sm + (1 - alpha) * tm
-        },
+        misconceptions={MISTAKES["blend-alpha-reversed"]: alpha * sm + (1 - alpha) * tm},
     )
     naive = (1 - alpha) * sv + alpha * tv
     assert_close(
@@ -394,14 +381,11 @@ def test_blend_stats_is_the_mixture_of_source_and_target(kata, alpha):
         what="blended variance",
         where=where,
         misconceptions={
-            "the variances were blended alone; the mixture's variance also holds the "
-            "spread of the means, alpha * (1 - alpha) * (source_mean - target_mean)**2": naive,
-            "alpha weights the source; it is the target's weight": alpha * sv
+            MISTAKES["blend-ignores-mean-spread"]: naive,
+            MISTAKES["blend-alpha-reversed"]: alpha * sv
             + (1 - alpha) * tv
             + alpha * (1 - alpha) * (sm - tm) ** 2,
-            "the standard deviations were blended and squared": (
-                (1 - alpha) * sv.sqrt() + alpha * tv.sqrt()
-            )
+            MISTAKES["blend-standard-deviations"]: ((1 - alpha) * sv.sqrt() + alpha * tv.sqrt())
             ** 2,
         },
     )

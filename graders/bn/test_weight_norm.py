@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 import torch
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def g_shape(shape, dim):
@@ -46,17 +49,13 @@ def other_axes(v, dim):
 def forward_mistakes(v, g, dim):
     norm = np.sqrt((v * v).sum(axis=other_axes(v, dim), keepdims=True))
     mistakes = {
-        "g was not applied: w = v / ||v|| has unit length, but each slice must have length g": (
-            v / norm
-        ),
-        "the norm was taken over the whole tensor; it is one norm per slice along dim, over "
-        "every other axis": g * v / np.linalg.norm(v),
+        MISTAKES["weight-norm-forgets-g"]: v / norm,
+        MISTAKES["weight-norm-whole-tensor"]: g * v / np.linalg.norm(v),
     }
     if dim is not None:
-        mistakes[
-            f"the norm was taken along axis dim={dim} itself; it must be taken over every axis "
-            f"except dim (one norm per slice v[i] along dim, as torch's weight_norm does)"
-        ] = g * v / np.sqrt((v * v).sum(axis=dim, keepdims=True))
+        mistakes[MISTAKES["weight-norm-along-dim"]] = (
+            g * v / np.sqrt((v * v).sum(axis=dim, keepdims=True))
+        )
     return mistakes
 
 
@@ -65,12 +64,12 @@ def backward_mistakes(v, g, dw, dim):
     norm = np.sqrt((v * v).sum(axis=axes, keepdims=True))
     return {
         "dv": {
-            "||v|| treated as a constant: dv = g / ||v|| * dw misses the term from the norm's "
-            "dependence on v, -g * dg / ||v||^2 * v (dv must be orthogonal to v)": (g / norm * dw),
+            MISTAKES["weight-norm-norm-constant"]: g / norm * dw,
         },
         "dg": {
-            "dg = sum(dw * v) is missing the division by ||v||: w depends on g through the unit "
-            "direction v / ||v||": (dw * v).sum(axis=axes, keepdims=True).reshape(np.shape(g)),
+            MISTAKES["weight-norm-dg-unnormalised"]: (dw * v)
+            .sum(axis=axes, keepdims=True)
+            .reshape(np.shape(g)),
         },
     }
 
@@ -168,13 +167,9 @@ def test_mean_only_batchnorm_subtracts_the_batch_mean_per_channel(kata, seed, sh
         what="mean-only batch norm output",
         where=describe(seed, x=x),
         misconceptions={
-            "divided by the batch standard deviation: mean-only batch norm only subtracts the "
-            "mean (the weight normalisation before it takes care of the scale)": (
-                centred / std + shift
-            ),
-            "the mean was taken over the batch axis only, per (c, h, w); it is per channel, over "
-            "every axis except 1": (x_t - x_t.mean(dim=0, keepdim=True) + shift),
-            "beta was not added": centred,
+            MISTAKES["mean-only-divides-by-std"]: centred / std + shift,
+            MISTAKES["mean-only-batch-axis-only"]: x_t - x_t.mean(dim=0, keepdim=True) + shift,
+            MISTAKES["mean-only-no-beta"]: centred,
         },
     )
     assert_unchanged(before, x=x, beta=beta)
