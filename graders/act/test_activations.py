@@ -276,14 +276,20 @@ WARNING_CASES = [
     ("tanh", {}),
     ("elu", {"alpha": 1.7}),
     ("elu_grad", {"alpha": 1.7}),
+    ("gelu", {"approximate": "none"}),
     ("gelu", {"approximate": "tanh"}),
+    ("gelu_grad", {"approximate": "none"}),
+    ("gelu_grad", {"approximate": "tanh"}),
     ("softplus", {}),
     ("softplus_grad", {}),
+]
+WARNING_IDS = [
+    f"{n}-{kw['approximate']}" if kw.get("approximate") else n for n, kw in WARNING_CASES
 ]
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("name, kw", WARNING_CASES, ids=[n for n, _ in WARNING_CASES])
+@pytest.mark.parametrize("name, kw", WARNING_CASES, ids=WARNING_IDS)
 def test_extreme_inputs_raise_no_warning(kata, name, kw):
     found = floating_point_warnings(kata, name, kw, [EXTREME.copy(), EXTREME_32.copy()])
     if found:
