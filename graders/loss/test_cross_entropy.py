@@ -96,6 +96,51 @@ def naive_bce(logits, target):
         return -(target * np.log(s) + (1.0 - target) * np.log(1.0 - s))
 
 
+def clipped_log(expected_log, got):
+    """What log(max(q, eps)) or log(q + eps) gives for the eps at which the learner's
+    log-probabilities bottom out, or None when they show no such floor."""
+    try:
+        actual = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    expected_log = np.asarray(expected_log, dtype=np.float64)
+    deep = expected_log < -1000.0
+    if actual.shape != expected_log.shape or not deep.any():
+        return None
+    floor = actual[deep]
+    level = floor.max()
+    if not np.isfinite(floor).all() or floor.min() < level - 1e-6 or not -800.0 < level < 0.0:
+        return None
+    clipped, added = np.maximum(expected_log, level), np.logaddexp(expected_log, level)
+    return min((clipped, added), key=lambda wrong: float(np.abs(wrong - actual).max()))
+
+
+def clipped_bce(logits, target, got):
+    """BCE with sigmoid(z) clipped to [eps, 1 - eps] (or eps added inside each log), for the eps
+    the learner's loss of a confidently wrong logit (z <= -1e3, y = 1) points at; or None."""
+    try:
+        actual = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    wrong_way = np.flatnonzero((logits <= -1e3) & (target == 1.0))
+    if actual.shape != logits.shape or not wrong_way.size:
+        return None
+    level = actual.flat[wrong_way[0]]
+    if not 0.0 < level < 800.0:
+        return None
+    eps = np.exp(-level)
+    s = torch.sigmoid(t(logits)).numpy()
+    with np.errstate(all="ignore"):
+        c = np.clip(s, eps, 1.0 - eps)
+        clipped = -(target * np.log(c) + (1.0 - target) * np.log(1.0 - c))
+        added = -(target * np.log(s + eps) + (1.0 - target) * np.log(1.0 - s + eps))
+    return min((clipped, added), key=lambda wrong: float(np.abs(wrong - actual).max()))
+
+
+def if_any(mistake, wrong):
+    return {} if wrong is None else {mistake: wrong}
+
+
 def log_with_zeros(p):
     with np.errstate(divide="ignore"):
         return np.log(p)
@@ -182,13 +227,15 @@ def test_log_softmax_is_exact_at_logits_of_1e4(kata):
         where,
         unstable(logits),
     )
+    expected = F.log_softmax(t(logits), -1).numpy()
     assert_close(
         result,
-        F.log_softmax(t(logits), -1).numpy(),
+        expected,
         what="log_softmax at extreme logits",
         where=where,
         rtol=1e-12,
         atol=1e-9,
+        misconceptions=if_any(MISTAKES["probs-clipped-before-log"], clipped_log(expected, result)),
     )
 
 
@@ -211,9 +258,11 @@ def test_cross_entropy_matches_torch(kata, reduction):
 
 
 @pytest.mark.points(1)
-def test_cross_entropy_is_exact_at_logits_of_1e4(kata):
-    logits = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4], [1e4, 1e4, -1e4]])
-    target = np.array([1, 2, 2])
+def test_cross_entropy_is_exact_at_logits_of_1e4_and_1000(kata):
+    logits = np.array(
+        [[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4], [1e4, 1e4, -1e4], [1000.0, -1000.0, 3.0]]
+    )
+    target = np.array([1, 2, 2, 1])
     where = f"logits = {logits.tolist()}, target = {target.tolist()}"
     result, what = ce_call(kata, logits, target, "none")
     finite(
@@ -222,7 +271,18 @@ def test_cross_entropy_is_exact_at_logits_of_1e4(kata):
         where,
         unstable(logits, lambda log_q: -log_q[np.arange(len(target)), target]),
     )
-    assert_close(result, ce_oracle(logits, target, "none"), what=what, where=where, rtol=1e-12)
+    expected = ce_oracle(logits, target, "none")
+    floor = clipped_log(-expected, -as_array(result, what))
+    assert_close(
+        result,
+        expected,
+        what=what,
+        where=where,
+        rtol=1e-12,
+        misconceptions=if_any(
+            MISTAKES["probs-clipped-before-log"], None if floor is None else -floor
+        ),
+    )
 
 
 @pytest.mark.points(2)
@@ -312,8 +372,8 @@ def test_bce_with_logits_matches_torch(kata, reduction):
 
 @pytest.mark.points(2)
 def test_bce_with_logits_is_exact_at_logits_of_1e4(kata):
-    logits = np.array([1e4, -1e4, 1e4, -1e4, 1e4, -1e3, 40.0])
-    target = np.array([0.0, 1.0, 1.0, 0.0, 0.25, 0.5, 1.0])
+    logits = np.array([1e4, -1e4, 1e4, -1e4, 1e4, -1e3, 40.0, 1000.0])
+    target = np.array([0.0, 1.0, 1.0, 0.0, 0.25, 0.5, 1.0, 0.0])
     where = f"logits = {logits.tolist()}, target = {target.tolist()}"
     result = finite(
         kata.bce_with_logits(logits.copy(), target.copy(), "none"),
@@ -329,6 +389,7 @@ def test_bce_with_logits_is_exact_at_logits_of_1e4(kata):
         where=where,
         rtol=1e-12,
         atol=1e-15,
+        misconceptions=if_any(MISTAKES["bce-clipped-sigmoid"], clipped_bce(logits, target, result)),
     )
 
 
