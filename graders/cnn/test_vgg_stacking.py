@@ -7,6 +7,7 @@ rebuilt here with torch.nn.functional from the weights a probe reads off the lea
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,7 +15,7 @@ from torch import nn
 
 from katakit import misconceptions
 from katakit.checks import as_number, assert_close, assert_equal, describe, fail, rng
-from katakit.sandbox import probe
+from katakit.sandbox import kind_of, probe
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -62,6 +63,18 @@ def test_conv_stack_params_match_torch_modules(kata, n, channels, k, bias):
         if bias
         else {},
     )
+
+
+@pytest.mark.points(1)
+def test_counts_are_python_ints(kata):
+    # The statement promises Python ints; the value tests above compare numbers of any type.
+    for call, value in [
+        ("stacked_receptive_field(3, 3)", kata.stacked_receptive_field(3, 3)),
+        ("conv_stack_params(2, 8, 3, True)", kata.conv_stack_params(2, 8, 3, True)),
+    ]:
+        if type(value) is not int:
+            shown = f" {value!r}" if isinstance(value, float | np.generic | torch.Tensor) else ""
+            fail(f"{call}: expected a Python int, got {kind_of(value)}{shown}")
 
 
 @probe
