@@ -142,6 +142,26 @@ def test_results_are_finite_at_logits_of_1e4(kata):
                 else ""
             )
             fail(f"{name}: NaN or inf for finite logits [{where}]\n  got: {result}{hint}")
+    # the same logits reached through a model's weights, and a descent that starts there
+    X = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0], [0.5, 0.5]])
+    w, y = np.array([1e4, -800.0]), np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+    grads = kata.weight_gradients(w.copy(), X.copy(), y.copy())
+    if not isinstance(grads, tuple | list) or len(grads) != 2:
+        fail(f"weight_gradients: expected a pair (grad_mse, grad_bce), got {type(grads).__name__}")
+    for which, grad in zip(("mse", "bce"), grads, strict=True):
+        result = as_array(grad, f"weight_gradients grad_{which}")
+        if not np.all(np.isfinite(result)):
+            fail(
+                f"weight_gradients grad_{which}: NaN or inf for z = X @ w = {(X @ w).tolist()} "
+                f"[X = {X.tolist()}, w = {w.tolist()}, y = {y.tolist()}]\n  got: {result}"
+            )
+    for loss, z0, label in (("mse", -1e4, 1.0), ("bce", 1e4, 0.0)):
+        path = as_array(kata.train_logit(loss, z0, label, 1.0, 3), "train_logit path")
+        if not np.all(np.isfinite(path)):
+            fail(
+                f"train_logit({loss!r}, z0={z0}, y={label}, lr=1.0, steps=3): NaN or inf in the "
+                f"path {path}"
+            )
 
 
 @pytest.mark.points(2)
