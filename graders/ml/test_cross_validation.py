@@ -14,7 +14,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def as_folds(result, k, what):
@@ -31,7 +34,7 @@ def as_folds(result, k, what):
     return folds
 
 
-def check_partition(folds, n, what, where, sizes_hint=""):
+def check_partition(folds, n, what, where, restart_mistake=None):
     seen = Counter(i for fold in folds for i in fold.tolist())
     twice = sorted(i for i, count in seen.items() if count > 1)
     if twice:
@@ -48,13 +51,13 @@ def check_partition(folds, n, what, where, sizes_hint=""):
         )
     sizes = [len(fold) for fold in folds]
     if max(sizes) - min(sizes) > 1:
-        hint = sizes_hint
-        if sorted(sizes)[:-1] == [n // len(folds)] * (len(folds) - 1):
-            hint = (
-                "\n  This matches a known mistake: the last fold takes the whole remainder; "
-                "spread the n % k extra samples over n % k different folds"
-            )
-        fail(f"{what}: fold sizes {sizes} differ by more than one [{where}]{hint}")
+        mistake = None
+        if restart_mistake is not None and sizes == restart_mistake:
+            mistake = MISTAKES["classes-restart-at-fold-zero"]
+        elif sorted(sizes)[:-1] == [n // len(folds)] * (len(folds) - 1):
+            mistake = MISTAKES["last-fold-takes-remainder"]
+        named = "" if mistake is None else f"\n  This matches a known mistake: {mistake}."
+        fail(f"{what}: fold sizes {sizes} differ by more than one [{where}]{named}", mistake)
 
 
 def call(function, seed, *args, junk=0):
@@ -132,8 +135,9 @@ def test_stratified_folds_keep_every_class_within_one_per_fold(kata, seed, count
         len(y),
         "stratified_k_fold",
         where,
-        sizes_hint="\n  If every class is dealt starting at fold 0, the classes' extra samples "
-        "pile up in the first folds; continue dealing where the previous class stopped",
+        # the fold sizes when every class is dealt from fold 0: class c gives fold i
+        # count // k samples, plus one when i < count % k
+        restart_mistake=[sum(count // k + (i < count % k) for count in counts) for i in range(k)],
     )
     for c, count in enumerate(counts):
         per_fold = [int(np.sum(y[fold] == c)) for fold in folds]
@@ -229,8 +233,7 @@ def test_cross_val_score_matches_a_loop_over_the_same_folds(kata, seed, n, k):
         what="cross_val_score",
         where=describe(seed, X=X, k=k) + f", fold sizes {[len(f) for f in folds]}",
         misconceptions={
-            "the model was trained on all the data, validation folds included (leakage): "
-            "train each round on the other folds only": [accuracy(y[f], leaked[f]) for f in folds],
+            MISTAKES["trains-on-all-data"]: [accuracy(y[f], leaked[f]) for f in folds],
         },
     )
     assert_unchanged(before, X=X, y=y)

@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 RANGES = [(0.0, 1.0), (-1.0, 2.0)]
 
@@ -92,9 +95,7 @@ def test_min_max_maps_the_training_data_onto_the_feature_range(kata, feature_ran
         rtol=1e-10,
         atol=1e-12,
         misconceptions={
-            "feature_range ignored: the result must land in [lo, hi], not [0, 1]": minmax(
-                train, low, high, (0.0, 1.0)
-            ),
+            MISTAKES["feature-range-ignored"]: minmax(train, low, high, (0.0, 1.0)),
         },
     )
 
@@ -115,12 +116,10 @@ def test_min_max_reuses_the_training_statistics_on_test_data(kata):
         rtol=1e-10,
         atol=1e-12,
         misconceptions={
-            "the min and max were recomputed on the test data: transform must reuse the "
-            "training statistics from fit (test values may fall outside the range)": minmax(
+            MISTAKES["statistics-refit-on-test"]: minmax(
                 test, test.min(axis=0), test.max(axis=0), feature_range
             ),
-            "clipped to the feature range: values outside the training range are legitimate "
-            "and must not be clipped": np.clip(minmax(test, low, high, feature_range), -1, 2),
+            MISTAKES["clipped-to-range"]: np.clip(minmax(test, low, high, feature_range), -1, 2),
         },
     )
     assert_close(
@@ -146,9 +145,8 @@ def test_standard_fit_stores_the_mean_and_the_population_std(kata):
         what="scale_",
         where=where,
         misconceptions={
-            "the unbiased std (ddof=1, divide by n - 1); the statement asks for the population "
-            "std, divide by n (numpy's default ddof=0)": train.std(axis=0, ddof=1),
-            "the variance; scale_ is the standard deviation, its square root": train.var(axis=0),
+            MISTAKES["unbiased-std"]: train.std(axis=0, ddof=1),
+            MISTAKES["variance-not-std"]: train.var(axis=0),
         },
     )
     assert_unchanged(before, train=train)
@@ -169,7 +167,7 @@ def test_standard_reuses_the_training_statistics_on_test_data(kata):
         rtol=1e-10,
         atol=1e-12,
         misconceptions={
-            "divided by the unbiased std (ddof=1); the statement uses the population std": zscore(
+            MISTAKES["unbiased-std"]: zscore(
                 train, train.mean(axis=0), train.std(axis=0, ddof=1), no_constant
             ),
         },
@@ -182,8 +180,7 @@ def test_standard_reuses_the_training_statistics_on_test_data(kata):
         rtol=1e-10,
         atol=1e-12,
         misconceptions={
-            "the mean and std were recomputed on the test data: transform must reuse the "
-            "training statistics from fit": zscore(
+            MISTAKES["statistics-refit-on-test"]: zscore(
                 test, test.mean(axis=0), test.std(axis=0), no_constant
             ),
         },
@@ -208,9 +205,11 @@ def test_constant_columns_are_scaled_by_one_without_nan(kata, kind):
         out = as_array(scaler.transform(data.copy()), f"{kind}.transform({name})")
         if out.shape == data.shape and not np.isfinite(out).all():
             columns = sorted({int(c) for c in np.argwhere(~np.isfinite(out))[:, 1]})
+            mistake = MISTAKES["constant-column-divided-by-zero"]
             fail(
                 f"{kind}.transform({name}) has NaN or infinite values in columns {columns} "
-                f"[{where}]: a constant column has range / std 0; the statement sets it to 1"
+                f"[{where}]\n  This matches a known mistake: {mistake}.",
+                mistake,
             )
         with np.errstate(all="ignore"):
             raw_std = train.std(axis=0)
@@ -223,9 +222,7 @@ def test_constant_columns_are_scaled_by_one_without_nan(kata, kind):
             rtol=1e-10,
             atol=1e-9,
             misconceptions={
-                "constancy decided by std == 0: the all-0.1 column has a std of about 1.4e-17 "
-                "from rounding, and dividing by it turns rounding noise into values of +-1; "
-                "decide by max == min": (tiny),
+                MISTAKES["constancy-by-std-zero"]: tiny,
             }
             if kind == "StandardScaler"
             else None,

@@ -17,6 +17,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -28,6 +29,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def as_batches(result, what):
@@ -87,12 +90,12 @@ def reference_from_batches(batches, y, n_classes):
 
 def skew_mistakes(batches, y, n_classes):
     return {
-        "skew measured against the uniform distribution 1/K; the reference is the data set's "
-        "own label distribution": skew_oracle(batches, y, n_classes, [1 / n_classes] * n_classes),
-        "the 1/2 of the total-variation distance left out": 2 * skew_oracle(batches, y, n_classes),
-        "the reference distribution averaged over the batches; it is the label distribution of "
-        "the whole data set y": reference_from_batches(batches, y, n_classes),
-        "batches weighted by their size; every batch counts once": sum(
+        MISTAKES["skew-against-uniform"]: skew_oracle(
+            batches, y, n_classes, [1 / n_classes] * n_classes
+        ),
+        MISTAKES["skew-without-half"]: 2 * skew_oracle(batches, y, n_classes),
+        MISTAKES["skew-reference-from-batches"]: reference_from_batches(batches, y, n_classes),
+        MISTAKES["skew-weighted-by-batch-size"]: sum(
             len(b) * d for b, d in ((b, skew_oracle([b], y, n_classes)) for b in batches)
         )
         / len(y),
@@ -254,8 +257,9 @@ def test_batch_norm_stats_per_batch(kata):
         what="variances",
         where=where,
         misconceptions={
-            "the unbiased (1/(m - 1)) variance; batch norm normalises with the biased (1/m) "
-            "one": np.stack([x[b].var(axis=0, ddof=1) for b in batches]),
+            MISTAKES["unbiased-batch-variance"]: np.stack(
+                [x[b].var(axis=0, ddof=1) for b in batches]
+            ),
         },
     )
     assert_unchanged(before, x=x)
@@ -276,12 +280,8 @@ def test_mean_shift_matches_its_formula(kata):
         what="mean_shift",
         where=describe(seed, x=x) + ", label-sorted batches of 20",
         misconceptions={
-            "signed differences averaged (they cancel out); take |mu_b - mu|": (
-                (means - x.mean(axis=0)).mean(axis=0) / x.std(axis=0)
-            ),
-            "not divided by the data's standard deviation": np.abs(means - x.mean(axis=0)).mean(
-                axis=0
-            ),
+            MISTAKES["mean-shift-signed"]: ((means - x.mean(axis=0)).mean(axis=0) / x.std(axis=0)),
+            MISTAKES["mean-shift-not-scaled"]: np.abs(means - x.mean(axis=0)).mean(axis=0),
         },
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import (
     as_number,
     assert_close,
@@ -21,6 +22,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def count_matrix(y_true, y_pred, k):
@@ -50,11 +53,8 @@ def prf(tp, fp, fn, beta):
 def f_beta_mistakes(tp, fp, fn, beta):
     p, r, _ = prf(tp, fp, fn, beta)
     return {
-        "beta used where beta squared belongs: F_beta = (1 + beta^2) P R / (beta^2 P + R)": (
-            (1 + beta) * p * r / (beta * p + r)
-        ),
-        "beta^2 weighs precision instead of recall: the denominator is beta^2 * P + R, "
-        "not P + beta^2 * R": (1 + beta**2) * p * r / (p + beta**2 * r),
+        MISTAKES["fbeta-uses-beta"]: (1 + beta) * p * r / (beta * p + r),
+        MISTAKES["fbeta-weights-swapped"]: (1 + beta**2) * p * r / (p + beta**2 * r),
     }
 
 
@@ -74,9 +74,8 @@ def kappa_oracle(counts):
 def kappa_mistakes(counts):
     observed, expected = kappa_parts(counts)
     return {
-        "kappa returned the observed agreement p_o only; it must be corrected for chance: "
-        "(p_o - p_e) / (1 - p_e) with p_e = sum_k row_k col_k / n^2": observed,
-        "p_o - p_e was not divided by 1 - p_e": observed - expected,
+        MISTAKES["kappa-observed-only"]: observed,
+        MISTAKES["kappa-not-normalised"]: observed - expected,
     }
 
 
@@ -90,11 +89,9 @@ def pairwise_auc(y_true, scores):
 def auc_mistakes(y_true, scores):
     _, wins, ties = pairwise_auc(y_true, scores)
     return {
-        "tied scores ignored: a (positive, negative) pair with equal scores counts one half, "
-        "not 0 (average the ranks of tied scores)": float(wins.mean()),
-        "a tie counted as a full win; it counts one half": float((wins | ties).mean()),
-        "positives and negatives swapped: the AUC is the probability that a positive outscores "
-        "a negative": float(1 - wins.mean() - 0.5 * ties.mean()),
+        MISTAKES["auc-ties-ignored"]: float(wins.mean()),
+        MISTAKES["auc-tie-full-win"]: float((wins | ties).mean()),
+        MISTAKES["auc-classes-swapped"]: float(1 - wins.mean() - 0.5 * ties.mean()),
     }
 
 
@@ -122,8 +119,7 @@ def test_confusion_matrix_counts_a_hand_case_rows_true_columns_predicted(kata):
         what="confusion_matrix",
         where=f"y_true={y_true.tolist()}, y_pred={y_pred.tolist()}",
         misconceptions={
-            "rows and columns swapped: C[i, j] counts true class i predicted as j (rows are the "
-            "truth)": np.array(expected).T,
+            MISTAKES["confusion-transposed"]: np.array(expected).T,
         },
     )
     assert_unchanged(before, y_true=y_true, y_pred=y_pred)
@@ -142,7 +138,7 @@ def test_confusion_matrix_matches_counting_on_random_labels(kata, seed, k, n_cla
         expected,
         what="confusion_matrix",
         where=describe(seed, y_true=y_true, n_classes=n_classes),
-        misconceptions={"rows and columns swapped": np.array(expected).T},
+        misconceptions={MISTAKES["confusion-transposed"]: np.array(expected).T},
     )
 
 
@@ -157,14 +153,14 @@ def check_prf(kata, y_true, y_pred, beta, where):
         p,
         what="precision",
         where=where,
-        misconceptions={"precision and recall swapped: precision is TP / (TP + FP)": r},
+        misconceptions={MISTAKES["precision-recall-swapped"]: r},
     )
     assert_close(
         as_number(kata.recall(y_true, y_pred), "recall"),
         r,
         what="recall",
         where=where,
-        misconceptions={"precision and recall swapped: recall is TP / (TP + FN)": p},
+        misconceptions={MISTAKES["precision-recall-swapped"]: p},
     )
     assert_close(
         as_number(kata.f_beta(y_true, y_pred, beta), "f_beta"),

@@ -15,6 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -25,6 +26,9 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def draw(seed, n, d, *, scale=1.0):
@@ -73,22 +77,22 @@ def wrong_gradients(X, y, w, b):
     residual = 1 / (1 + np.exp(-(X @ w + b))) - y
     grad_w, grad_b = X.T @ residual / len(y), residual.mean()
     return {
-        "sign flipped: that is the gradient of the log-likelihood, (y - p) x; the loss is the "
-        "negative log-likelihood, whose gradient is (p - y) x": (-grad_w, -grad_b),
-        "summed over the batch instead of averaged: the loss is the mean over the n samples, "
-        "so its gradient is X^T (p - y) / n": (grad_w * len(y), grad_b * len(y)),
-        "bias gradient left out (zero); d loss / d b is the mean of (p - y)": (grad_w, 0.0),
+        MISTAKES["gradient-sign-flipped"]: (-grad_w, -grad_b),
+        MISTAKES["gradient-summed-not-mean"]: (grad_w * len(y), grad_b * len(y)),
+        MISTAKES["bias-gradient-missing"]: (grad_w, 0.0),
     }
 
 
 def wrong_descents(X, y, w0, b0, lr, steps):
     """The trajectories of gradient descent driven by each wrong gradient."""
     out = {}
-    for name, index in [
-        ("sign flipped, (y - p) x: that is gradient ascent on the loss", 0),
-        ("summed over the batch instead of averaged, so every step is n times too long", 1),
-        ("bias never updated: its gradient, the mean of (p - y), was left out", 2),
-    ]:
+    for index, name in enumerate(
+        [
+            MISTAKES["gradient-sign-flipped"],
+            MISTAKES["gradient-summed-not-mean"],
+            MISTAKES["bias-gradient-missing"],
+        ]
+    ):
         w, b = np.array(w0, dtype=np.float64), float(b0)
         losses = [np.mean(softplus(X @ w + b) - y * (X @ w + b))]
         for _ in range(steps):
@@ -129,22 +133,30 @@ def test_sigmoid_matches_torch(kata, name, z):
     assert_unchanged(before, z=z)
 
 
+@probe
+def sigmoid_warnings(kata, z):
+    """On the learner's side: the RuntimeWarnings sigmoid(z) raises, with NumPy's overflow,
+    invalid-value and divide-by-zero reporting on (underflow to 0 is fine)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+            kata.sigmoid(z)
+    return [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+
+
 @pytest.mark.points(1)
 def test_sigmoid_emits_no_overflow_warning(kata):
+    # The warning is raised in the learner's process: a probe records it there.
     z = np.array([-1000.0, -710.0, 0.0, 710.0, 1000.0])
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
-    ):
-        warnings.simplefilter("always")
-        kata.sigmoid(z)
-    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    messages = sigmoid_warnings(kata, z)
     if messages:
+        mistake = MISTAKES["sigmoid-exp-overflow"]
         fail(
-            f"sigmoid({z.tolist()}) emitted RuntimeWarning: {messages[0]!r}. exp(-z) overflows "
-            "for z = -1000: compute e = exp(-|z|), which never overflows, and return "
-            "1 / (1 + e) where z >= 0 and e / (1 + e) where z < 0 (np.where evaluates both "
-            "branches, so exp must not be called on the raw z in either)"
+            f"sigmoid({z.tolist()}) emitted RuntimeWarning: {messages[0]!r}."
+            f"\n  This matches a known mistake: {mistake}.",
+            mistake,
         )
 
 
@@ -159,10 +171,11 @@ def test_bce_loss_matches_torch_even_for_huge_logits(kata, seed, scale):
     expected = torch_loss(X, y, w, b)[0].item()
     where = describe(seed, X=X) + f", logits up to |z| = {np.abs(X @ w + b).max():.0f}"
     if not np.isfinite(loss):
+        mistake = MISTAKES["log-of-sigmoid"]
         fail(
-            f"bce_loss: expected {expected:.6g}, got {loss} [{where}]. log(sigmoid(z)) is "
-            "log(0) = -inf once sigmoid underflows; per sample the loss equals "
-            "softplus(z) - y z with softplus(z) = max(z, 0) + log1p(exp(-|z|))"
+            f"bce_loss: expected {expected:.6g}, got {loss} [{where}]."
+            f"\n  This matches a known mistake: {mistake}.",
+            mistake,
         )
     z = X @ w + b
     p = np.clip(1 / (1 + np.exp(-np.clip(z, -700, 700))), 1e-7, 1 - 1e-7)
@@ -175,9 +188,8 @@ def test_bce_loss_matches_torch_even_for_huge_logits(kata, seed, scale):
         rtol=1e-9,
         atol=1e-12,
         misconceptions={
-            "probabilities clipped to [1e-7, 1 - 1e-7] before the log; compute the loss from "
-            "the logits instead, softplus(z) - y z, which is exact for any z": clipped,
-            "summed over the batch; the loss is the mean over the n samples": expected * len(y),
+            MISTAKES["probabilities-clipped-before-log"]: clipped,
+            MISTAKES["loss-summed-not-mean"]: expected * len(y),
         },
     )
     assert_unchanged(before, X=X, y=y, w=w)
@@ -324,5 +336,5 @@ def test_predict_thresholds_the_logit_at_zero(kata):
         where=describe(seed, X=X),
         rtol=0,
         atol=0,
-        misconceptions={"labels inverted: class 1 is where p >= 0.5, i.e. z >= 0": 1 - expected},
+        misconceptions={MISTAKES["labels-inverted"]: 1 - expected},
     )

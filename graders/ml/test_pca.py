@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def draw(seed, n, d, *, offset=10.0):
@@ -59,20 +62,13 @@ def wrong_fits(X, k):
     values, vectors = np.linalg.eigh(np.cov(X, rowvar=False))
     return {
         "components": {
-            "eigenvectors kept in numpy.linalg.eigh's ascending order; PCA wants the largest "
-            "variance first": vectors[:, :k].T,
-            "data not centred: the eigenvectors of X^T X (uncentred) point towards the mean, "
-            "not along the spread; subtract the per-feature mean first": (
-                raw_vectors[:, ::-1][:, :k].T
-            ),
+            MISTAKES["eigh-ascending-order"]: vectors[:, :k].T,
+            MISTAKES["data-not-centred"]: raw_vectors[:, ::-1][:, :k].T,
         },
         "variance": {
-            "eigenvalues kept in numpy.linalg.eigh's ascending order; PCA wants the largest "
-            "variance first": values[:k],
-            "covariance divided by n; the statement's convention divides by n - 1": (
-                values[::-1][:k] * (n - 1) / n
-            ),
-            "data not centred before computing the covariance": raw_values[::-1][:k],
+            MISTAKES["eigh-ascending-order"]: values[:k],
+            MISTAKES["covariance-divided-by-n"]: values[::-1][:k] * (n - 1) / n,
+            MISTAKES["data-not-centred"]: raw_values[::-1][:k],
         },
     }
 
@@ -92,11 +88,8 @@ def test_covariance_matches_numpy_cov(kata, seed, n, d):
         rtol=1e-9,
         atol=1e-9,
         misconceptions={
-            "divided by n; the statement asks for the sample covariance, divided by n - 1": (
-                centred.T @ centred / n
-            ),
-            "data not centred: X^T X / (n - 1) is a covariance only after subtracting the "
-            "per-feature mean": X.T @ X / (n - 1),
+            MISTAKES["covariance-divided-by-n"]: centred.T @ centred / n,
+            MISTAKES["data-not-centred"]: X.T @ X / (n - 1),
         },
     )
     assert_unchanged(before, X=X)
@@ -177,13 +170,8 @@ def test_explained_variance_ratio_divides_by_the_total_variance(kata, seed, n, d
         rtol=1e-8,
         atol=1e-10,
         misconceptions={
-            "divided by the sum of the k kept eigenvalues; the ratio is relative to the total "
-            "variance, the sum of all d eigenvalues (the trace of the covariance)": (
-                variance[:k] / variance[:k].sum()
-            ),
-            "ascending order: the ratios must come largest first": (variance / variance.sum())[
-                ::-1
-            ][:k],
+            MISTAKES["ratio-over-kept-variance"]: variance[:k] / variance[:k].sum(),
+            MISTAKES["eigh-ascending-order"]: (variance / variance.sum())[::-1][:k],
         },
     )
 
@@ -204,7 +192,7 @@ def test_transform_projects_the_centred_data(kata):
         rtol=1e-10,
         atol=1e-10,
         misconceptions={
-            "the mean was not subtracted before projecting": X @ components.T,
+            MISTAKES["projection-without-mean"]: X @ components.T,
         },
     )
     assert_unchanged(before, X=X, mean=mean, components=components)
@@ -229,6 +217,6 @@ def test_inverse_transform_reconstructs_from_k_components(kata, k):
         where=describe(seed, X=X, k=k),
         rtol=1e-10,
         atol=1e-9,
-        misconceptions={"the mean was not added back": Z @ components},
+        misconceptions={MISTAKES["reconstruction-without-mean"]: Z @ components},
     )
     assert_unchanged(before, Z=Z, mean=mean, components=components)

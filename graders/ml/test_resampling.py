@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -27,6 +28,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def draw(seed, counts, d=2, spread=1.0):
@@ -111,8 +114,7 @@ def test_oversampling_keeps_originals_and_fills_every_class_to_the_largest(kata,
         what="class sizes after random_oversample",
         where=where,
         misconceptions={
-            "sampling without replacement cannot give a class more samples than it has; draw "
-            "with replacement": [min(max(counts), 2 * c) for c in counts],
+            MISTAKES["oversample-without-replacement"]: [min(max(counts), 2 * c) for c in counts],
         },
     )
     missing = sorted(set(range(len(y))) - set(index.tolist()))
@@ -247,17 +249,14 @@ def test_smote_points_lie_on_segments_to_k_nearest_minority_neighbours(
         f"sample to one of its {k} nearest minority neighbours; the first is {bad[0]} "
         f"[{describe(seed, X=X, k=k, minority=minority)}]"
     )
+    mistake = None
     if segment_fit(bad, *knn_segments(M, k, among=X))[0].all():
-        message += (
-            "\n  This matches a known mistake: neighbours searched among all samples; SMOTE's "
-            "neighbours are the k nearest samples of the minority class only"
-        )
+        mistake = MISTAKES["smote-neighbours-from-all-classes"]
     elif segment_fit(bad, *knn_segments(M, len(M) - 1))[0].all():
-        message += (
-            "\n  This matches a known mistake: partners drawn from all minority samples; "
-            "only the k nearest ones are neighbours"
-        )
-    fail(message)
+        mistake = MISTAKES["smote-partners-from-all-minority"]
+    if mistake is not None:
+        message += f"\n  This matches a known mistake: {mistake}."
+    fail(message, mistake)
 
 
 @pytest.mark.points(1)
@@ -313,10 +312,9 @@ def test_class_weights_are_n_over_k_times_class_count(kata, seed, counts):
         what="class_weights",
         where=f"class sizes {counts}",
         misconceptions={
-            "weights inverted: K n_c / n gives the frequent class the larger weight; rare "
-            "classes must weigh more, w_c = n / (K n_c)": [1 / w for w in expected],
-            "1 / n_c without the factor n / K": [1 / tally[c] for c in range(K)],
-            "the class frequency n_c / n": [tally[c] / n for c in range(K)],
+            MISTAKES["class-weights-inverted"]: [1 / w for w in expected],
+            MISTAKES["class-weights-without-factor"]: [1 / tally[c] for c in range(K)],
+            MISTAKES["class-weights-frequency"]: [tally[c] / n for c in range(K)],
         },
     )
 
@@ -355,9 +353,8 @@ def test_weighted_cross_entropy_matches_torch(kata, seed, n, K):
         what="weighted_cross_entropy",
         where=describe(seed, logits=logits),
         misconceptions={
-            "the weighted sum divided by n; PyTorch's weighted mean divides by the total weight "
-            "sum_i w[y_i]": float((weights[y] * per_sample).sum() / n),
-            "the weights were not applied": float(per_sample.mean()),
+            MISTAKES["weighted-loss-over-n"]: float((weights[y] * per_sample).sum() / n),
+            MISTAKES["weights-not-applied"]: float(per_sample.mean()),
         },
     )
     assert_unchanged(before, logits=logits, y=y, weights=weights)

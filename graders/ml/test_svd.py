@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -20,6 +21,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def with_singular_values(seed, m, n, values):
@@ -63,6 +66,11 @@ def test_truncated_svd_keeps_the_largest_triplets(kata, seed, m, n, k):
     U_o, s_o, Vt_o, _ = oracle(A, k)
     where = describe(seed, A=A, k=k)
     wrong = smallest_k(A, k)
+    # the k smallest, in either order: the one the learner's answer is closer to is named
+    smallest = wrong[1]
+    learner_s = as_array(s, "s_k")
+    if learner_s.shape == smallest.shape and np.allclose(learner_s, smallest[::-1]):
+        smallest = smallest[::-1]
     assert_close(
         s,
         s_o,
@@ -71,10 +79,8 @@ def test_truncated_svd_keeps_the_largest_triplets(kata, seed, m, n, k):
         rtol=1e-10,
         atol=1e-12,
         misconceptions={
-            "the k smallest singular values; the best approximation keeps the largest": wrong[1],
-            "the k smallest singular values (in numpy's order, the last k); the best "
-            "approximation keeps the k largest, the first k": wrong[1][::-1],
-            "the largest k, but in increasing order; list them from the largest": s_o[::-1],
+            MISTAKES["keeps-smallest-singular-values"]: smallest,
+            MISTAKES["singular-values-increasing"]: s_o[::-1],
         },
     )
     for name, array, shape in (("U_k", U, (m, k)), ("Vt_k", Vt, (k, n))):
@@ -112,8 +118,7 @@ def test_low_rank_approximation_is_the_best_rank_k_matrix(kata, seed, m, n, k):
         rtol=1e-8,
         atol=1e-10,
         misconceptions={
-            "built from the k smallest singular values; the best rank-k approximation keeps "
-            "the k largest": smallest_k(A, k)[3],
+            MISTAKES["keeps-smallest-singular-values"]: smallest_k(A, k)[3],
         },
     )
     # Eckart-Young, checked on the learner's own matrix: rank <= k and the Frobenius error is
@@ -155,11 +160,8 @@ def test_approximation_errors_are_the_tail_singular_values(kata, case, A, k):
         rtol=1e-8,
         atol=1e-10,
         misconceptions={
-            "the sum of the left-out singular values; the Frobenius error is the square root "
-            "of the sum of their squares": s[k:].sum(),
-            "from the k largest singular values; the error is what is left out, s_(k+1) onwards": (
-                np.sqrt(np.sum(s[:k] ** 2))
-            ),
+            MISTAKES["frobenius-sum-not-squares"]: s[k:].sum(),
+            MISTAKES["error-from-kept-values"]: np.sqrt(np.sum(s[:k] ** 2)),
         },
     )
     assert_close(
@@ -170,8 +172,7 @@ def test_approximation_errors_are_the_tail_singular_values(kata, case, A, k):
         rtol=1e-8,
         atol=1e-10,
         misconceptions={
-            "s_k, the smallest singular value kept; the spectral error is s_(k+1), the largest "
-            "one left out": s[k - 1],
+            MISTAKES["spectral-error-last-kept"]: s[k - 1],
         },
     )
     assert_unchanged(before, A=A)
@@ -191,9 +192,11 @@ def test_pinv_drops_the_numerically_zero_singular_values(kata):
     if result.shape == expected.shape and np.isfinite(result).all():
         biggest = np.abs(result).max()
         if biggest > 1e6 * np.abs(expected).max():
+            mistake = MISTAKES["pinv-no-cutoff"]
             fail(
-                f"pinv(A) has entries as large as {biggest:.3g} for a rank-deficient A [{where}]: "
-                "singular values s_i <= rcond * s_max must count as zero (1 / s_i replaced by 0)"
+                f"pinv(A) has entries as large as {biggest:.3g} for a rank-deficient A [{where}]"
+                f"\n  This matches a known mistake: {mistake}.",
+                mistake,
             )
     assert_close(result, expected, what="pinv(A)", where=where, rtol=1e-7, atol=1e-9)
     assert_unchanged(before, A=A)
@@ -211,7 +214,8 @@ def test_pinv_of_full_rank_matrices_matches_numpy(kata, seed, m, n):
         where=describe(seed, A=A),
         rtol=1e-8,
         atol=1e-10,
-        misconceptions={"not transposed: the pseudo-inverse of an (m, n) matrix is (n, m)": A},
+        # U diag(1/s) V^T instead of V diag(1/s) U^T: the transpose of the pseudo-inverse
+        misconceptions={MISTAKES["pinv-not-transposed"]: expected.T},
     )
 
 
@@ -231,7 +235,7 @@ def test_pinv_cutoff_is_relative_to_the_largest_singular_value(kata):
         rtol=1e-7,
         atol=1e-10,
         misconceptions={
-            "cutoff applied to s itself (s <= rcond); it is relative: s <= rcond * s_max": absolute,
+            MISTAKES["pinv-absolute-cutoff"]: absolute,
         },
     )
 

@@ -15,7 +15,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import as_array, as_number, assert_close, assert_equal, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
 
 
 class Scorers:
@@ -135,9 +138,7 @@ def test_one_vs_rest_predicts_the_largest_score_ties_to_smallest(kata, seed, K):
         what="predict_one_vs_rest",
         where=describe(seed, X=X, K=K),
         misconceptions={
-            "ties broken towards the largest label; the statement sends them to the smallest": (
-                (K - 1 - np.argmax(scores[:, ::-1], axis=1)).tolist()
-            ),
+            MISTAKES["ovr-ties-to-largest"]: (K - 1 - np.argmax(scores[:, ::-1], axis=1)).tolist(),
         },
     )
     check_counts(scorers, range(K), n, 1, "predict_one_vs_rest", describe(seed, K=K))
@@ -148,9 +149,7 @@ def test_one_vs_rest_predicts_the_largest_score_ties_to_smallest(kata, seed, K):
 
 def ovo_mistakes(tables, K, n):
     return {
-        "vote ties broken towards the largest label; the statement sends them to the smallest": (
-            ovo_replay(tables, K, n, largest_on_tie=True)
-        ),
+        MISTAKES["ovo-ties-to-largest"]: ovo_replay(tables, K, n, largest_on_tie=True),
     }
 
 
@@ -174,7 +173,7 @@ def test_one_vs_one_hand_cases_with_vote_ties(kata):
         [0, 0, 2, 0],
         what="predict_one_vs_one",
         where="pair scores " + str({k: v.tolist() for k, v in tables.items()}),
-        misconceptions={"vote ties broken towards the largest label": [0, 2, 2, 2]},
+        misconceptions={MISTAKES["ovo-ties-to-largest"]: [0, 2, 2, 2]},
     )
 
 
@@ -238,12 +237,10 @@ def test_dag_hand_cases_first_against_last(kata):
         what="predict_dag",
         where="pair scores " + str({k: v.tolist() for k, v in tables.items()}),
         misconceptions={
-            "one-vs-one voting; the DAG eliminates first or last of the candidate list": (
-                [0, 0, 2, 0]
-            ),
-            "the winner eliminated instead of the loser: a value > 0 removes the last class": (
-                [dag_path(tables, 3, s, reverse=True)[1] for s in range(4)]
-            ),
+            MISTAKES["dag-is-one-vs-one"]: [0, 0, 2, 0],
+            MISTAKES["dag-removes-winner"]: [
+                dag_path(tables, 3, s, reverse=True)[1] for s in range(4)
+            ],
         },
     )
 
@@ -264,12 +261,10 @@ def test_dag_predictions_match_the_elimination_list(kata, seed, K):
         what="predict_dag",
         where=describe(seed, X=X, K=K),
         misconceptions={
-            "one-vs-one voting; the DAG eliminates first or last of the candidate list": (
-                ovo_replay(tables, K, n)
-            ),
-            "the winner eliminated instead of the loser: a value > 0 removes the last class": (
-                [dag_path(tables, K, s, reverse=True)[1] for s in range(n)]
-            ),
+            MISTAKES["dag-is-one-vs-one"]: ovo_replay(tables, K, n),
+            MISTAKES["dag-removes-winner"]: [
+                dag_path(tables, K, s, reverse=True)[1] for s in range(n)
+            ],
         },
     )
 
@@ -345,21 +340,20 @@ def pegasos_replay(X, y, lam, order, *, step=None, shrink_always=True):
     return w
 
 
-def pegasos_mistakes(X, y, lam, order):
+def pegasos_mistakes(X, y, lam, order, w):
+    """The classic mistakes' weights; of the fixed rates, the one closest to the learner's ``w``."""
+    fixed = [pegasos_replay(X, y, lam, order, step=lambda t, r=r: r) for r in (0.01, 0.1)]
+    w = as_array(w, "pegasos weights")
+    if w.shape == fixed[0].shape:
+        fixed.sort(key=lambda v: float(np.abs(v - w).max()))
     return {
-        "the regularisation shrink (1 - eta lam) w applied only on steps where the hinge is "
-        "active; the regulariser's sub-gradient lam w acts on every step": (
+        MISTAKES["pegasos-shrink-only-on-violation"]: (
             pegasos_replay(X, y, lam, order, shrink_always=False)
         ),
-        "step eta = 1 / t; Pegasos uses eta = 1 / (lam t)": (
+        MISTAKES["pegasos-step-without-lambda"]: (
             pegasos_replay(X, y, lam, order, step=lambda t: 1.0 / t)
         ),
-        "a fixed learning rate 0.01; Pegasos uses eta = 1 / (lam t)": (
-            pegasos_replay(X, y, lam, order, step=lambda t: 0.01)
-        ),
-        "a fixed learning rate 0.1; Pegasos uses eta = 1 / (lam t)": (
-            pegasos_replay(X, y, lam, order, step=lambda t: 0.1)
-        ),
+        MISTAKES["pegasos-fixed-step"]: fixed[0],
     }
 
 
@@ -385,7 +379,7 @@ def test_pegasos_matches_a_replay_of_the_updates(kata, seed, n, d, lam, epochs):
         where=describe(seed, X=X, lam=lam, order=order),
         rtol=1e-9,
         atol=1e-12,
-        misconceptions=pegasos_mistakes(X, y, lam, order),
+        misconceptions=pegasos_mistakes(X, y, lam, order, w),
     )
 
 
@@ -420,8 +414,7 @@ def test_hinge_objective_matches_its_formula(kata):
         what="hinge_objective",
         where=describe(seed, X=X, lam=lam),
         misconceptions={
-            "the hinge losses summed; the objective takes their mean": lam / 2 * w @ w
-            + hinge.sum(),
-            "lam |w|^2 without the 1/2": lam * w @ w + hinge.mean(),
+            MISTAKES["hinge-summed-not-mean"]: lam / 2 * w @ w + hinge.sum(),
+            MISTAKES["regulariser-without-half"]: lam * w @ w + hinge.mean(),
         },
     )

@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def draw(seed, n, d, *, smallest=0.3):
@@ -51,28 +54,22 @@ def zca_mistakes(X, eps):
     with np.errstate(all="ignore"):
         no_eps = (vectors / np.sqrt(values)) @ vectors.T
     return {
-        "divided by the eigenvalues, not by their square roots: that is (Sigma + eps I)^-1; "
-        "the standard deviation along u_i is sqrt(lam_i)": (vectors / (values + eps)) @ vectors.T,
-        "eps left out: sqrt(lam) instead of sqrt(lam + eps)": no_eps,
-        "eigenvectors transposed: numpy.linalg.eigh returns them as the columns of U, so "
-        "W = U diag(.) U^T, not U^T diag(.) U": vectors.T
+        MISTAKES["divided-by-variance"]: (vectors / (values + eps)) @ vectors.T,
+        MISTAKES["eps-missing"]: no_eps,
+        MISTAKES["eigenvectors-transposed"]: vectors.T
         @ np.diag(1 / np.sqrt(values + eps))
         @ vectors,
-        "that is PCA whitening, diag(.) U^T; ZCA rotates back: U diag(.) U^T": pca_oracle(X, eps),
+        MISTAKES["zca-without-rotation-back"]: pca_oracle(X, eps),
     }
 
 
 def pca_mistakes(X, eps):
     values, vectors = eigen(X)
     return {
-        "divided by the eigenvalues, not by their square roots; the standard deviation along "
-        "u_i is sqrt(lam_i)": canonical(vectors.T / (values + eps)[:, None]),
-        "eps left out: sqrt(lam) instead of sqrt(lam + eps)": canonical(
-            vectors.T / np.sqrt(values)[:, None]
-        ),
-        "eigenvectors transposed: numpy.linalg.eigh returns them as the columns of U; the rows "
-        "of W are the columns of U": canonical(vectors / np.sqrt(values + eps)[:, None]),
-        "rows in eigh's ascending order; the largest eigenvalue comes first": canonical(
+        MISTAKES["divided-by-variance"]: canonical(vectors.T / (values + eps)[:, None]),
+        MISTAKES["eps-missing"]: canonical(vectors.T / np.sqrt(values)[:, None]),
+        MISTAKES["eigenvectors-transposed"]: canonical(vectors / np.sqrt(values + eps)[:, None]),
+        MISTAKES["eigh-ascending-order"]: canonical(
             (vectors.T / np.sqrt(values + eps)[:, None])[::-1]
         ),
     }
@@ -108,9 +105,8 @@ def test_mean_subtraction_per_image_position_or_per_channel(kata, mode):
         rtol=1e-10,
         atol=1e-10,
         misconceptions={
-            "one mean per image and channel, over H and W only: the channel mean is taken over "
-            "every sample too, axes (0, 2, 3)": images.mean(axis=(2, 3)),
-            "a single mean over everything": images.mean(),
+            MISTAKES["channel-mean-per-image"]: images.mean(axis=(2, 3)),
+            MISTAKES["single-global-mean"]: images.mean(),
         },
     )
     assert_close(
@@ -196,11 +192,8 @@ def test_whitened_covariance_is_the_identity(kata, method):
         rtol=0,
         atol=1e-6,
         misconceptions={
-            "each direction was divided by its variance lam_i instead of its standard deviation "
-            "sqrt(lam_i), which leaves variance 1 / lam_i": no_root,
-            "whitened with the biased (1/n) covariance; the statement divides by n - 1": (
-                np.eye(5) * 59 / 60
-            ),
+            MISTAKES["divided-by-variance"]: no_root,
+            MISTAKES["whitened-with-biased-covariance"]: np.eye(5) * 59 / 60,
         },
     )
 
@@ -239,10 +232,8 @@ def test_whiten_centres_then_applies_w_to_each_row(kata):
         rtol=1e-10,
         atol=1e-10,
         misconceptions={
-            "(X - mean) @ W: each row x becomes W x, which as rows is (X - mean) @ W.T": (
-                (X - mean) @ W
-            ),
-            "the mean was not subtracted": X @ W.T,
+            MISTAKES["whiten-w-not-transposed"]: (X - mean) @ W,
+            MISTAKES["whiten-without-mean"]: X @ W.T,
         },
     )
     assert_unchanged(before, X=X, mean=mean, W=W)
