@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+from katakit.checks import as_array, as_number, as_plain, assert_close, describe, fail, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -341,6 +341,47 @@ def test_clip_grad_norm_all_zero_gradients(kata):
             f"(max_norm / (0 + 1e-6) is clamped to 1, never 0 / 0)"
         )
     assert_close(as_number(total, "total norm"), 0.0, what="total norm of zero gradients")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("norm_type", [2.0, math.inf], ids=["l2", "inf"])
+def test_clip_grad_norm_of_no_gradients(kata, norm_type):
+    result = kata.clip_grad_norm([], 1.0, norm_type)
+    try:
+        clipped, total = result
+    except (TypeError, ValueError):
+        fail(f"clip_grad_norm([], 1.0, {norm_type}) must return ([], 0.0), got {result!r}")
+    clipped = as_plain(clipped, "clipped gradients of an empty list")
+    if clipped != []:
+        fail(f"clip_grad_norm([], 1.0, {norm_type}): expected no clipped arrays, got {clipped}")
+    assert_close(
+        as_number(total, "total norm"),
+        0.0,
+        what=f"the total norm of no gradients (norm_type={norm_type})",
+        atol=0,
+    )
+
+
+@pytest.mark.points(1)
+def test_clipping_keeps_float32_gradients_float32(kata):
+    seed = 66
+    grads = make_grads(seed, 3.0, np.float32)
+    found = []
+    clipped_norm, _ = kata.clip_grad_norm([g.copy() for g in grads], 2.0)
+    clipped_value = kata.clip_grad_value([g.copy() for g in grads], 1.25)
+    for what, clipped in (("clip_grad_norm", clipped_norm), ("clip_grad_value", clipped_value)):
+        for i, c in enumerate(clipped):
+            dtype = str(getattr(c, "dtype", type(c).__name__)).replace("torch.", "")
+            if dtype != "float32":
+                found.append(f"{what}: gradient {i} came back as {dtype}")
+    if found:
+        fail(
+            "float32 gradients must stay float32 (new arrays of the same dtypes): "
+            + "; ".join(found)
+            + f" [{describe(seed)}, shapes {[g.shape for g in grads]}]. NumPy turns a float32 "
+            "array times a NumPy float64 scalar (np.minimum(...), a total from np.sum) into "
+            "float64: cast back, or scale by a Python float."
+        )
 
 
 @pytest.mark.points(1)
