@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 from katakit import misconceptions
 from katakit.checks import as_array, as_number, assert_close, assert_equal, describe, fail, rng
+from katakit.sandbox import kind_of
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -140,6 +141,9 @@ def test_grouped_conv_and_count_reject_indivisible_channels(kata):
         "grouped_pointwise_conv(x, weight, None, 4) with C_in = 10": lambda: (
             kata.grouped_pointwise_conv(x.clone(), torch.ones(8, 2, dtype=x.dtype), None, 4)
         ),
+        "grouped_pointwise_conv(x, weight, None, 2) with C_in = 10 and C_out = 5": lambda: (
+            kata.grouped_pointwise_conv(x.clone(), torch.ones(5, 5, dtype=x.dtype), None, 2)
+        ),
         "grouped_pointwise_params(10, 8, 4)": lambda: kata.grouped_pointwise_params(10, 8, 4),
         "grouped_pointwise_params(8, 10, 4)": lambda: kata.grouped_pointwise_params(8, 10, 4),
     }
@@ -198,8 +202,6 @@ def test_grouped_pointwise_params_counts_like_conv2d(kata, c_in, c_out, groups, 
         p.numel() for p in torch.nn.Conv2d(c_in, c_out, 1, groups=groups, bias=bias).parameters()
     )
     got = kata.grouped_pointwise_params(c_in, c_out, groups, bias)
-    if not isinstance(got, int) or isinstance(got, bool):
-        fail(f"grouped_pointwise_params returned {type(got).__name__}, expected a Python int")
     assert_equal(
         as_number(got, "grouped_pointwise_params"),
         expected,
@@ -209,3 +211,15 @@ def test_grouped_pointwise_params_counts_like_conv2d(kata, c_in, c_out, groups, 
             MISTAKES["shufflenet-params-not-divided"]: c_in * c_out + (c_out if bias else 0),
         },
     )
+
+
+@pytest.mark.points(1)
+def test_grouped_pointwise_params_is_a_python_int(kata):
+    # Its own test: a float count of the right value loses this point only.
+    got = kata.grouped_pointwise_params(8, 16, 4, True)
+    if type(got) is not int:
+        shown = f" {got!r}" if isinstance(got, float | np.generic | torch.Tensor) else ""
+        fail(
+            "grouped_pointwise_params(8, 16, 4, True): expected a Python int, got "
+            f"{kind_of(got)}{shown}"
+        )
