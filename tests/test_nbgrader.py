@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from katakit import statements
 from katakit.catalog import Catalog
 from katakit.exporters.nbgrader import (
     CODE_STUB,
@@ -301,3 +302,14 @@ def _test_cell_outputs(path: Path) -> dict[str, list[dict]]:
         for cell in notebook["cells"]
         if cell["metadata"].get("nbgrader", {}).get("grade")
     }
+
+
+def test_a_chinese_export_states_each_kata_in_chinese(catalog: Catalog, tmp_path: Path):
+    katas = catalog.select(KATAS)
+    paths = export_nbgrader(catalog, katas, tmp_path / "course", ASSIGNMENT, lang="zh")
+    for kata, path in zip(katas, paths, strict=True):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        statement = "".join(cells[0]["source"])
+        assert statement.startswith(f"# {kata.title_zh}\n") and "分" in statement, kata.id
+        zh_first_line = statements.statement(catalog.files(kata), "zh").splitlines()[0]
+        assert zh_first_line.replace("``", "`") in statement, kata.id

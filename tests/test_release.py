@@ -1,5 +1,6 @@
 """The student release: complete for a learner, and nothing of the reference or the graders."""
 
+import ast
 import base64
 import json
 import os
@@ -13,6 +14,7 @@ import jsonschema
 import pytest
 import yaml
 
+from katakit import statements
 from katakit.catalog import Catalog, tomllib
 from katakit.exporters.classroom import (
     GRADERS_PATH,
@@ -316,3 +318,21 @@ def test_classroom_result_follows_the_reporters_format(demo_reports, case):
             entries = [t for t in results["tests"] if t["name"].startswith(kata.id)]
             assert all(t["status"] == "fail" and t["score"] == 0 for t in entries)
             assert all(t["message"] for t in entries)
+
+
+def test_a_chinese_release_puts_the_chinese_statements_in_the_stubs_and_leaks_nothing(
+    catalog, tmp_path
+):
+    out = release(catalog, catalog.select(SELECTION), tmp_path / "zh", lang="zh")
+    assert leaks(catalog, out) == []
+    for kata in catalog.select(SELECTION):
+        files = catalog.files(kata)
+        stub = out / files.stub.relative_to(REPO)
+        docstring = ast.get_docstring(ast.parse(stub.read_text(encoding="utf-8")))
+        assert docstring == statements.statement(files, "zh") != statements.english(files.stub)
+        assert _body(stub) == _body(files.stub), "only the statement changes"
+        assert (out / statements.translation_path(files, "zh").relative_to(REPO)).is_file()
+
+
+def _body(path: Path) -> str:
+    return ast.dump(ast.Module(body=ast.parse(path.read_text()).body[1:], type_ignores=[]))

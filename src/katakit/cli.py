@@ -240,7 +240,14 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     catalog = Catalog.load(_root(args))
     katas = catalog.select(args.selection)
-    out = release(catalog, katas, Path(args.out), title=args.title, graders_repo=args.graders_repo)
+    out = release(
+        catalog,
+        katas,
+        Path(args.out),
+        title=args.title,
+        graders_repo=args.graders_repo,
+        lang=args.lang or "en",
+    )
     found = leaks(catalog, out)
     for problem in found:
         print(f"leak: {problem}", file=sys.stderr)
@@ -284,6 +291,7 @@ def cmd_nbgrader(args: argparse.Namespace) -> int:
         args.assignment,
         course_id=args.course_id,
         exchange=Path(args.exchange).resolve() if args.exchange else None,
+        lang=args.lang or "en",
     )
     print(f"{len(written)} source notebooks in {Path(args.course) / 'source' / args.assignment}")
     print(
@@ -612,6 +620,15 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor", help="which containment layers hold for learner code on this machine"
     )
     doctor.set_defaults(run=cmd_doctor)
+    for command in commands.choices.values():
+        # also after the command (`katakit release OUT --lang zh`); SUPPRESS keeps a --lang
+        # given before the command
+        command.add_argument(
+            "--lang",
+            choices=i18n.LANGUAGES,
+            default=argparse.SUPPRESS,
+            help="language (release, nbgrader: of the statements in the stubs)",
+        )
     return parser
 
 

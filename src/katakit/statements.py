@@ -35,6 +35,11 @@ def translation_path(files: KataFiles, lang: str) -> Path:
     return files.stub.with_name(files.kata.name + SUFFIX[lang])
 
 
+def translations(files: KataFiles) -> list[Path]:
+    """The kata's translated statements that exist."""
+    return [p for lang in SUFFIX if (p := translation_path(files, lang)).is_file()]
+
+
 def english(stub: Path) -> str:
     """The stub's module docstring, dedented as ``help()`` shows it."""
     tree = ast.parse(stub.read_text(encoding="utf-8"), filename=str(stub))

@@ -39,6 +39,7 @@ import zlib
 from dataclasses import asdict
 from pathlib import Path
 
+from katakit import statements
 from katakit.catalog import Catalog, Kata
 from katakit.misconceptions import FILE_NAME
 from katakit.results import FATAL_OUTCOMES
@@ -104,6 +105,7 @@ def export_nbgrader(
     *,
     course_id: str = DEFAULT_COURSE_ID,
     exchange: str | Path | None = None,
+    lang: str = "en",
 ) -> list[Path]:
     """Write one nbgrader source notebook per kata; return their paths. A new course gets a
     ``nbgrader_config.py`` with ``course_id`` (and ``exchange`` as the exchange root, if given)."""
@@ -118,12 +120,13 @@ def export_nbgrader(
                 raise FileNotFoundError(f"{kata.id}: {path} is missing; the export needs it")
         notebook = kata_notebook(
             kata,
-            files.stub.read_text(encoding="utf-8"),
+            statements.localized_stub(files, lang),
             files.solution.read_text(encoding="utf-8"),
             files.grader.read_text(encoding="utf-8"),
             tests[kata.id],
             examples=files.examples.read_text(encoding="utf-8") if files.examples.is_file() else "",
             misconceptions=_text_if_file(files.grader.parent / FILE_NAME),
+            lang=lang,
         )
         path = folder / f"{notebook_name(kata)}.ipynb"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,6 +246,7 @@ def kata_notebook(
     tests: list[tuple[str, int]],
     examples: str = "",
     misconceptions: str = "",
+    lang: str = "en",
 ) -> dict:
     """The nbgrader source notebook of one kata, as nbformat 4 JSON. ``misconceptions`` is the
     text of the topic's misconceptions file, which the grader may name mistakes from."""
@@ -253,7 +257,7 @@ def kata_notebook(
         _cell(
             "markdown",
             "statement",
-            statement_markdown(kata, stub),
+            statement_markdown(kata, stub, lang),
             grade=False,
             solution=False,
             locked=True,
@@ -347,12 +351,18 @@ def _check_delimiters(what: str, text: str) -> None:
             raise ValueError(f"{what}: nbgrader would take this line for a region marker: {line!r}")
 
 
-def statement_markdown(kata: Kata, stub: str) -> str:
+def statement_markdown(kata: Kata, stub: str, lang: str = "en") -> str:
     """Title, id and points, then the stub's docstring with reST literals made Markdown."""
     docstring = ast.get_docstring(ast.parse(stub)) or ""
     text = re.sub(r"``([^`]+?)``", r"`\1`", docstring)
     text = re.sub(r"(?m)^(.*\S)::$", r"\1:", text)
     text = re.sub(r"(?m)^\s*::$", "", text)
+    if lang == "zh":
+        return (
+            f"# {kata.title_zh}\n\n`{kata.id}` · {kata.points} 分 · 难度 {kata.difficulty}/3\n\n"
+            f"{text}\n\n在下面的代码单元中作答，保留其中给出的名字和签名。"
+            "其后的隐藏测试只对该单元评分。"
+        )
     points = f"{kata.points} point{'s' if kata.points != 1 else ''}"
     return (
         f"# {kata.title}\n\n`{kata.id}` · {points} · difficulty {kata.difficulty}/3\n\n{text}\n\n"

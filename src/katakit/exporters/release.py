@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+from katakit import statements
 from katakit.catalog import MANIFEST, Catalog, Kata
 from katakit.exporters.classroom import DEFAULT_GRADERS_REPO, classroom_workflow
 
@@ -104,8 +105,10 @@ def release(
     *,
     title: str = "katakit assignment",
     graders_repo: str = DEFAULT_GRADERS_REPO,
+    lang: str = "en",
 ) -> Path:
-    """Write the learner repository for ``katas`` to ``out`` (which must not exist yet)."""
+    """Write the learner repository for ``katas`` to ``out`` (which must not exist yet), with
+    each stub's statement in ``lang``; both editions of each statement go along for ``show``."""
     root = catalog.root
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"{out} is not empty; choose a new folder for the release")
@@ -119,7 +122,9 @@ def release(
         )
     for kata in katas:
         files = catalog.files(kata)
-        for source in (files.stub, files.examples):
+        stub = out / files.stub.relative_to(root)
+        stub.write_text(statements.localized_stub(files, lang), encoding="utf-8")
+        for source in (files.examples, *statements.translations(files)):
             shutil.copy2(source, out / source.relative_to(root))
     shutil.copytree(
         root / "src" / "katakit",
