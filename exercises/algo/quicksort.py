@@ -13,10 +13,10 @@ that avoids all three, in three parts. Ranges are half-open: ``[lo, hi)``.
     sampled slots among themselves (some implementations sort them in place); touch nothing else.
 
 ``partition3(items, lo, hi, p) -> (lt, gt)``
-    Three-way partition of ``items[lo:hi]`` around the value ``pivot = items[p]`` (``lo <= p <
-    hi``), in place, so that afterwards ``items[lo:lt] < pivot``, ``items[lt:gt] == pivot`` and
-    ``items[gt:hi] > pivot``. Return ``(lt, gt)``. Use at most ``2 * (hi - lo) + 3``
-    comparisons. Leave everything outside ``[lo, hi)`` alone.
+    Three-way partition of ``items[lo:hi]`` around the value ``pivot = items[p]``
+    (``lo <= p < hi``), in place, so that afterwards ``items[lo:lt] < pivot``,
+    ``items[lt:gt] == pivot`` and ``items[gt:hi] > pivot``. Return ``(lt, gt)``. Use at most
+    ``2 * (hi - lo) + 3`` comparisons. Leave everything outside ``[lo, hi)`` alone.
 
 ``quicksort(items) -> None``
     Sort the list in place (rearrange its objects; return ``None``) with the median-of-three

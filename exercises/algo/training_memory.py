@@ -24,12 +24,13 @@ weight and bias have ``requires_grad=False`` (fine-tuning only the top of a netw
    computed from its saved *output* ``y`` (arrays of the same shape, float64). This is all the
    sigmoid needs to keep for backward.
 
-2. ``saved_activation_bytes(batch, sizes, activation, dtype, *, frozen_layers=0,
-   grad_enabled=True)``: the bytes of the tensors autograd saves for backward during the
-   forward pass of the MLP (before any loss), *excluding parameters* (weights are in memory
-   anyway). A tensor saved by two operations is stored once and counts once; a tensor of
-   ``n`` elements takes ``n * element size`` bytes (2 for bfloat16, 4 for float32, 8 for
-   float64). ``grad_enabled=False`` is inference under ``torch.no_grad()``. The rules torch
+2. ``saved_activation_bytes(batch, sizes, activation, dtype, *, frozen_layers, grad_enabled)``
+   (the last two keyword-only, defaults ``frozen_layers=0`` and ``grad_enabled=True``): the bytes
+   of the tensors autograd saves for backward during the forward pass of the MLP (before any
+   loss), *excluding parameters* (weights are in memory anyway). A tensor saved by two
+   operations is stored once and counts once; a tensor of ``n`` elements takes
+   ``n * element size`` bytes (2 for bfloat16, 4 for float32, 8 for float64).
+   ``grad_enabled=False`` is inference under ``torch.no_grad()``. The rules torch
    follows:
 
    * An operation saves only what its backward formula reads, and only for gradients that are

@@ -17,8 +17,11 @@ import numpy as np
 import pytest
 import torch
 
+from katakit import misconceptions
 from katakit.checks import as_number, assert_close, fail, rng
 from katakit.sandbox import kind_of, probe
+
+MISTAKES = misconceptions.of(__file__)
 
 RTOL, ATOL = 1e-9, 1e-12
 
@@ -101,26 +104,20 @@ OPS = {
 def value_mistakes(name: str, x: float, c: float | None) -> dict | None:
     """Wrong values of ``name`` applied to ``x`` (and the number ``c``), by the mistake's name."""
     if name == "rsub_c":
-        return {"c - x was computed as x - c: __rsub__(self, other) means other - self": x - c}
+        return {MISTAKES["rsub-reversed"]: x - c}
     if name == "rdiv_c":
-        return {"c / x was computed as x / c: __rtruediv__(self, other) means other / self": x / c}
+        return {MISTAKES["rtruediv-reversed"]: x / c}
     return None
 
 
 def gradient_mistakes(name: str, x: float) -> dict | None:
     """Wrong derivatives of ``name`` at ``x``, by the mistake's name."""
     if name == "tanh":
-        return {
-            "the derivative of tanh is 1 - y**2 with y = tanh(x), the output; it looks like "
-            "1 - x**2 was used, with the input": [1.0 - x**2]
-        }
+        return {MISTAKES["tanh-derivative-from-input"]: [1.0 - x**2]}
     if name == "sigmoid":
-        return {
-            "the derivative of the sigmoid is y * (1 - y) with y = sigmoid(x), the output; it "
-            "looks like x * (1 - x) was used, with the input": [x * (1.0 - x)]
-        }
+        return {MISTAKES["sigmoid-derivative-from-input"]: [x * (1.0 - x)]}
     if name == "rsub_c":
-        return {"c - x was computed as x - c: __rsub__(self, other) means other - self": [1.0]}
+        return {MISTAKES["rsub-reversed"]: [1.0]}
     return None
 
 
@@ -249,13 +246,9 @@ def simulated_grads(parents: list[list[int]], local: list[list[float]], mistake:
 
 
 GRAPH_MISTAKES = {
-    "gradients assigned (grad = ...) instead of accumulated (grad += ...): a node used by "
-    "several others must sum the contributions of all of them": "overwrite",
-    "nodes visited breadth-first from the output, which is not a reverse topological order: a "
-    "node passed its gradient on before every node that uses it had added theirs": "breadth_first",
-    "nodes visited depth-first in pre-order (a node, then its parents), which is not a reverse "
-    "topological order: a node passed its gradient on before every node that uses it had added "
-    "theirs": "pre_order",
+    MISTAKES["grad-assigned-not-added"]: "overwrite",
+    MISTAKES["backward-breadth-first"]: "breadth_first",
+    MISTAKES["backward-pre-order"]: "pre_order",
 }
 
 
@@ -482,10 +475,7 @@ def test_node_used_twice_accumulates(kata):
             where=f"x = {value}",
             rtol=RTOL,
             atol=ATOL,
-            misconceptions={
-                "x.grad kept only the last contribution: gradients must be added (+=), since "
-                "x reaches the output along several paths": overwritten[text]
-            }
+            misconceptions={MISTAKES["grad-assigned-not-added"]: overwritten[text]}
             if text in overwritten
             else None,
         )

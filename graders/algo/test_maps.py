@@ -20,8 +20,11 @@ from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from katakit import misconceptions
 from katakit.checks import as_plain, assert_equal, fail, rng
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 TOMBSTONE = "<deleted>"
 # No shrinking: every shrink step replays a sequence across the process boundary, and a
@@ -350,7 +353,8 @@ def test_delete_leaves_a_tombstone_that_lookups_step_over(kata):
             fail(
                 f"{key} in m: expected True, got False -- deleting 33 (the middle of the chain "
                 "1 -> 33 -> 65) emptied its slot, so the walk to 65 stops early. Replace a "
-                f"deleted entry with a tombstone that lookups step over\n{history}"
+                "deleted entry with a tombstone that lookups step over "
+                f"[{MISTAKES['delete-empties-slot'].id}]\n{history}"
             )
         assert_equal(m[key], expected, what=f"m[{key}]", where=str(history))
     expect_key_error(lambda: m[33], "m[33]", history)
@@ -361,13 +365,7 @@ def test_delete_leaves_a_tombstone_that_lookups_step_over(kata):
         [[1, 10], TOMBSTONE, [65, 650]],
         what=f"m.slots()[{home}:{home + 3}] (the chain's slots)",
         where=str(history),
-        misconceptions={
-            "deleting empties the slot (None) instead of leaving a tombstone": [
-                [1, 10],
-                None,
-                [65, 650],
-            ]
-        },
+        misconceptions={MISTAKES["delete-empties-slot"]: [[1, 10], None, [65, 650]]},
     )
     check_table(table_of(m), {1: 10, 65: 650}, 3, history)
 
@@ -527,18 +525,12 @@ def expect_bound(side: str, actual, keys: list, query, where: str) -> None:
         expected = floor_of(keys, query)
         index = bisect.bisect_left(keys, query)
         strict = keys[index - 1] if index else None
-        mistake = (
-            "floor returns the largest key strictly below the query; it is the largest key <= "
-            "the query, so a key equal to the query is its own floor"
-        )
+        mistake = MISTAKES["floor-strict"]
     else:
         expected = ceiling_of(keys, query)
         index = bisect.bisect_right(keys, query)
         strict = keys[index] if index < len(keys) else None
-        mistake = (
-            "ceiling returns the smallest key strictly above the query; it is the smallest key "
-            ">= the query, so a key equal to the query is its own ceiling"
-        )
+        mistake = MISTAKES["ceiling-strict"]
     assert_equal(
         actual, expected, what=f"m.{side}({query!r})", where=where, misconceptions={mistake: strict}
     )

@@ -14,7 +14,10 @@ import pytest
 import torch
 from torch import nn
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_equal, assert_unchanged, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
@@ -76,35 +79,21 @@ def saved_mistakes(batch, sizes, activation, dtype, frozen_layers) -> dict:
     correct = batch * size * (inputs + (hidden if from_input else 0))
     parameters = [sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(layers)]
     mistakes = {
-        "counted the weights: parameters are in memory anyway; the activation memory is the "
-        "layer inputs and activations autograd keeps, and it grows with the batch": (
-            size * sum(parameters[frozen_layers:])
-        ),
-        "left out the first trainable layer's input: dW = grad_out.T @ h reads the input h of "
-        "every trainable Linear layer, so it is saved -- the data x included": (
+        MISTAKES["saved-counts-weights"]: size * sum(parameters[frozen_layers:]),
+        MISTAKES["saved-misses-first-input"]: (
             correct - batch * size * sizes[frozen_layers] if frozen_layers < layers else None
         ),
-        "counted the network's output: nothing reads the last Linear's output in backward, so "
-        "it is not saved": correct + batch * size * sizes[-1],
-        "counted frozen layers as if they were trainable: below the first trainable layer no "
-        "input and no parameter requires grad, so autograd records nothing there": (
+        MISTAKES["saved-counts-output"]: correct + batch * size * sizes[-1],
+        MISTAKES["saved-counts-frozen-layers"]: (
             batch * size * (sum(sizes[:-1]) + (sum(sizes[1:-1]) if from_input else 0))
             if frozen_layers
             else None
         ),
     }
     if from_input:
-        mistakes[
-            f"left out {activation}'s input: its derivative cannot be written from the output, "
-            "so torch saves the pre-activation too -- one more (batch, width) tensor per hidden "
-            "layer"
-        ] = correct - batch * size * hidden
+        mistakes[MISTAKES["saved-misses-activation-input"]] = correct - batch * size * hidden
     else:
-        mistakes[
-            f"counted each hidden activation twice: {activation} saves its output (its "
-            "derivative is written from y), not its input, and that output is the very tensor "
-            "the next Linear saves -- one storage, counted once"
-        ] = correct + batch * size * hidden
+        mistakes[MISTAKES["saved-counts-activation-twice"]] = correct + batch * size * hidden
     return {name: value for name, value in mistakes.items() if value is not None}
 
 
@@ -138,9 +127,8 @@ def test_sigmoid_backward_matches_autograd(kata, case):
         rtol=1e-9,
         atol=1e-15,
         misconceptions={
-            "the sigmoid was applied to y again: y already is sigmoid(x), so the derivative is "
-            "y * (1 - y)": grad_output * s * (1 - s),
-            "the (1 - y) factor is missing: the derivative is y * (1 - y)": grad_output * y_array,
+            MISTAKES["sigmoid-applied-to-output"]: grad_output * s * (1 - s),
+            MISTAKES["sigmoid-backward-missing-factor"]: grad_output * y_array,
         },
     )
     assert_unchanged(before, y=y_array, grad_output=grad_output)
@@ -232,26 +220,14 @@ def test_training_memory_matches_torch(kata, case):
     )
     trainable_bytes = expected["gradients"]
     hints = {
-        "parameters": {
-            "counted only the trainable parameters: frozen weights are in memory too": (
-                trainable_bytes
-            )
-        },
-        "gradients": {
-            "counted gradients for frozen parameters too: only parameters that require grad get "
-            "a .grad": parameters
-        },
+        "parameters": {MISTAKES["parameters-only-trainable"]: trainable_bytes},
+        "gradients": {MISTAKES["gradients-for-frozen"]: parameters},
         "optimizer_state": {
-            "Adam keeps two tensors per parameter (exp_avg and exp_avg_sq), not one": (
-                trainable_bytes
-            )
-            if optimizer_name == "adam"
-            else None,
-            "plain SGD keeps no state; momentum keeps one buffer per parameter": trainable_bytes
-            if optimizer_name == "sgd"
-            else 0,
-            "counted optimizer state for frozen parameters: the optimizer only sees the "
-            "trainable ones": expected["optimizer_state"] // max(trainable_bytes, 1) * parameters,
+            MISTAKES["adam-one-state"]: trainable_bytes if optimizer_name == "adam" else None,
+            MISTAKES["sgd-state-confused"]: trainable_bytes if optimizer_name == "sgd" else 0,
+            MISTAKES["optimizer-state-for-frozen"]: (
+                expected["optimizer_state"] // max(trainable_bytes, 1) * parameters
+            ),
         },
         "activations": saved_mistakes(batch, sizes, activation, dtype, frozen),
     }
