@@ -32,10 +32,16 @@ def visiting_order(scores, ties_high=False):
     return sorted(range(len(scores)), key=key)
 
 
-def ref_nms(boxes, scores, thr, ge=False, ties_high=False):
+def unstable_order(scores):
+    """The order torch's default (unstable) descending sort gives: ties in no promised order."""
+    return torch.argsort(torch.as_tensor(scores, dtype=torch.float64), descending=True).tolist()
+
+
+def ref_nms(boxes, scores, thr, ge=False, ties_high=False, unstable=False):
     b, s = np.asarray(boxes, dtype=np.float64).tolist(), np.asarray(scores, dtype=np.float64)
     keep = []
-    for i in visiting_order(s.tolist(), ties_high):
+    order = unstable_order(s) if unstable else visiting_order(s.tolist(), ties_high)
+    for i in order:
         overlaps = [iou(b[i], b[k]) for k in keep]
         if all((u < thr) if ge else (u <= thr) for u in overlaps):
             keep.append(i)
@@ -159,7 +165,8 @@ def test_nms_breaks_score_ties_by_lower_index(kata):
         what="nms with tied scores",
         where=describe(seed, boxes=boxes, scores=scores) + "; scores rounded to quarters",
         misconceptions={
-            MISTAKES["nms-ties-to-higher-index"]: ref_nms(boxes, scores, 0.5, ties_high=True)
+            MISTAKES["nms-ties-to-higher-index"]: ref_nms(boxes, scores, 0.5, ties_high=True),
+            MISTAKES["unstable-score-sort"]: ref_nms(boxes, scores, 0.5, unstable=True),
         },
     )
 
@@ -204,6 +211,42 @@ def test_batched_nms_identical_boxes_of_other_classes_survive(kata):
         what="batched_nms of identical boxes in classes 0, 1, 2",
         where=describe(boxes=boxes, scores=scores, labels=labels),
         misconceptions={MISTAKES["batched-nms-ignores-classes"]: [1]},
+    )
+
+
+def tied_across_classes(seed):
+    """24 disjoint boxes (nothing is suppressed) in 3 classes of 8; within a class the scores are
+    distinct, across classes each score occurs 3 times, and the labels are shuffled, so the merge
+    alone decides the order of ties -- more than 16 of them, where torch's unstable sort
+    reorders equal keys."""
+    gen = rng(seed)
+    cells = [(x, y) for y in range(4) for x in range(6)]
+    boxes = torch.tensor([[3.0 * x, 3.0 * y, 3.0 * x + 2, 3.0 * y + 2] for x, y in cells])
+    labels = torch.tensor(gen.permutation([0] * 8 + [1] * 8 + [2] * 8), dtype=torch.int64)
+    levels = np.linspace(0.2, 0.9, 8)
+    scores = torch.zeros(24, dtype=torch.float64)
+    for label in range(3):
+        members = torch.nonzero(labels == label).flatten()
+        scores[members] = torch.tensor(gen.permutation(levels))
+    return boxes.double(), scores, labels
+
+
+@pytest.mark.points(1)
+def test_batched_nms_breaks_score_ties_across_classes_by_lower_index(kata):
+    seed = 13
+    boxes, scores, labels = tied_across_classes(seed)
+    expected = visiting_order(scores.tolist())
+    by_class = [i for label in range(3) for i in expected if labels[i] == label]
+    class_order = sorted(by_class, key=lambda i: -scores[i].item())  # stable: class, then index
+    assert_equal(
+        kata.batched_nms(boxes, scores, labels, 0.5),
+        expected,
+        what="batched_nms of 24 disjoint boxes, each score tied across the 3 classes",
+        where=describe(seed, boxes=boxes, scores=scores, labels=labels),
+        misconceptions={
+            MISTAKES["batched-nms-ties-by-class"]: class_order,
+            MISTAKES["unstable-score-sort"]: unstable_order(scores),
+        },
     )
 
 
