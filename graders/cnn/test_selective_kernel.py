@@ -153,6 +153,26 @@ def test_layers_and_parameter_count(kata, channels, branches, reduction, min_hid
     )
 
 
+@probe
+def default_shapes(cls, channels):
+    """On the learner side: parameter shapes of cls(channels), every default left as it is."""
+    return {k: list(v.shape) for k, v in cls(channels).state_dict().items()}
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("channels", [16, 4])
+def test_defaults_are_two_branches_reduction_two_min_hidden_four(kata, channels):
+    # SKNet's paper uses r = 16 and L = 32; the statement's defaults are 2, 2 and 4.
+    hidden = max(channels // 2, 4)
+    assert_equal(
+        default_shapes(kata.SKConv, channels),
+        layer_shapes(channels, 2, hidden),
+        what="parameter shapes",
+        where=f"SKConv({channels}) with every default: branches=2, reduction=2, min_hidden=4, "
+        f"so hidden = max({channels} // 2, 4) = {hidden}",
+    )
+
+
 # ---------------------------------------------------------------- split
 
 

@@ -193,6 +193,25 @@ def test_se_block_rejects_an_empty_bottleneck(kata):
         fail(f"SEBlock(4, reduction=8) has 4 // 8 = 0 hidden units: expected ValueError, {what}")
 
 
+@probe
+def default_shapes(cls, channels):
+    """On the learner side: parameter shapes of cls(channels), every default left as it is."""
+    return {k: list(v.shape) for k, v in cls(channels).state_dict().items()}
+
+
+@pytest.mark.points(1)
+def test_default_reduction_is_four(kata):
+    # SENet's paper uses r = 16; the statement's default is 4, for both classes.
+    for name, prefix in (("SEBlock", ""), ("SEResidualBlock", "se.")):
+        shapes = default_shapes(getattr(kata, name), 16)
+        got = shapes.get(prefix + "fc1.weight")
+        if got != [4, 16]:
+            fail(
+                f"{name}(16) with the default reduction: expected {prefix}fc1.weight of shape "
+                f"[4, 16] (hidden = 16 // 4), got {got}"
+            )
+
+
 # ---------------------------------------------------------------- SEResidualBlock
 
 
