@@ -131,11 +131,18 @@ def test_the_mask_comes_from_the_given_generator(kata):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("p", [0.5, 0.9])
+@pytest.mark.parametrize("p", [0.5, 0.9, 1.0])
 def test_evaluation_is_the_identity(kata, p):
     seed = 5
     x = torch.from_numpy(rng(seed).normal(0, 2, (6, 7, 3)))
     out, mask = kata.dropout_forward(x.clone(), p, False, gen(seed))
+    wrong = {MISTAKES["scales-at-test-time"]: x * (1 - p)}
+    if p == 1.0:
+        # zeros at p = 1 are what every evaluation mistake gives; the p = 1 shortcut is the
+        # cause only when evaluation is right for p < 1
+        below = as_array(kata.dropout_forward(x.clone(), 0.9, False, gen(seed))[0], "output")
+        identity_below = below.shape == tuple(x.shape) and bool((below == x.numpy()).all())
+        wrong = {MISTAKES["eval-p-one-drops"]: torch.zeros_like(x)} if identity_below else {}
     assert_close(
         out,
         x,
@@ -143,7 +150,7 @@ def test_evaluation_is_the_identity(kata, p):
         where=describe(seed, x=x, p=p) + ", training=False",
         rtol=0,
         atol=0,
-        misconceptions={MISTAKES["scales-at-test-time"]: x * (1 - p)},
+        misconceptions=wrong,
     )
     mask = as_mask(mask, x.shape)
     if not bool(mask.all()):
