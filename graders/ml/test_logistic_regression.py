@@ -25,6 +25,7 @@ from katakit.checks import (
     fail,
     rng,
     snapshot,
+    to_numpy,
 )
 from katakit.sandbox import probe
 
@@ -171,7 +172,7 @@ def test_bce_loss_matches_torch_even_for_huge_logits(kata, seed, scale):
     expected = torch_loss(X, y, w, b)[0].item()
     where = describe(seed, X=X) + f", logits up to |z| = {np.abs(X @ w + b).max():.0f}"
     if not np.isfinite(loss):
-        mistake = MISTAKES["log-of-sigmoid"]
+        mistake = MISTAKES["bce-not-from-logits"]
         fail(
             f"bce_loss: expected {expected:.6g}, got {loss} [{where}]."
             f"\n  This matches a known mistake: {mistake}.",
@@ -338,3 +339,34 @@ def test_predict_thresholds_the_logit_at_zero(kata):
         atol=0,
         misconceptions={MISTAKES["labels-inverted"]: 1 - expected},
     )
+
+
+@pytest.mark.points(1)
+def test_predict_sends_a_logit_of_exactly_zero_to_class_1(kata):
+    # w = (1, -1), b = 0: rows 0 and 3 have z = 0 exactly, where p = 0.5 belongs to class 1
+    X = np.array([[2.0, 2.0], [3.0, 1.0], [1.0, 3.0], [0.5, 0.5], [-1.0, -1.5]])
+    w, b = np.array([1.0, -1.0]), 0.0
+    z = X @ w + b
+    labels = as_array(kata.predict(X, w, b), "predict")
+    assert_close(
+        labels,
+        (z >= 0).astype(int),
+        what="predicted labels",
+        where=f"X={X.tolist()}, w={w.tolist()}, b={b}, so z={z.tolist()}",
+        rtol=0,
+        atol=0,
+        misconceptions={MISTAKES["zero-logit-to-class-0"]: (z > 0).astype(int)},
+    )
+
+
+@pytest.mark.points(1)
+def test_predict_returns_integer_labels(kata):
+    seed = 62
+    X, _, w, b = draw(seed, 6, 2)
+    labels = to_numpy(kata.predict(X, w, b))
+    if labels.dtype.kind not in "iu":
+        fail(
+            f"predict must return integer class labels (0 and 1 as ints), got an array of "
+            f"dtype {labels.dtype} [{describe(seed, X=X)}]: convert the comparison with "
+            ".astype(int)"
+        )
