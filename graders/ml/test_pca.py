@@ -96,6 +96,32 @@ def test_covariance_matches_numpy_cov(kata, seed, n, d):
 
 
 @pytest.mark.points(1)
+def test_covariance_stays_exact_for_data_far_from_the_origin(kata):
+    # Features around 1e8 with a spread of about 1 (timestamps, say): x^2 is about 1e16, where
+    # float64 spacing is 2, so E[x x^T] - E[x] E[x]^T loses every digit; centring first keeps
+    # them all.
+    seed, n, d = 2, 30, 3
+    X = draw(seed, n, d, offset=0.0) + 1e8
+    expected = np.cov(X, rowvar=False)
+    result = as_array(kata.covariance(X), "covariance")
+    mistake = None
+    if result.shape == expected.shape and not np.allclose(result, expected, rtol=1e-6, atol=1e-6):
+        # the same data moved to the origin: right there, the large mean is the cause
+        near = as_array(kata.covariance(X - 1e8), "covariance")
+        if np.allclose(near, np.cov(X - 1e8, rowvar=False), rtol=1e-6, atol=1e-6):
+            mistake = MISTAKES["one-pass-covariance"]
+    assert_close(
+        result,
+        expected,
+        what="covariance",
+        where=describe(seed, X=X) + ", features around 1e8 with a spread of about 1",
+        rtol=1e-6,
+        atol=1e-6,
+        misconceptions=None if mistake is None else {mistake: result},
+    )
+
+
+@pytest.mark.points(1)
 @pytest.mark.parametrize(
     "seed, n, d, k",
     [(11, 40, 5, 3), (12, 25, 4, 4), (13, 4, 6, 3)],
