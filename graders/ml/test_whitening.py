@@ -56,6 +56,8 @@ def zca_mistakes(X, eps):
     return {
         MISTAKES["divided-by-variance"]: (vectors / (values + eps)) @ vectors.T,
         MISTAKES["eps-missing"]: no_eps,
+        MISTAKES["eps-outside-sqrt"]: (vectors / (np.sqrt(np.clip(values, 0, None)) + eps))
+        @ vectors.T,
         MISTAKES["eigenvectors-transposed"]: vectors.T
         @ np.diag(1 / np.sqrt(values + eps))
         @ vectors,
@@ -68,6 +70,9 @@ def pca_mistakes(X, eps):
     return {
         MISTAKES["divided-by-variance"]: canonical(vectors.T / (values + eps)[:, None]),
         MISTAKES["eps-missing"]: canonical(vectors.T / np.sqrt(values)[:, None]),
+        MISTAKES["eps-outside-sqrt"]: canonical(
+            vectors.T / (np.sqrt(np.clip(values, 0, None)) + eps)[:, None]
+        ),
         MISTAKES["eigenvectors-transposed"]: canonical(vectors / np.sqrt(values + eps)[:, None]),
         MISTAKES["eigh-ascending-order"]: canonical(
             (vectors.T / np.sqrt(values + eps)[:, None])[::-1]
