@@ -241,6 +241,25 @@ def test_pinv_cutoff_is_relative_to_the_largest_singular_value(kata):
 
 
 @pytest.mark.points(1)
+def test_pinv_drops_a_singular_value_exactly_at_the_cutoff(kata):
+    # A permuted diagonal with singular values 4, 1 and 0.5, which the SVD returns exactly; with
+    # rcond = 0.25 the cutoff is 0.25 * 4 = 1, and s_i <= cutoff counts as zero: 1 is dropped.
+    A = np.zeros((3, 4))
+    A[0, 1], A[1, 0], A[2, 3] = -4.0, 1.0, 0.5
+    kept = np.zeros((4, 3))
+    kept[1, 0], kept[0, 1] = -0.25, 1.0
+    assert_close(
+        kata.pinv(A, 0.25),
+        np.linalg.pinv(A, rcond=0.25),
+        what="pinv(A, rcond=0.25)",
+        where=f"A={A.tolist()}, singular values 4, 1, 0.5, cutoff 0.25 * 4 = 1",
+        rtol=1e-12,
+        atol=1e-12,
+        misconceptions={MISTAKES["pinv-cutoff-inclusive"]: kept},
+    )
+
+
+@pytest.mark.points(1)
 def test_pinv_of_the_zero_matrix_is_zero(kata):
     A = np.zeros((3, 4))
     result = as_array(kata.pinv(A), "pinv(zeros (3, 4))")
