@@ -299,3 +299,14 @@ def test_count_parameters_counts_shared_tensors_once_and_skips_buffers(kata):
             MISTAKES["buffers-counted"]: expected + 16 + 4 + 4 + 1,
         },
     )
+
+
+@pytest.mark.points(1)
+def test_count_parameters_returns_a_python_int(kata):
+    result = kata.count_parameters(shared_stack())
+    if type(result) is not int:
+        fail(
+            f"count_parameters returned {type(result).__module__}.{type(result).__name__} "
+            f"{result!r}; the statement asks for a Python int (sum(p.numel() ...) is one; "
+            "np.prod(p.shape) gives a NumPy integer, a tensor sum a tensor)"
+        )
