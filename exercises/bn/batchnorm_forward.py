@@ -30,7 +30,9 @@ Conventions:
 
 * ``gamma``, ``beta``, ``running_mean``, ``running_var`` have shape ``(C,)``.
 * Do not modify any input array in place; return new arrays.
-* The output has the dtype of ``x`` (float32 or float64).
+* The output has the dtype of ``x`` (float32 or float64). The variance must stay accurate for
+  float32 inputs with a large mean and a small spread (say mean 100 and standard deviation 0.1),
+  where the one-pass formula ``E[x^2] - E[x]^2`` loses every digit.
 * Write it with NumPy (or basic torch tensor operations). ``torch.nn.functional.batch_norm``,
   torch's batch norm kernels (``torch.batch_norm``, ``torch.native_batch_norm``, ...) and the
   ``BatchNorm`` modules are not allowed in this kata.

@@ -41,6 +41,11 @@ def draw(seed, shape, dtype=np.float64):
     return [a.astype(dtype) for a in (x, gamma, beta, running_mean, running_var)]
 
 
+def channel_shape(x):
+    """The shape a (C,) vector takes to broadcast against ``x``: (1, C) or (1, C, 1, 1)."""
+    return (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
 def wrong_outputs(x, gamma, beta, eps):
     """What the classic mistakes produce for this batch, to name them in the message."""
     axes = (0, *range(2, x.ndim))
@@ -52,7 +57,9 @@ def wrong_outputs(x, gamma, beta, eps):
         MISTAKES["x-plus-mean"]: g * (x + mean) / np.sqrt(var + eps) + b,
         MISTAKES["eps-outside-sqrt"]: g * (x - mean) / (np.sqrt(var) + eps) + b,
         MISTAKES["unbiased-normalisation"]: g * (x - mean) / np.sqrt(unbiased + eps) + b,
-        MISTAKES["batch-axis-only"]: (g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + b),
+        MISTAKES["batch-axis-only"]: g * (x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps) + b,
+        MISTAKES["eps-missing"]: g * (x - mean) / np.sqrt(var) + b,
+        MISTAKES["affine-not-applied"]: (x - mean) / np.sqrt(var + eps),
     }
 
 
@@ -63,11 +70,15 @@ def test_training_output_matches_torch_for_n_c_input(kata, seed, shape):
     before = snapshot(x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv)
     out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
+    # 1e-4: where and whether eps enters (a 1e-5 effect here) is graded by the low-variance
+    # test alone.
     assert_close(
         out,
         expected,
         what="training output",
         where=describe(seed, x=x),
+        rtol=1e-4,
+        atol=1e-4,
         misconceptions=wrong_outputs(x, gamma, beta, 1e-5),
     )
     assert_unchanged(before, x=x, gamma=gamma, beta=beta, running_mean=rm, running_var=rv)
@@ -79,11 +90,15 @@ def test_training_output_uses_n_h_w_statistics_for_images(kata):
     x, gamma, beta, rm, rv = draw(seed, (4, 3, 5, 6))
     out, _, _ = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=True)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
+    # 1e-4: where and whether eps enters (a 1e-5 effect here) is graded by the low-variance
+    # test alone.
     assert_close(
         out,
         expected,
         what="training output",
         where=describe(seed, x=x),
+        rtol=1e-4,
+        atol=1e-4,
         misconceptions=wrong_outputs(x, gamma, beta, 1e-5),
     )
 
@@ -108,16 +123,21 @@ def test_eps_added_inside_sqrt_for_a_low_variance_channel(kata):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("momentum", [0.1, 0.3])
 def test_running_stats_follow_torch_over_several_steps(kata, momentum):
-    seed = 41
+    # eps = 1e-12: the running statistics do not depend on eps, and a running_var that tracks
+    # var + eps is charged once, by test_running_var_stores_the_variance_without_eps.
+    seed, eps = 41, 1e-12
     _, gamma, beta, rm, rv = draw(seed, (6, 4, 3, 3))
     expected_mean, expected_var = rm.copy(), rv.copy()
     for step in range(4):
         x, *_ = draw(seed + step + 1, (6, 4, 3, 3))
-        _, rm, rv = kata.batchnorm_forward(x, gamma, beta, rm, rv, training=True, momentum=momentum)
+        _, rm, rv = kata.batchnorm_forward(
+            x, gamma, beta, rm, rv, training=True, momentum=momentum, eps=eps
+        )
         biased_var = (1 - momentum) * expected_var + momentum * x.var(axis=(0, 2, 3))
         reversed_mean = momentum * expected_mean + (1 - momentum) * x.mean(axis=(0, 2, 3))
+        previous_mean, previous_var = expected_mean, expected_var
         _, expected_mean, expected_var = torch_batchnorm(
-            x, gamma, beta, expected_mean, expected_var, True, momentum, 1e-5
+            x, gamma, beta, expected_mean, expected_var, True, momentum, eps
         )
         where = describe(seed + step + 1, x=x, momentum=momentum) + f", after step {step + 1}"
         assert_close(
@@ -125,14 +145,20 @@ def test_running_stats_follow_torch_over_several_steps(kata, momentum):
             expected_mean,
             what="running_mean",
             where=where,
-            misconceptions={MISTAKES["momentum-reversed"]: reversed_mean},
+            misconceptions={
+                MISTAKES["momentum-reversed"]: reversed_mean,
+                MISTAKES["running-stats-not-updated"]: previous_mean,
+            },
         )
         assert_close(
             rv,
             expected_var,
             what="running_var",
             where=where,
-            misconceptions={MISTAKES["biased-running-var"]: biased_var},
+            misconceptions={
+                MISTAKES["biased-running-var"]: biased_var,
+                MISTAKES["running-stats-not-updated"]: previous_var,
+            },
         )
 
 
@@ -145,12 +171,20 @@ def test_evaluation_uses_running_statistics(kata, shape):
     out, new_mean, new_var = kata.batchnorm_forward(x.copy(), gamma, beta, rm, rv, training=False)
     expected, _, _ = torch_batchnorm(x, gamma, beta, rm, rv, False, 0.1, 1e-5)
     batch_stats = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)[0]
+    shape = channel_shape(x)
+    no_affine = (x - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + 1e-5)
+    # 1e-4: eps (its 1e-5 effect here) is graded by the low-variance test alone.
     assert_close(
         out,
         expected,
         what="evaluation output",
         where=describe(seed, x=x),
-        misconceptions={MISTAKES["eval-uses-batch-stats"]: batch_stats},
+        rtol=1e-4,
+        atol=1e-4,
+        misconceptions={
+            MISTAKES["eval-uses-batch-stats"]: batch_stats,
+            MISTAKES["eval-without-affine"]: no_affine,
+        },
     )
     where = describe(seed, x=x) + "; evaluation must leave the running statistics unchanged"
     assert_close(new_mean, rm, what="running_mean after evaluation", where=where)
@@ -174,6 +208,58 @@ def test_float32_input_gives_float32_output(kata):
         where=describe(seed, x=x),
         rtol=1e-4,
         atol=1e-5,
+    )
+
+
+@pytest.mark.points(1)
+def test_running_var_stores_the_variance_without_eps(kata):
+    # A large eps and a channel whose variance is far below it: var + eps is then a different
+    # number altogether, while the normalisation itself is graded elsewhere.
+    seed, eps, momentum = 45, 1e-2, 0.5
+    x, gamma, beta, rm, rv = draw(seed, (10, 3))
+    x[:, 2] = 1.0 + 1e-2 * (x[:, 2] - x[:, 2].mean()) / x[:, 2].std()
+    _, _, new_var = kata.batchnorm_forward(
+        x, gamma, beta, rm, rv, training=True, momentum=momentum, eps=eps
+    )
+    _, _, expected_var = torch_batchnorm(x, gamma, beta, rm, rv, True, momentum, eps)
+    m = x.shape[0]
+    plus_eps = (1 - momentum) * rv + momentum * (x.var(axis=0) + eps) * m / (m - 1)
+    assert_close(
+        new_var,
+        expected_var,
+        what="running_var",
+        where=describe(seed, x=x, eps=eps, momentum=momentum) + ", channel 2 has variance 1e-4",
+        misconceptions={
+            MISTAKES["running-var-plus-eps"]: plus_eps,
+            MISTAKES["running-stats-not-updated"]: rv,
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_float32_variance_is_accurate_for_a_large_mean_and_a_small_spread(kata):
+    # Mean 100, spreads 0.05 to 0.2: E[x^2] is about 1e4, where float32 resolves steps of 1e-3,
+    # so E[x^2] - E[x]^2 loses the variance (1e-2 and below). Averaging squared deviations in
+    # float32 stays within 3e-4 of the exact output here; we accept 2e-3.
+    seed, eps = 81, 1e-8  # an eps too small to matter: its placement is graded elsewhere
+    gen = rng(seed)
+    x = (100.0 + gen.normal(0, 1, (64, 3)) * np.array([0.1, 0.05, 0.2])).astype(np.float32)
+    gamma, beta = np.ones(3, np.float32), np.zeros(3, np.float32)
+    rm, rv = np.zeros(3, np.float32), np.ones(3, np.float32)
+    out, _, _ = kata.batchnorm_forward(x, gamma, beta, rm, rv, training=True, eps=eps)
+    x64 = x.astype(np.float64)
+    expected = (x64 - x64.mean(axis=0)) / np.sqrt(x64.var(axis=0) + eps)
+    mean32 = x.mean(axis=0)
+    with np.errstate(invalid="ignore"):
+        one_pass = (x - mean32) / np.sqrt((x * x).mean(axis=0) - mean32**2 + np.float32(eps))
+    assert_close(
+        out,
+        expected,
+        what="float32 training output",
+        where=describe(seed, x=x) + ", channel means 100, standard deviations 0.1, 0.05, 0.2",
+        rtol=0,
+        atol=2e-3,
+        misconceptions={MISTAKES["one-pass-variance"]: one_pass},
     )
 
 
@@ -208,5 +294,5 @@ def test_training_refuses_one_value_per_channel(kata):
             f"== 1 must raise [{where}]"
         )
     expected, _, expected_var = torch_batchnorm(x, gamma, beta, rm, rv, True, 0.1, 1e-5)
-    assert_close(out, expected, what="training output", where=where)
-    assert_close(new_var, expected_var, what="running_var", where=where)
+    assert_close(out, expected, what="training output", where=where, rtol=1e-4, atol=1e-4)
+    assert_close(new_var, expected_var, what="running_var", where=where, rtol=1e-4, atol=1e-4)
