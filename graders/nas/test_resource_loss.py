@@ -59,7 +59,7 @@ def test_cost_matrix_reads_the_table_per_layer_and_op(kata):
         expected,
         what="cost_matrix",
         where=f"seed {seed}, layer_inputs={SHAPES}, op_names={OPS}",
-        misconceptions={"the matrix is transposed: rows are layers, columns are ops": expected.T},
+        misconceptions={MISTAKES["cost-matrix-transposed"]: expected.T},
     )
 
 
