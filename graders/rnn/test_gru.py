@@ -247,3 +247,19 @@ def test_parameter_count_matches_torch_gru(kata, n_in, H):
             MISTAKES["lstm-count-one-bias"]: expected - 3 * H,
         },
     )
+
+
+@pytest.mark.points(1)
+def test_parameter_counts_are_python_ints(kata):
+    found = []
+    for name in ["gru_num_parameters"]:
+        result = getattr(kata, name)(10, 20)
+        if type(result) is not int:
+            kind = f"{type(result).__module__}.{type(result).__name__}"
+            found.append(f"{name}(10, 20) returned {kind} {result!r}")
+    if found:
+        fail(
+            "; ".join(found)
+            + ": the statement asks for a Python int (a NumPy integer, a float or a tensor is "
+            "not one)"
+        )

@@ -369,3 +369,19 @@ def test_parameter_counts_match_torch_modules(kata, n_in, H):
             MISTAKES["lstm-count-three-blocks"]: 3 * rnn,
         },
     )
+
+
+@pytest.mark.points(1)
+def test_parameter_counts_are_python_ints(kata):
+    found = []
+    for name in ["rnn_num_parameters", "lstm_num_parameters"]:
+        result = getattr(kata, name)(10, 20)
+        if type(result) is not int:
+            kind = f"{type(result).__module__}.{type(result).__name__}"
+            found.append(f"{name}(10, 20) returned {kind} {result!r}")
+    if found:
+        fail(
+            "; ".join(found)
+            + ": the statement asks for a Python int (a NumPy integer, a float or a tensor is "
+            "not one)"
+        )
