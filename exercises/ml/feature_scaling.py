@@ -34,7 +34,9 @@ values by the same amount, and the z-score only subtracts the mean. Decide const
 the maximum with the minimum, *not* by testing ``std == 0``: for a column of seven 0.1 values,
 rounding makes NumPy's std about 1.4e-17, not 0.
 
-Do not modify the inputs. Calling ``transform`` before ``fit`` is not tested.
+Columns may sit far from zero (Unix timestamps around 1.7e9 seconds that vary by hours): the
+statistics must stay exact there too. Do not modify the inputs. Calling ``transform`` before
+``fit`` is not tested.
 
 Example::
 
