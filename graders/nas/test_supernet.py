@@ -216,10 +216,13 @@ def test_elastic_width_rejects_k_out_of_range(kata, k):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("big, k", [(7, 5), (7, 3), (5, 1), (3, 3)])
-def test_elastic_kernel_is_the_centre_crop(kata, big, k):
-    seed = 20 + big + k
-    weight = torch.from_numpy(rng(seed).normal(0, 1, (4, 3, big, big)))
+@pytest.mark.parametrize(
+    "lead, big, k", [((4, 3), 7, 5), ((4, 3), 7, 3), ((4, 3), 5, 1), ((4, 3), 3, 3), ((), 5, 3)]
+)
+def test_elastic_kernel_is_the_centre_crop(kata, lead, big, k):
+    # (..., K, K): any leading axes, none included (a bare K x K kernel)
+    seed = 20 + big + k + len(lead)
+    weight = torch.from_numpy(rng(seed).normal(0, 1, (*lead, big, big)))
     s = (big - k) // 2
     got = kata.elastic_kernel(weight.clone(), k)
     assert_close(
@@ -233,7 +236,7 @@ def test_elastic_kernel_is_the_centre_crop(kata, big, k):
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize(
-    "shape, k", [((2, 7, 7), 4), ((2, 5, 5), 7), ((2, 4, 4), 3), ((2, 7, 5), 3)]
+    "shape, k", [((2, 7, 7), 4), ((2, 5, 5), 7), ((2, 4, 4), 3), ((2, 7, 5), 3), ((2, 5, 5), -1)]
 )
 def test_elastic_kernel_rejects_bad_sizes(kata, shape, k):
     try:
