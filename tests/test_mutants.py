@@ -83,9 +83,9 @@ def test_a_stale_patch_is_reported_by_name_by_check_and_verify(capsys, demo_proj
 def test_verify_names_the_test_that_killed_each_mutant(capsys):
     code, out = katakit(capsys, PROJECT, "verify", "demo/add", "demo/mean")
     assert code == 0
-    assert "mutant subtracts: 0/3, killed by test_adds_small_numbers" in out
-    assert "mutant n_minus_one: 1/2, killed by test_mean_of_a_few_values" in out
-    assert "mutant uses_numpy_mean: 0/2, killed by" in out  # the module mutant
+    assert "mutant subtracts: killed by test_adds_small_numbers" in out
+    assert "mutant n_minus_one: killed by test_mean_of_a_few_values" in out
+    assert "mutant uses_numpy_mean: killed by" in out  # the module mutant
 
 
 def test_a_declared_misconception_no_failure_names_is_reported(demo_project):

@@ -18,7 +18,7 @@ import errno
 import os
 import signal
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -76,8 +76,12 @@ class KatakitSession:
         show_table: bool = True,
         test_timeout: float = DEFAULT_TEST_TIMEOUT,
         limits: isolation.Limits | None = None,
+        enough: Callable[[str, list[TestResult]], bool] = lambda kata_id, tests: False,
     ) -> None:
+        """``enough(kata_id, tests so far)`` true skips the kata's remaining tests: the
+        self-check stops grading a mutant once a test has failed as it must."""
         self.catalog = catalog
+        self.enough = enough
         self.target = target
         self.show_table = show_table
         self.test_timeout = test_timeout
@@ -272,6 +276,8 @@ class KatakitSession:
             pytest.fail(self._broken[kata.id], pytrace=False)
         if item.get_closest_marker("gpu") is not None and not _cuda_available():
             pytest.skip("needs a CUDA GPU and none is visible; these points are not counted here")
+        if kata is not None and is_grader and self.enough(kata.id, self._result(kata).tests):
+            pytest.skip("the caller has seen enough of this kata (katakit verify: mutant killed)")
         with self._time_limit(item):
             return (yield)
 

@@ -81,7 +81,7 @@ def score_table(report: Report, width: int = 100, details: bool = True) -> str:
         )
         lines.append("  ".join(row).rstrip())
     total = f"{report.score}/{report.max_score}"
-    lines.append(f"{pad(_('total'), id_width)}  {total:>{score_width}}")
+    lines.append(pad(_("total"), id_width) + "  " + total.rjust(score_width))
     if any(not kata.tests for kata in report.katas):
         lines.append(
             _(

@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ import pytest
 from katakit.catalog import Catalog, Kata
 from katakit.isolation import DEFAULT_LIMITS, Limits
 from katakit.plugin import DEFAULT_TEST_TIMEOUT, KatakitSession
-from katakit.results import Report
+from katakit.results import Report, TestResult
 from katakit.sandbox.zygote import zygote
 from katakit.target import Target
 
@@ -32,17 +33,21 @@ def grade(
     test_timeout: float = DEFAULT_TEST_TIMEOUT,
     limits: Limits | None = DEFAULT_LIMITS,
     pytest_args: tuple[str, ...] = (),
+    enough: Callable[[str, list[TestResult]], bool] | None = None,
 ) -> Report:
     """Grade ``katas`` of ``catalog`` against ``target``; katas without a grader stay 'ungraded'.
 
     With ``limits`` (the default) each kata's learner code runs in its own contained process;
-    ``None`` runs them all in this process.
+    ``None`` runs them all in this process. ``enough(kata_id, tests so far)`` true skips the
+    rest of that kata's tests.
     """
     if limits is not None:
         zygote().start()  # the learners' fork server imports torch while the graders load
     session = KatakitSession(
         catalog, target, katas, show_table=False, test_timeout=test_timeout, limits=limits
     )
+    if enough is not None:
+        session.enough = enough
     graders = [catalog.files(kata).grader for kata in katas]
     paths = [str(path) for path in graders if path.is_file()]
     if not paths:
