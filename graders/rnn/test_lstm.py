@@ -218,6 +218,28 @@ def test_sequence_final_state_matches_torch_lstm(kata):
     )
 
 
+@pytest.mark.points(1)
+def test_sequence_keeps_the_dtype_of_x(kata):
+    seed = 13
+    x, h0, c0, weights = draw(seed, 3, 2, 3, 4)
+    found = []
+    for dtype in (torch.float64, torch.float32):
+        inputs = [t.to(dtype) for t in (x, h0, c0, *weights)]
+        out, final = pair(kata.lstm_sequence(*inputs), "lstm_sequence")
+        h_T, c_T = pair(final, "the final state (h_T, c_T)")
+        for name, value in (("out", out), ("h_T", h_T), ("c_T", c_T)):
+            got = str(getattr(value, "dtype", type(value).__name__)).replace("torch.", "")
+            if got != str(dtype).replace("torch.", ""):
+                found.append(f"{name} is {got} for {str(dtype).replace('torch.', '')} inputs")
+    if found:
+        fail(
+            "lstm_sequence: results have the dtype of x: "
+            + "; ".join(found)
+            + f" [{describe(seed, x=x)}]. A tensor made with torch.zeros(...) and no dtype= is "
+            "float32 whatever x is."
+        )
+
+
 @probe
 def sequence_gradients(fn, leaves, upstream):
     """On the learner side: the gradients of sum(out * u0) + sum(h_T * u1) + sum(c_T * u2)
