@@ -21,6 +21,7 @@ from katakit.checks import (
     fail,
     rng,
     snapshot,
+    to_numpy,
 )
 
 MISTAKES = misconceptions.of(__file__)
@@ -140,6 +141,20 @@ def test_confusion_matrix_matches_counting_on_random_labels(kata, seed, k, n_cla
         where=describe(seed, y_true=y_true, n_classes=n_classes),
         misconceptions={MISTAKES["confusion-transposed"]: np.array(expected).T},
     )
+
+
+@pytest.mark.points(1)
+def test_confusion_matrix_is_an_integer_array(kata):
+    seed = 13
+    gen = rng(seed)
+    y_true, y_pred = gen.integers(0, 3, 20), gen.integers(0, 3, 20)
+    counts = to_numpy(kata.confusion_matrix(y_true, y_pred))
+    if counts.dtype.kind not in "iu":
+        fail(
+            f"confusion_matrix must return an integer array of counts, got dtype {counts.dtype} "
+            f"[{describe(seed, y_true=y_true)}]: count into an integer array (np.bincount does, "
+            "np.zeros(..., dtype=int) with np.add.at too)"
+        )
 
 
 # ------------------------------------------------------------- precision, recall, F-beta
@@ -295,7 +310,7 @@ def test_roc_auc_rejects_labels_of_a_single_class(kata):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("n_neg, n_pos", [(95, 5), (3, 7)])
+@pytest.mark.parametrize("n_neg, n_pos", [(95, 5), (3, 7), (6, 6)])
 def test_majority_baseline_shows_the_accuracy_paradox(kata, n_neg, n_pos):
     y_true = np.array([0] * n_neg + [1] * n_pos)
     rng(51).shuffle(y_true)
@@ -312,6 +327,17 @@ def test_majority_baseline_shows_the_accuracy_paradox(kata, n_neg, n_pos):
         "f1": f,
         "kappa": kappa_oracle(count_matrix(y_true, y_pred, 2)),
     }
+    wrong = {}
+    if n_neg == n_pos:  # a tie: the statement sends it to class 0, the mistake to class 1
+        ones = np.ones_like(y_true)
+        p1, r1, f1 = prf(*binary_counts(y_true, ones), 1.0)
+        tie_to_one = {
+            "precision": p1,
+            "recall": r1,
+            "f1": f1,
+            "kappa": kappa_oracle(count_matrix(y_true, ones, 2)),
+        }
+        wrong = {key: {MISTAKES["majority-tie-to-class-1"]: v} for key, v in tie_to_one.items()}
     for key, value in expected.items():
         if key not in report:
             fail(f"majority_baseline: the dict has no key {key!r} (got {sorted(report)})")
@@ -320,4 +346,5 @@ def test_majority_baseline_shows_the_accuracy_paradox(kata, n_neg, n_pos):
             value,
             what=f"majority_baseline()[{key!r}]",
             where=f"{n_neg} negatives, {n_pos} positives; always predicting {majority}",
+            misconceptions=wrong.get(key),
         )
