@@ -106,12 +106,18 @@ def test_simulation_refuses_an_impossible_covariance(kata):
             f"simulate_ensemble_error: expected ValueError (no covariance matrix has these "
             f"entries: c must lie in [-v/(k-1), v]), got {result!r} [{where}]"
         )
-    # the boundary itself is a valid (singular) covariance
-    v, c, k = 1.0, -0.5, 3
-    try:
-        simulated(kata, v, c, k, 10, 0)
-    except ValueError as exc:
-        fail(f"c = -v/(k-1) is allowed (a singular covariance), but it raised ValueError: {exc}")
+    # both ends of [-v/(k-1), v] are valid (singular) covariances
+    for v, c, k, end in [(1.0, -0.5, 3, "c = -v/(k-1)"), (2.0, 2.0, 4, "c = v")]:
+        try:
+            simulated(kata, v, c, k, 10, 0)
+        except Exception as exc:
+            fail(
+                f"{end} is allowed (a singular covariance: perfectly (anti-)correlated errors), "
+                f"but simulate_ensemble_error raised {type(exc).__name__}: {exc} "
+                f"[{describe(None, v=v, c=c, k=k)}]; the test is strict, c > v or c < -v/(k-1), "
+                "and a Cholesky factor does not exist for a singular matrix (use "
+                "multivariate_normal, or an eigendecomposition)"
+            )
 
 
 # ---------------------------------------------------------------- bootstrap
