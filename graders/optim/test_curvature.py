@@ -16,6 +16,7 @@ import pytest
 import torch
 from torch.autograd.functional import hessian as torch_hessian
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -28,6 +29,8 @@ from katakit.checks import (
     snapshot,
 )
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def spd(gen, n, low, high):
@@ -111,9 +114,8 @@ def test_hvp_matches_the_explicit_hessian(kata, index):
         rtol=1e-8,
         atol=1e-10,
         misconceptions={
-            "the gradient itself was returned, not the Hessian times v": gradient(f, x),
-            "zeros: the first gradient was taken without create_graph=True, so the second "
-            "backward found no graph to differentiate": np.zeros(n),
+            MISTAKES["hvp-returns-gradient"]: gradient(f, x),
+            MISTAKES["hvp-without-create-graph"]: np.zeros(n),
         },
     )
 
@@ -207,11 +209,8 @@ def test_taylor_change_is_exact_for_a_quadratic(kata):
             rtol=1e-8,
             atol=1e-12,
             misconceptions={
-                "the curvature term lacks its 1/2: -eps*g'g + eps**2 * g'Hg": (
-                    -eps * g @ g + eps**2 * g @ H @ g
-                ),
-                "the sign of the first-order term is flipped; stepping along -g lowers f by "
-                "eps * g'g": eps * g @ g + 0.5 * eps**2 * g @ H @ g,
+                MISTAKES["taylor-missing-half"]: (-eps * g @ g + eps**2 * g @ H @ g),
+                MISTAKES["taylor-sign-flipped"]: eps * g @ g + 0.5 * eps**2 * g @ H @ g,
             },
         )
     if expected <= 0:
@@ -244,10 +243,8 @@ def test_optimal_step_minimises_the_loss_along_the_gradient(kata, seed, n, low, 
         where=describe(seed, g=g, H=H) + "; expected the minimiser of f(x - eps*g)",
         rtol=1e-6,
         misconceptions={
-            "the ratio is upside down, g'Hg / g'g; the optimal step is g'g / g'Hg (more "
-            "curvature, smaller step)": (g @ H @ g) / (g @ g),
-            "1 / lambda_max, the safe step for every direction; along g the best step is "
-            "g'g / g'Hg": 1 / high,
+            MISTAKES["optimal-step-inverted"]: (g @ H @ g) / (g @ g),
+            MISTAKES["optimal-step-one-over-lambda-max"]: 1 / high,
         },
     )
 
@@ -315,8 +312,7 @@ def check_classification(kata, H, expected, where):
         what="classify_critical_point",
         where=f"{where}; eigenvalues {np.round(eig, 10).tolist()}",
         misconceptions={
-            "only one eigenvalue was looked at; a saddle has eigenvalues of both signs, so all of "
-            "them must be checked": "maximum" if eig[0] < 0 else "minimum",
+            MISTAKES["one-eigenvalue-only"]: "maximum" if eig[0] < 0 else "minimum",
         },
     )
 
@@ -402,9 +398,8 @@ def test_least_squares_condition_is_that_of_x_transpose_x(kata, seed):
         where=describe(seed, X=X) + "; expected lambda_max / lambda_min of X'X",
         rtol=1e-5,
         misconceptions={
-            "the condition number of X itself (sigma_max / sigma_min); the Hessian X'X squares "
-            "it": np.linalg.cond(X),
-            "lambda_min / lambda_max, upside down": 1 / expected,
+            MISTAKES["condition-of-x-not-hessian"]: np.linalg.cond(X),
+            MISTAKES["condition-inverted"]: 1 / expected,
         },
     )
 
@@ -427,10 +422,10 @@ def test_standardize_centres_and_scales_every_column(kata):
         rtol=1e-9,
         atol=1e-12,
         misconceptions={
-            "the sample standard deviation (ddof=1); use the population one, ddof=0": (
+            MISTAKES["standardize-ddof-1"]: (
                 (X - X.mean(axis=0)) / np.where(std > 0, X.std(axis=0, ddof=1), 1.0)
             ),
-            "the columns were scaled but not centred": X / np.where(std > 0, std, 1.0),
+            MISTAKES["standardize-not-centred"]: X / np.where(std > 0, std, 1.0),
         },
     )
 

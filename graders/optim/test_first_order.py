@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 import torch
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 STEPS = 50
 
@@ -101,9 +104,7 @@ def test_sgd_matches_torch(kata, seed, shape, lr, weight_decay):
         what="SGD",
         where=describe(seed, param=p0, lr=lr, weight_decay=weight_decay),
         mistakes={
-            "weight decay ignored; torch adds weight_decay * param to the gradient": (
-                lambda s, p, g, t: p - lr * g
-            ),
+            MISTAKES["weight-decay-ignored"]: (lambda s, p, g, t: p - lr * g),
         },
     )
 
@@ -135,10 +136,8 @@ def test_momentum_matches_torch(kata, seed, shape, lr, momentum, weight_decay):
         what="SGD with momentum",
         where=describe(seed, param=p0, lr=lr, momentum=momentum, weight_decay=weight_decay),
         mistakes={
-            "the velocity is an average, v = m*v + (1 - m)*g; torch's SGD sums, v = m*v + g "
-            "(the average is EMAMomentum)": averaged,
-            "weight decay added to the step but not to the velocity; torch adds it to the "
-            "gradient before the velocity update": no_decay_in_velocity,
+            MISTAKES["sgd-velocity-averaged"]: averaged,
+            MISTAKES["decay-outside-velocity"]: no_decay_in_velocity,
         },
     )
 
@@ -175,10 +174,8 @@ def test_nesterov_matches_torch(kata, seed, shape, lr, momentum, weight_decay):
         what="SGD with Nesterov momentum",
         where=describe(seed, param=p0, lr=lr, momentum=momentum, weight_decay=weight_decay),
         mistakes={
-            "nesterov=True gave plain momentum; Nesterov steps by g + momentum * v (with the "
-            "velocity v already updated), not by v": plain,
-            "the look-ahead used the previous velocity; update v first, then step by "
-            "g + momentum * v": old_velocity,
+            MISTAKES["nesterov-is-plain-momentum"]: plain,
+            MISTAKES["nesterov-old-velocity"]: old_velocity,
         },
     )
 
@@ -216,10 +213,8 @@ def test_ema_momentum_is_torch_momentum_with_lr_times_one_minus_beta(
         what="EMAMomentum",
         where=describe(seed, param=p0, lr=lr, beta=beta, weight_decay=weight_decay),
         mistakes={
-            "torch's summed velocity v = beta*v + g; the question bank's form averages, "
-            "m = beta*m + (1 - beta)*g": summed,
-            "the weights are swapped, m = (1 - beta)*m + beta*g; the old average keeps the "
-            "weight beta": weights_swapped,
+            MISTAKES["ema-momentum-summed"]: summed,
+            MISTAKES["ema-weights-swapped"]: weights_swapped,
         },
     )
 
@@ -255,10 +250,8 @@ def test_adagrad_matches_torch(kata, seed, shape, lr, weight_decay, scale):
         what="AdaGrad",
         where=describe(seed, param=p0, lr=lr, weight_decay=weight_decay, gradient_scale=scale),
         mistakes={
-            "eps inside the square root, sqrt(s + eps); torch adds it outside, sqrt(s) + eps": (
-                eps_inside
-            ),
-            "the mean of the squared gradients; AdaGrad uses their sum": mean_of_squares,
+            MISTAKES["eps-inside-sqrt"]: (eps_inside),
+            MISTAKES["adagrad-mean-of-squares"]: mean_of_squares,
         },
     )
 
@@ -299,11 +292,8 @@ def test_rmsprop_matches_torch(kata, seed, shape, lr, alpha, weight_decay, scale
             seed, param=p0, lr=lr, alpha=alpha, weight_decay=weight_decay, gradient_scale=scale
         ),
         mistakes={
-            "eps inside the square root, sqrt(s + eps); torch adds it outside, sqrt(s) + eps": (
-                eps_inside
-            ),
-            "the weights are swapped, s = (1 - alpha)*s + alpha*g**2; the old average keeps "
-            "the weight alpha": weights_swapped,
+            MISTAKES["eps-inside-sqrt"]: (eps_inside),
+            MISTAKES["rmsprop-weights-swapped"]: weights_swapped,
         },
     )
 
@@ -353,16 +343,11 @@ def test_adam_matches_torch(kata, seed, shape, lr, betas, weight_decay):
         what="Adam",
         where=describe(seed, param=p0, lr=lr, betas=betas, weight_decay=weight_decay),
         mistakes={
-            "no bias correction; divide m by 1 - beta1**t and v by 1 - beta2**t (t counts from "
-            "1), or the first steps are far too small": adam_rule(
+            MISTAKES["no-bias-correction"]: adam_rule(
                 lr, betas, 1e-8, l2=weight_decay, bias_correction=False
             ),
-            "decoupled (AdamW) decay; torch's Adam adds weight_decay * param to the gradient": (
-                adam_rule(lr, betas, 1e-8, decoupled=weight_decay)
-            ),
-            "weight decay ignored; torch's Adam adds weight_decay * param to the gradient": (
-                adam_rule(lr, betas, 1e-8)
-            ),
+            MISTAKES["adam-decoupled-decay"]: (adam_rule(lr, betas, 1e-8, decoupled=weight_decay)),
+            MISTAKES["weight-decay-ignored"]: (adam_rule(lr, betas, 1e-8)),
         },
     )
 
@@ -387,17 +372,14 @@ def test_adamw_matches_torch(kata, seed, shape, lr, betas, weight_decay):
         what="AdamW",
         where=describe(seed, param=p0, lr=lr, betas=betas, weight_decay=weight_decay),
         mistakes={
-            "the decay went through the gradient (that is Adam with L2); AdamW shrinks the "
-            "parameter directly, param -= lr * weight_decay * param, and gives Adam the raw "
-            "gradient": adam_rule(lr, betas, 1e-8, l2=weight_decay),
-            "the decay is applied after the Adam step; torch shrinks the parameter first": (
+            MISTAKES["adamw-decay-through-gradient"]: adam_rule(lr, betas, 1e-8, l2=weight_decay),
+            MISTAKES["adamw-decay-after-step"]: (
                 adam_rule(lr, betas, 1e-8, decoupled=weight_decay, decay_after=True)
             ),
-            "the decay is missing its lr factor, param -= weight_decay * param; AdamW "
-            "multiplies by lr * weight_decay": adam_rule(
+            MISTAKES["adamw-decay-without-lr"]: adam_rule(
                 lr, betas, 1e-8, decoupled=weight_decay / lr
             ),
-            "no bias correction; divide m by 1 - beta1**t and v by 1 - beta2**t": adam_rule(
+            MISTAKES["no-bias-correction"]: adam_rule(
                 lr, betas, 1e-8, decoupled=weight_decay, bias_correction=False
             ),
         },
@@ -416,11 +398,7 @@ def test_adamw_default_weight_decay_is_one_hundredth(kata):
         expected,
         what="AdamW(lr=0.01) with the default weight_decay",
         where=describe(seed, param=p0),
-        mistakes={
-            "default weight_decay 0; torch's AdamW defaults to 0.01": adam_rule(
-                0.01, (0.9, 0.999), 1e-8
-            )
-        },
+        mistakes={MISTAKES["adamw-default-decay-zero"]: adam_rule(0.01, (0.9, 0.999), 1e-8)},
     )
 
 

@@ -15,6 +15,7 @@ import itertools
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -26,6 +27,13 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
+
+
+def naming(matched):
+    """The line that names a matched mistake, for messages built by hand ('' for None)."""
+    return "" if matched is None else f"\n  This matches a known mistake: {matched}."
 
 
 def collect(kata, n, batch_size, **kwargs):
@@ -52,17 +60,15 @@ def split_epochs(batches, n, batch_size, epochs, drop_last, where):
     sizes = expected_sizes(n, batch_size, drop_last)
     got_sizes = [len(b) for b in batches]
     if got_sizes != sizes * epochs:
-        hint = ""
+        matched = None
         if not drop_last and got_sizes == expected_sizes(n, batch_size, True) * epochs:
-            hint = (
-                "\n  This matches a known mistake: the last, smaller batch was dropped although "
-                "drop_last=False; every sample must appear once per epoch."
-            )
+            matched = MISTAKES["last-batch-dropped"]
         elif drop_last and got_sizes == expected_sizes(n, batch_size, False) * epochs:
-            hint = "\n  This matches a known mistake: drop_last=True kept the smaller last batch."
+            matched = MISTAKES["drop-last-kept-small-batch"]
         fail(
             f"batch sizes: expected {sizes} in each of {epochs} epochs, got {got_sizes} "
-            f"[{where}]{hint}"
+            f"[{where}]{naming(matched)}",
+            matched,
         )
     per_epoch = len(sizes)
     return [batches[e * per_epoch : (e + 1) * per_epoch] for e in range(epochs)]
@@ -91,9 +97,7 @@ def test_unshuffled_batches_are_consecutive_slices(kata):
             what="minibatches(shuffle=False) over 2 epochs",
             where=describe(n_samples=n, batch_size=batch_size, drop_last=drop_last),
             misconceptions={
-                "the last, smaller batch was dropped although drop_last=False": (
-                    [b for b in expected if len(b) == batch_size] * 2
-                ),
+                MISTAKES["last-batch-dropped"]: ([b for b in expected if len(b) == batch_size] * 2),
             },
         )
 
@@ -131,8 +135,8 @@ def test_each_epoch_has_a_fresh_order(kata):
         if orders[e] == orders[e - 1]:
             fail(
                 f"epochs {e - 1} and {e} visit the samples in the same order {orders[e]} [{where}]"
-                "\n  This matches a known mistake: one permutation drawn once and reused; draw a "
-                "new rng.permutation(n_samples) at the start of every epoch."
+                + naming(MISTAKES["permutation-reused"]),
+                MISTAKES["permutation-reused"],
             )
 
 
@@ -251,12 +255,11 @@ def test_training_follows_the_stated_algorithm(
     where = describe(seed, X=X, batch_size=batch_size, lr=lr, epochs=epochs, drop_last=drop_last)
     expected = simulate_training(X, y, batch_size, lr, epochs, seed, drop_last)
     names = {
-        "reused": "one permutation drawn once and reused every epoch; draw a new one per epoch",
-        "unshuffled": "the samples were visited in order 0 .. n - 1; shuffle with the given rng",
-        "sum": "the gradient sums over the batch; the loss is a mean, so divide by the batch size",
-        "sequential": "b was updated with a residual recomputed after the w update; both "
-        "gradients come from the same residual",
-        "dropped": "the last, smaller batch was dropped although drop_last=False",
+        "reused": MISTAKES["permutation-reused"],
+        "unshuffled": MISTAKES["not-shuffled"],
+        "sum": MISTAKES["gradient-summed"],
+        "sequential": MISTAKES["sequential-update"],
+        "dropped": MISTAKES["last-batch-dropped"],
     }
     wrong = {
         key: simulate_training(X, y, batch_size, lr, epochs, seed, drop_last, key) for key in names
@@ -335,17 +338,12 @@ def test_gradient_noise_matches_the_closed_form(kata, batch_size):
     if abs(got - expected) <= 0.2 * expected:
         return
     message = f"gradient_noise: expected about {expected:.4g} (within 20%), got {got:.4g} [{where}]"
+    matched = None
     if abs(got - expected**2) <= 0.2 * expected**2:
-        message += (
-            "\n  This matches a known mistake: the mean squared distance was returned; take "
-            "its square root."
-        )
+        matched = MISTAKES["noise-squared"]
     elif abs(got - np.hypot(expected, full_norm)) <= 0.2 * np.hypot(expected, full_norm):
-        message += (
-            "\n  This matches a known mistake: the size of the minibatch gradient was measured; "
-            "measure its distance from the full-batch gradient, ||g(B) - g(all)||."
-        )
-    fail(message)
+        matched = MISTAKES["noise-of-gradient-size"]
+    fail(message + naming(matched), matched)
 
 
 @pytest.mark.points(1)
@@ -357,9 +355,9 @@ def test_a_full_batch_has_no_noise(kata):
     if abs(got) > 1e-9:
         fail(
             f"gradient_noise with batch_size = n = 64: expected 0, got {got:.4g} [seed {seed}]\n"
-            "  A batch of all n distinct samples is the full batch. Nonzero noise here means the "
-            "batches were drawn with replacement; use rng.choice(n, size=batch_size, "
-            "replace=False)."
+            "  A batch of all n distinct samples is the full batch."
+            + naming(MISTAKES["noise-with-replacement"]),
+            MISTAKES["noise-with-replacement"],
         )
 
 
@@ -387,13 +385,9 @@ def test_noise_exponent_is_close_to_minus_one_half(kata):
     )
     exact = np.polyfit(np.log(sizes), np.log([exact_noise(X, y, w, b, m)[0] for m in sizes]), 1)[0]
     if abs(got - exact) > 0.1:
-        hint = ""
-        if abs(got - 2 * exact) <= 0.15:
-            hint = (
-                "\n  This matches a known mistake: the slope of the variance (about -1), not of "
-                "the standard deviation."
-            )
+        matched = MISTAKES["exponent-of-variance"] if abs(got - 2 * exact) <= 0.15 else None
         fail(
             f"noise_exponent: expected a slope within 0.1 of {exact:.3f} (the closed form; about "
-            f"-1/2), got {got:.4g} [seed {seed}, batch sizes {sizes}, trials 400]{hint}"
+            f"-1/2), got {got:.4g} [seed {seed}, batch sizes {sizes}, trials 400]{naming(matched)}",
+            matched,
         )

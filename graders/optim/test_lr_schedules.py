@@ -14,7 +14,10 @@ import pytest
 import torch
 from torch.optim import lr_scheduler
 
+from katakit import misconceptions
 from katakit.checks import as_number, assert_close, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def dummy_optimizer(lr):
@@ -76,11 +79,8 @@ def test_step_lr_matches_torch(kata, base_lr, step_size, gamma):
         what="step_lr over epochs 0 .. 39",
         where=describe(base_lr=base_lr, step_size=step_size, gamma=gamma),
         misconceptions={
-            "decays one epoch early, (epoch + 1) // step_size; the first decay is at epoch "
-            "step_size": base_lr * gamma ** ((e + 1) // step_size),
-            "decays smoothly, gamma ** (epoch / step_size); StepLR decays in whole steps": (
-                base_lr * gamma ** (e / step_size)
-            ),
+            MISTAKES["step-lr-one-epoch-early"]: base_lr * gamma ** ((e + 1) // step_size),
+            MISTAKES["step-lr-smooth"]: (base_lr * gamma ** (e / step_size)),
         },
     )
 
@@ -98,9 +98,7 @@ def test_exponential_lr_matches_torch(kata, base_lr, gamma):
         what="exponential_lr over epochs 0 .. 39",
         where=describe(base_lr=base_lr, gamma=gamma),
         misconceptions={
-            "one epoch ahead, gamma ** (epoch + 1); epoch 0 uses base_lr": (
-                base_lr * gamma ** (e + 1)
-            ),
+            MISTAKES["exponential-one-epoch-ahead"]: (base_lr * gamma ** (e + 1)),
         },
     )
 
@@ -123,14 +121,13 @@ def test_cosine_lr_matches_torch(kata, base_lr, t_max, eta_min, epochs):
         what=f"cosine_lr over epochs 0 .. {epochs - 1}",
         where=describe(base_lr=base_lr, t_max=t_max, eta_min=eta_min),
         misconceptions={
-            "eta_min ignored, base_lr * (1 + cos(pi * epoch / t_max)) / 2; the rate anneals "
-            "down to eta_min, not to 0": base_lr * (1 + np.cos(np.pi * e / t_max)) / 2,
-            "the rate is held at eta_min after t_max; torch keeps following the cosine": (
+            MISTAKES["cosine-eta-min-ignored"]: base_lr * (1 + np.cos(np.pi * e / t_max)) / 2,
+            MISTAKES["cosine-held-after-t-max"]: (
                 eta_min
                 + (base_lr - eta_min) * (1 + np.cos(np.pi * np.minimum(e, t_max) / t_max)) / 2
             ),
-            "eta_min added on top, eta_min + base_lr * (...); only base_lr - eta_min is scaled by "
-            "the cosine": eta_min + base_lr * (1 + np.cos(np.pi * e / t_max)) / 2,
+            MISTAKES["cosine-eta-min-added"]: eta_min
+            + base_lr * (1 + np.cos(np.pi * e / t_max)) / 2,
         },
     )
 
@@ -170,11 +167,8 @@ def test_linear_warmup_matches_torch(kata, base_lr, start_factor, end_factor, to
             total_iters=total_iters,
         ),
         misconceptions={
-            "the factor reaches end_factor at epoch total_iters - 1; it gets there at epoch "
-            "total_iters": base_lr * (start_factor + span * early),
-            "the factor is not clamped after total_iters; it stays at end_factor": (
-                base_lr * (start_factor + span * e / total_iters)
-            ),
+            MISTAKES["warmup-ends-one-epoch-early"]: base_lr * (start_factor + span * early),
+            MISTAKES["warmup-not-clamped"]: (base_lr * (start_factor + span * e / total_iters)),
         },
     )
 
@@ -222,8 +216,7 @@ def test_warmup_cosine_matches_torch_sequential_lr(
             eta_min=eta_min,
         ),
         misconceptions={
-            "the cosine phase uses the absolute epoch; it starts its own count at 0 when the "
-            "warmup ends (epoch - warmup_epochs)": np.where(e < warmup_epochs, warm, absolute),
+            MISTAKES["cosine-absolute-epoch"]: np.where(e < warmup_epochs, warm, absolute),
         },
     )
 
@@ -292,12 +285,12 @@ def check_plateau(kata, seed, lr, metrics, kwargs, mistakes=True):
         and kwargs.get("threshold_mode", "rel") == "rel"
     ):
         misconceptions = {
-            "the rate drops when the count of bad epochs reaches patience; it must exceed it "
-            "(patience bad epochs are tolerated)": plateau_variant(
+            MISTAKES["plateau-reduces-at-patience"]: plateau_variant(
                 lr, metrics, patience_off_by_one=True, **kwargs
             ),
-            "the threshold is ignored; an improvement counts only when metric < best * (1 - "
-            "threshold)": plateau_variant(lr, metrics, ignore_threshold=True, **kwargs),
+            MISTAKES["plateau-threshold-ignored"]: plateau_variant(
+                lr, metrics, ignore_threshold=True, **kwargs
+            ),
         }
     assert_schedule(
         actual,

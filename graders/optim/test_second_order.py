@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     as_number,
@@ -24,6 +25,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def with_eigenvalues(gen, eigenvalues):
@@ -62,17 +65,14 @@ def test_newton_step_solves_the_damped_system(kata, seed, eigenvalues, damping):
     eye = np.eye(len(g))
     expected = np.linalg.solve(H + damping * eye, -g)
     mistakes = {
-        "the step points uphill, +(H + damping*I)^-1 g; Newton steps by minus that": -expected,
+        MISTAKES["newton-step-uphill"]: -expected,
     }
     if damping:
         mistakes.update(
             {
-                "damping added to every entry of H (H + damping); it belongs on the diagonal "
-                "only, H + damping * I": np.linalg.solve(H + damping, -g),
-                "damping subtracted, (H - damping*I); it is added, lifting every eigenvalue": (
-                    np.linalg.solve(H - damping * eye, -g)
-                ),
-                "damping ignored": np.linalg.solve(H, -g),
+                MISTAKES["damping-on-every-entry"]: np.linalg.solve(H + damping, -g),
+                MISTAKES["damping-subtracted"]: (np.linalg.solve(H - damping * eye, -g)),
+                MISTAKES["damping-ignored"]: np.linalg.solve(H, -g),
             }
         )
     assert_close(
@@ -339,20 +339,16 @@ def test_bfgs_update_matches_the_expanded_formula(kata, seed, n, start):
         rtol=1e-9,
         atol=1e-12,
         misconceptions={
-            "the rank-one term is subtracted, - rho s s'; BFGS adds it": (
-                left @ H @ left.T - rho * np.outer(s, s)
-            ),
-            "the factors carry +rho, (I + rho s y') H (I + rho y s'); both are minus": (
+            MISTAKES["bfgs-rank-one-subtracted"]: (left @ H @ left.T - rho * np.outer(s, s)),
+            MISTAKES["bfgs-plus-rho"]: (
                 (np.eye(n) + rho * np.outer(s, y)) @ H @ (np.eye(n) + rho * np.outer(y, s))
                 + rho * np.outer(s, s)
             ),
-            "s and y are swapped: that updates the Hessian itself, not its inverse": (
+            MISTAKES["bfgs-s-y-swapped"]: (
                 (np.eye(n) - rho * np.outer(y, s)) @ H @ (np.eye(n) - rho * np.outer(s, y))
                 + rho * np.outer(y, y)
             ),
-            "the DFP update, H + ss'/s'y - Hyy'H/y'Hy; the statement asks for BFGS": (
-                H + np.outer(s, s) * rho - np.outer(Hy, Hy) / (y @ Hy)
-            ),
+            MISTAKES["dfp-update"]: (H + np.outer(s, s) * rho - np.outer(Hy, Hy) / (y @ Hy)),
         },
     )
 
@@ -405,15 +401,12 @@ def two_loop_wrong_order(grad, S, Y):
 
 def lbfgs_mistakes(grad, S, Y):
     return {
-        "the two loops run in the wrong order; the first goes from the newest pair to the "
-        "oldest, the second from the oldest to the newest": two_loop_wrong_order(grad, S, Y),
-        "gamma taken from the oldest pair; H0 = gamma I uses the newest (s, y)": explicit_lbfgs(
+        MISTAKES["two-loop-wrong-order"]: two_loop_wrong_order(grad, S, Y),
+        MISTAKES["gamma-from-oldest-pair"]: explicit_lbfgs(
             grad, S, Y, (S[0] @ Y[0]) / (Y[0] @ Y[0])
         ),
-        "H0 = I; the statement scales it by gamma = s'y / y'y of the newest pair": (
-            explicit_lbfgs(grad, S, Y, 1.0)
-        ),
-        "the direction -H g was returned; return H g itself": -explicit_lbfgs(grad, S, Y),
+        MISTAKES["h0-not-scaled"]: (explicit_lbfgs(grad, S, Y, 1.0)),
+        MISTAKES["two-loop-returns-minus"]: -explicit_lbfgs(grad, S, Y),
     }
 
 
