@@ -132,3 +132,18 @@ def test_import_turns_a_module_into_a_patch_that_rebuilds_it(capsys, demo_projec
     kept = demo_project / "graders/demo/mutants/mean__uses_numpy_mean.py"
     code, out = katakit(capsys, demo_project, "mutants", "import", str(kept))
     assert code == 1 and "kept: it says it is kept as a module" in out and kept.exists()
+
+
+def test_the_self_check_judges_the_committed_stub_not_a_learners_answer(demo_project):
+    """A learner who solves a kata in a checkout of the project does not break its self-check."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(demo_project), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "project")
+    (demo_project / "exercises/demo/add.py").write_text("def add(a, b):\n    return a + b\n")
+    [check] = verify(Catalog.load(demo_project), [Catalog.load(demo_project).by_id["demo/add"]])
+    assert check.stub == (0, 3) and not check.problems

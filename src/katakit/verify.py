@@ -9,6 +9,7 @@ the reference round, the stub round, then round *i* swaps in each kata's *i*-th 
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,32 @@ def _build(catalog: Catalog, kata: Kata, folder: Path) -> list[tuple[Mutant, Pat
     return built
 
 
+def committed_stubs(catalog: Catalog, katas: list[Kata], folder: Path) -> Target:
+    """The stubs as committed (git's HEAD), written to ``folder``: a learner working in this
+    checkout edits ``exercises/``, and the self-check judges the stubs, not their answers. A stub
+    git does not know yet (a kata being written) or a project outside git: the file as it is."""
+    files = {}
+    for kata in katas:
+        stub = catalog.files(kata).stub
+        relative = stub.relative_to(catalog.root).as_posix()
+        try:
+            shown = subprocess.run(
+                ["git", "-C", str(catalog.root), "show", f"HEAD:{relative}"],
+                capture_output=True,
+                check=False,
+            )
+        except FileNotFoundError:  # no git on this machine
+            shown = None
+        if shown is not None and shown.returncode == 0:
+            path = folder / kata.topic / stub.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(shown.stdout)
+            files[kata.id] = path
+        else:
+            files[kata.id] = stub
+    return Target("exercises", files=files)
+
+
 def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
     checks = {kata.id: KataCheck(kata) for kata in katas}
 
@@ -116,8 +143,10 @@ def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
 
     for kata_id, result in results(Target("solutions", catalog.root / "solutions"), katas).items():
         checks[kata_id].reference = (result.score, result.max_score)
-    for kata_id, result in results(Target("exercises", catalog.root / "exercises"), katas).items():
-        checks[kata_id].stub = (result.score, result.max_score)
+    with tempfile.TemporaryDirectory(prefix="katakit-stubs-") as folder:
+        stubs = committed_stubs(catalog, katas, Path(folder))
+        for kata_id, result in results(stubs, katas).items():
+            checks[kata_id].stub = (result.score, result.max_score)
     with tempfile.TemporaryDirectory(prefix="katakit-mutants-") as folder:
         built: dict[str, list[tuple[Mutant, Path]]] = {}
         for kata in katas:
