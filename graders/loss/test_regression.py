@@ -13,6 +13,7 @@ import torch.nn.functional as F
 
 from katakit import misconceptions
 from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
 REDUCTIONS = ["none", "mean", "sum"]
@@ -231,6 +232,42 @@ def test_smooth_l1_with_beta_zero_is_l1(kata):
             expected_grad,
             what=f"smooth_l1_loss gradient, beta=0 (reduction={reduction!r})",
             where=where,
+        )
+
+
+@probe
+def floating_point_warnings(kata, pred, target):
+    """On the learner's side: the floating-point warnings smooth_l1_loss(beta=0) raises for
+    each reduction, with NumPy's divide-by-zero and invalid-value reporting on."""
+    import warnings
+
+    import numpy as np
+
+    found = []
+    for reduction in ("none", "mean", "sum"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with np.errstate(divide="warn", invalid="warn", over="warn", under="ignore"):
+                kata.smooth_l1_loss(pred.copy(), target.copy(), reduction, 0.0)
+        found += [f"{w.category.__name__}: {w.message}" for w in caught]
+    return sorted(set(found))
+
+
+@pytest.mark.points(1)
+def test_smooth_l1_with_beta_zero_divides_by_nothing(kata):
+    seed = 72
+    pred, target = residuals(seed, (3, 4), 1.0)
+    pred[0, 0] = target[0, 0]
+    loss, grad = call(kata, "smooth_l1_loss", pred, target, "none", 0.0)
+    if not (np.isfinite(loss).all() and np.isfinite(grad).all()):
+        return  # NaN or inf values: test_smooth_l1_with_beta_zero_is_l1 charges that mistake
+    found = floating_point_warnings(kata, pred, target)
+    if found:
+        fail(
+            f"smooth_l1_loss with beta=0 raised floating-point warnings: {'; '.join(found)} "
+            f"[{describe(seed, pred=pred)}, pred[0, 0] == target[0, 0]]. With beta = 0 the "
+            "quadratic zone |d| < 0 is empty: take the L1 branch alone; np.where computes "
+            "both branches, d**2 / beta included."
         )
 
 
