@@ -40,7 +40,8 @@ global state), so the same seed gives the same result. Do not modify the inputs.
     The class-weighted cross-entropy with PyTorch's convention for ``weight=``: with ``logits``
     of shape ``(n, K)`` and ``CE_i = -log softmax(logits_i)[y_i]``,
     ``loss = sum_i w[y_i] * CE_i / sum_i w[y_i]`` (a weighted *mean*: divide by the total weight,
-    not by ``n``). ``torch.nn.functional.cross_entropy`` and ``nll_loss`` are not allowed.
+    not by ``n``). Logits may reach 1000 in absolute value: the loss must stay finite and exact
+    there. ``torch.nn.functional.cross_entropy`` and ``nll_loss`` are not allowed.
 
 Example::
 

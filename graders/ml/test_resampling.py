@@ -358,3 +358,45 @@ def test_weighted_cross_entropy_matches_torch(kata, seed, n, K):
         },
     )
     assert_unchanged(before, logits=logits, y=y, weights=weights)
+
+
+@pytest.mark.points(1)
+def test_weighted_cross_entropy_stays_exact_for_huge_logits(kata):
+    # Two batches: logits near 1000 and close together, where only an unshifted exp overflows;
+    # then logits spread over thousands, where a softmax of 0 makes log(softmax) infinite.
+    seed, n, K = 53, 12, 4
+    gen = rng(seed)
+    y = gen.integers(0, K, n)
+    weights = gen.uniform(0.2, 5.0, K)
+    w = weights[y]
+    rows = np.arange(n)
+    for logits, name, mistake in [
+        (1000.0 + gen.normal(0, 2, (n, K)), "logits near 1000", "softmax-not-shifted"),
+        (gen.normal(0, 1000, (n, K)), "logits spread over +-3000", "log-of-softmax"),
+    ]:
+        expected = F.cross_entropy(
+            torch.tensor(logits), torch.tensor(y), weight=torch.tensor(weights)
+        ).item()
+        result = as_number(
+            kata.weighted_cross_entropy(logits, y, weights), "weighted_cross_entropy"
+        )
+        with np.errstate(all="ignore"):
+            if mistake == "softmax-not-shifted":
+                # z - log(sum(exp(z))) gives inf, log(exp(z) / sum(exp(z))) gives NaN
+                exp = np.exp(logits)
+                if np.isnan(result):
+                    per_sample = -np.log(exp / exp.sum(axis=1, keepdims=True))[rows, y]
+                else:
+                    per_sample = -(logits - np.log(exp.sum(axis=1, keepdims=True)))[rows, y]
+            else:
+                shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+                per_sample = -np.log(shifted / shifted.sum(axis=1, keepdims=True))[rows, y]
+        assert_close(
+            result,
+            expected,
+            what="weighted_cross_entropy",
+            where=describe(seed, logits=logits) + f", {name}",
+            rtol=1e-9,
+            atol=1e-9,
+            misconceptions={MISTAKES[mistake]: float((w * per_sample).sum() / w.sum())},
+        )
