@@ -1,6 +1,8 @@
 """The learner's view: real pytest runs in a copy of the fixture project."""
 
 import re
+
+import pytest
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +74,18 @@ def test_a_skipped_gpu_test_is_summarised_without_crashing_the_run(demo_project_
 
     if not torch.cuda.is_available():
         assert "SKIPPED" in result.stdout and "needs a CUDA GPU" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def add(a, b)\n    return a + b\n", "add.py has a syntax error on line 1"),
+        ("import no_such_module\n", "importing add.py raised ModuleNotFoundError"),
+    ],
+)
+def test_grading_one_kata_file_names_its_syntax_or_import_error(demo_project, source, expected):
+    (demo_project / "exercises/demo/add.py").write_text(source)
+    result = run_pytest(demo_project, "exercises/demo/add.py")
+    assert re.search(r"demo/add\s+0/3\s+error", result.stdout), result.stdout
+    assert expected in result.stdout, result.stdout
+    assert "error during collection" not in result.stdout

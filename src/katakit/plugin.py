@@ -64,6 +64,13 @@ class HiddenGrader(pytest.File):
         yield pytest.Module.from_parent(self, path=self.grader)
 
 
+class NotATestModule(pytest.File):
+    """A learner's kata file: it holds no tests of its own."""
+
+    def collect(self):
+        return []
+
+
 class KatakitSession:
     """State of one katakit run: the catalogue, the target, loaded modules and the results."""
 
@@ -165,6 +172,16 @@ class KatakitSession:
         if not grader.is_file():
             return None
         return HiddenGrader.from_parent(parent, path=file_path, grader=grader)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: pytest.Collector):
+        """A kata file named on the command line (``pytest exercises/bn/x.py``) is not a test
+        module: importing it here would report the learner's syntax error as a collection error
+        and stop the run. Its hidden grader (above) loads it and says what is wrong."""
+        kata = self.catalog.kata_for_path(module_path)
+        if kata is not None and module_path == self.catalog.files(kata).stub:
+            return NotATestModule.from_parent(parent, path=module_path)
+        return None
 
     @pytest.hookimpl
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
