@@ -1,11 +1,11 @@
 """The learner's view: real pytest runs in a copy of the fixture project."""
 
 import re
-
-import pytest
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def run_pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess:
