@@ -16,7 +16,16 @@ import numpy as np
 import pytest
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_equal,
+    describe,
+    fail,
+    rng,
+    to_numpy,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -174,6 +183,28 @@ def test_one_vs_one_hand_cases_with_vote_ties(kata):
         what="predict_one_vs_one",
         where="pair scores " + str({k: v.tolist() for k, v in tables.items()}),
         misconceptions={MISTAKES["ovo-ties-to-largest"]: [0, 2, 2, 2]},
+    )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("name", ["predict_one_vs_one", "predict_dag"])
+def test_a_pair_score_of_exactly_zero_goes_against_the_first_class(kata, name):
+    # "> 0" favours i, anything else j: a score of exactly 0 votes for j (one-vs-one) and
+    # removes first from the list (DAG). Both samples end at 2 by the rule, at 0 with ">= 0".
+    # sample 0: every pair scores 0; sample 1: (0, 1) = 1, (0, 2) = 0, (1, 2) = -1
+    tables = {
+        (0, 1): np.array([0.0, 1.0]),
+        (0, 2): np.array([0.0, 0.0]),
+        (1, 2): np.array([0.0, -1.0]),
+    }
+    X = with_ids(rng(25), 2)
+    predicted = predictions_of(getattr(kata, name)(Scorers(X, tables).as_pairs(3), 3, X), 2, name)
+    assert_equal(
+        predicted,
+        [2, 2],
+        what=name,
+        where="pair scores " + str({k: v.tolist() for k, v in tables.items()}),
+        misconceptions={MISTAKES["zero-score-favours-first"]: [0, 0]},
     )
 
 
@@ -400,6 +431,43 @@ def test_pegasos_separates_blobs_and_lowers_the_objective(kata):
             f"0.95) and objective {objective:.3f} (want <= 0.5; it is 1.0 at w = 0) "
             f"[{describe(seed, X=X, lam=lam)}, {len(order)} steps]"
         )
+
+
+@pytest.mark.points(1)
+def test_pegasos_margin_of_exactly_one_is_not_a_violation(kata):
+    # lam = 1, sample 0 twice: t = 1 (eta = 1) sets w = x_0 = (1, 0) -- w was 0, a violation;
+    # at t = 2 the margin y_0 w.x_0 is exactly 1, not < 1, so only the shrink (1 - 1/2) applies.
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    y = np.array([1, -1])
+    order = np.array([0, 0])
+    assert_close(
+        kata.pegasos(X, y, lam=1.0, order=order),
+        np.array([0.5, 0.0]),
+        what="pegasos weights",
+        where=f"X={X.tolist()}, y={y.tolist()}, lam=1.0, order={order.tolist()}",
+        rtol=0,
+        atol=1e-12,
+        misconceptions={MISTAKES["margin-of-one-as-violation"]: np.array([1.0, 0.0])},
+    )
+
+
+@pytest.mark.points(1)
+def test_predictions_are_integer_arrays(kata):
+    K, n = 3, 4
+    X = with_ids(rng(26), n)
+    pairs = pair_tables(rng(27), n, K)
+    tables = {c: rng(28 + c).normal(size=n) for c in range(K)}
+    for name, result in [
+        ("predict_one_vs_rest", kata.predict_one_vs_rest(Scorers(X, tables).as_list(K), X)),
+        ("predict_one_vs_one", kata.predict_one_vs_one(Scorers(X, pairs).as_pairs(K), K, X)),
+        ("predict_dag", kata.predict_dag(Scorers(X, pairs).as_pairs(K), K, X)),
+    ]:
+        labels = to_numpy(result)
+        if labels.dtype.kind not in "iu":
+            fail(
+                f"{name} must return an integer array of labels, got dtype {labels.dtype}: "
+                "convert with .astype(int) (np.argmax already returns integers)"
+            )
 
 
 @pytest.mark.points(1)
