@@ -151,6 +151,22 @@ def test_stratified_folds_keep_every_class_within_one_per_fold(kata, seed, count
 
 
 @pytest.mark.points(1)
+def test_stratified_k_fold_rejects_impossible_k(kata):
+    y = labels(34, [4, 3])
+    for k in (1, len(y) + 1):
+        try:
+            call(kata.stratified_k_fold, 34, y.copy(), k)
+        except ValueError:
+            continue
+        fail(
+            f"stratified_k_fold: expected ValueError for len(y)={len(y)}, k={k} "
+            "(need 2 <= k <= len(y))"
+        )
+    # k = len(y) is legal: one sample per fold
+    as_folds(call(kata.stratified_k_fold, 34, y.copy(), len(y)), len(y), "stratified_k_fold")
+
+
+@pytest.mark.points(1)
 def test_stratified_folds_are_shuffled_within_each_class(kata):
     y = labels(34, [30, 12])
     k = 3
