@@ -282,6 +282,8 @@ def test_mean_shift_matches_its_formula(kata):
         misconceptions={
             MISTAKES["mean-shift-signed"]: ((means - x.mean(axis=0)).mean(axis=0) / x.std(axis=0)),
             MISTAKES["mean-shift-not-scaled"]: np.abs(means - x.mean(axis=0)).mean(axis=0),
+            MISTAKES["mean-shift-unbiased-std"]: np.abs(means - x.mean(axis=0)).mean(axis=0)
+            / x.std(axis=0, ddof=1),
         },
     )
 
