@@ -9,7 +9,10 @@ tensor operations (``mean``, ``var``, ``sqrt``, arithmetic). Autograd computes t
 
 Input and output: ``x`` has shape ``(N, C, H, W)`` with ``C == num_features``; the output has the
 same shape and dtype. Every statistic is per channel, taken over the ``m = N * H * W`` values of
-that channel.
+that channel. A float32 module stays float32: its output and its buffers keep that dtype after any
+number of steps, and its variance stays accurate for inputs with a large mean and a small spread
+(say mean 100 and standard deviation 0.1), where the one-pass formula ``E[x^2] - E[x]^2`` loses
+every digit.
 
 What the constructor sets up (names, shapes and dtypes must match torch's, so that
 ``state_dict()`` has the same keys and ``load_state_dict`` works in both directions):
