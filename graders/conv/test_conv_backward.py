@@ -14,7 +14,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, rng, snapshot
+
+MISTAKES = misconceptions.of(__file__)
 
 
 @pytest.fixture(autouse=True)
@@ -95,10 +98,7 @@ def column_gradient(w, dout):
     return w.reshape(c_out, -1).T @ dout.reshape(n, c_out, -1)
 
 
-OVERWRITE = (
-    "col2im overwrote instead of adding: where windows overlap (stride below the kernel's span) "
-    "a pixel's gradient is the SUM over all the windows that copied it; use += into a zero array"
-)
+OVERWRITE = MISTAKES["col2im-overwrites"]
 
 
 # -- forward and col2im --------------------------------------------------------------------------
@@ -153,8 +153,7 @@ def test_col2im_matches_torch_fold(kata, seed, x_shape, kernel, stride, padding,
         ),
         misconceptions={
             OVERWRITE: fold_overwriting(cols, x_shape, kernel, stride, padding, dilation),
-            "padding cropped with [p:-p], which is empty when p = 0; crop with "
-            "[p : p + H] instead": np.zeros((n, c, 0, 0)),
+            MISTAKES["crop-negative-slice"]: np.zeros((n, c, 0, 0)),
         },
     )
     assert_unchanged(before, cols=cols)
@@ -190,8 +189,7 @@ def test_backward_matches_autograd(kata, seed, x_shape, w_shape, stride, padding
         what="db",
         where=where,
         misconceptions={
-            "db averaged over the batch; the bias is shared by every image, so its gradient is "
-            "the SUM over the batch and all positions": expected_db / x.shape[0],
+            MISTAKES["db-mean-over-batch"]: expected_db / x.shape[0],
         },
     )
     assert_close(
@@ -200,10 +198,8 @@ def test_backward_matches_autograd(kata, seed, x_shape, w_shape, stride, padding
         what="dw",
         where=where,
         misconceptions={
-            "dw averaged over the batch; sum the per-image dY @ X^T over the batch": (
-                expected_dw / x.shape[0]
-            ),
-            "dw from the first image only; sum dY @ X^T over the batch": autograd(
+            MISTAKES["dw-mean-over-batch"]: (expected_dw / x.shape[0]),
+            MISTAKES["dw-first-image-only"]: autograd(
                 x[:1], w, b, dout[:1], stride, padding, dilation
             )[1],
         },
@@ -217,8 +213,7 @@ def test_backward_matches_autograd(kata, seed, x_shape, w_shape, stride, padding
             OVERWRITE: fold_overwriting(
                 column_gradient(w, dout), x.shape, w.shape[2:], stride, padding, dilation
             ),
-            "padding cropped with [p:-p], which is empty when p = 0; crop with "
-            "[p : p + H] instead": np.zeros((n, c, 0, 0)),
+            MISTAKES["crop-negative-slice"]: np.zeros((n, c, 0, 0)),
         },
     )
     assert_unchanged(before, dout=dout)

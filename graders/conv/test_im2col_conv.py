@@ -13,8 +13,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def pair(value):
@@ -65,11 +68,9 @@ def im2col_mistakes(x, kernel, stride, padding, dilation):
     undilated = undilated.reshape(n, c * kh * kw, *grid(x, kernel, stride, padding, 1))
     undilated = undilated[:, :, :oh, :ow].reshape(n, c * kh * kw, -1)
     return {
-        "rows ordered (kernel tap, channel); torch's layout, and w.reshape(C_out, -1), is "
-        "channel-major: row c * kH * kW + i * kW + j": tap_major,
-        "padding applied after striding (windows taken from the unpadded input, zeros added "
-        "around the result); pad the input first, then slide the window with the stride": after,
-        "dilation ignored: kernel taps must sit D positions apart": undilated,
+        MISTAKES["tap-major-rows"]: tap_major,
+        MISTAKES["padding-after-stride"]: after,
+        MISTAKES["dilation-ignored-taps"]: undilated,
     }
 
 
@@ -82,27 +83,25 @@ def conv_mistakes(x, w, b, stride, padding, dilation, groups):
     if groups == 1:
         # what the weights mean when the columns are (tap, channel) but w.reshape is (channel, tap)
         scrambled = w.reshape(c_out, kh, kw, c_per_group).transpose(0, 3, 1, 2).copy()
-        mistakes[
-            "the im2col row order does not match w.reshape(C_out, -1): rows must be "
-            "channel-major, c * kH * kW + i * kW + j"
-        ] = torch_conv(x, scrambled, b, stride, padding, dilation)
+        mistakes[MISTAKES["tap-major-rows"]] = torch_conv(
+            x, scrambled, b, stride, padding, dilation
+        )
     ph, pw = pair(padding)
     try:
         valid = torch_conv(x, w, None, stride, 0, dilation, groups)
     except RuntimeError:
         pass  # the kernel only fits the padded input: that mistake would fail differently
     else:
-        mistakes[
-            "padding applied after striding (the conv of the unpadded input, with zeros added "
-            "around it); pad the input first, then slide the window with the stride"
-        ] = np.pad(valid, ((0, 0), (0, 0), (ph, ph), (pw, pw))) + bias
-    mistakes["dilation ignored: kernel taps must sit D positions apart"] = torch_conv(
-        x, w, b, stride, padding, 1, groups
-    )[:, :, :oh, :ow]
-    mistakes["stride for height and width swapped; pairs are (height, width)"] = torch_conv(
+        mistakes[MISTAKES["padding-after-stride"]] = (
+            np.pad(valid, ((0, 0), (0, 0), (ph, ph), (pw, pw))) + bias
+        )
+    mistakes[MISTAKES["dilation-ignored-taps"]] = torch_conv(x, w, b, stride, padding, 1, groups)[
+        :, :, :oh, :ow
+    ]
+    mistakes[MISTAKES["stride-axes-swapped"]] = torch_conv(
         x, w, b, pair(stride)[::-1], padding, dilation, groups
     )
-    mistakes["bias left out"] = right - bias
+    mistakes[MISTAKES["bias-not-added"]] = right - bias
     return mistakes
 
 

@@ -12,15 +12,20 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from katakit import misconceptions
 from katakit.checks import assert_equal, fail
+
+MISTAKES = misconceptions.of(__file__)
 
 SETTINGS = dict(
     derandomize=True,
     database=None,
     deadline=None,
+    # one falsifying example per failing test, with its message (never "found 2 distinct failures")
+    report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
@@ -106,22 +111,19 @@ def torch_receptive_field(layers):
 # -- the classic wrong formulas, to name them in messages ----------------------------------------
 def conv_mistakes(W, K, S, P, D):
     span = D * (K - 1) + 1
-    return {
-        "no floor: (W + 2P - K) / S + 1 left as a fraction (the formula as often quoted); a "
-        "partial window does not count, so take the floor (integer division)": (
-            (W + 2 * P - span) / S + 1
-        ),
-        "a dilated kernel taken to span K * D positions; it spans D * (K - 1) + 1 (K taps with "
-        "D - 1 holes between neighbours)": (W + 2 * P - K * D) // S + 1,
-        "dilation ignored; the dilated kernel spans D * (K - 1) + 1 positions": (
-            (W + 2 * P - K) // S + 1
-        ),
-        "rounding up (ceil); conv drops a partial last window, so it is floor((W + 2P - "
-        "D(K - 1) - 1) / S) + 1": -(-(W + 2 * P - span) // S) + 1,
-        "rounding (W + 2P - span) / S to the nearest integer; it must be rounded down": (
-            round((W + 2 * P - span) / S) + 1
-        ),
+    mistakes = {
+        MISTAKES["no-floor-fraction"]: ((W + 2 * P - span) / S + 1),
+        MISTAKES["dilated-span-k-times-d"]: (W + 2 * P - K * D) // S + 1,
+        MISTAKES["dilation-ignored-span"]: ((W + 2 * P - K) // S + 1),
     }
+    # Wherever rounding to the nearest integer gives a wrong length it rounds up, so the two
+    # mistakes are told apart only where rounding up and to the nearest differ.
+    up, nearest = -(-(W + 2 * P - span) // S) + 1, round((W + 2 * P - span) / S) + 1
+    if up == nearest:
+        mistakes[MISTAKES["rounded-up-or-to-nearest"]] = up
+    else:
+        mistakes[MISTAKES["conv-rounds-up"]] = up
+    return mistakes
 
 
 def call(function, *args):
@@ -215,6 +217,9 @@ def test_conv_output_size_matches_torch_when_the_stride_divides(kata, cfg):
 @pytest.mark.points(3)
 @settings(**SETTINGS, max_examples=250)
 @given(cfg=conv_axis())
+# (W + 2P - span) / S = 4/3, where rounding up and to the nearest differ, then 2/3, where they agree
+@example(cfg=(5, 1, 3, 0, 1))
+@example(cfg=(3, 1, 3, 0, 1))
 def test_conv_output_size_matches_torch_with_dilation_stride_and_padding(kata, cfg):
     check_conv(kata, cfg)
 
@@ -243,12 +248,11 @@ def test_pool_output_size_matches_torch_max_pool(kata, ceil_mode, cfg, default_s
     floor, ceil = (W + 2 * P - span) // S + 1, -(-(W + 2 * P - span) // S) + 1
     if ceil_mode:
         misconceptions = {
-            "ceil_mode kept a last window that starts in the right padding; torch drops it "
-            "(the last window must start inside the input or the left padding)": ceil,
-            "ceil_mode ignored (floor used)": floor,
+            MISTAKES["ceil-mode-window-in-right-padding"]: ceil,
+            MISTAKES["ceil-mode-ignored"]: floor,
         }
     else:
-        misconceptions = {"rounded up although ceil_mode is False": ceil}
+        misconceptions = {MISTAKES["rounds-up-without-ceil-mode"]: ceil}
     assert_equal(
         call(kata.pool_output_size, *args),
         torch_pool_len((W, K, S, P, D), ceil_mode),
@@ -276,20 +280,14 @@ def test_pool_output_size_raises_exactly_where_torch_refuses(kata, cfg, ceil_mod
 @pytest.mark.points(2)
 @settings(**SETTINGS, max_examples=200)
 @given(cfg=transpose_axis())
+@example(cfg=(3, 3, 2, 1, 1, 1))  # output_padding 1, no dilation
 def test_conv_transpose_output_size_matches_torch(kata, cfg):
     W, K, S, P, D, op = cfg
     misconceptions = {
-        "output_padding left out; it adds that many rows at the end": (
-            (W - 1) * S - 2 * P + D * (K - 1) + 1
-        ),
-        "a dilated kernel taken to span K * D positions; it spans D * (K - 1) + 1": (
-            (W - 1) * S - 2 * P + K * D + op
-        ),
-        "dilation ignored; the kernel spans D * (K - 1) + 1 positions": (
-            (W - 1) * S - 2 * P + K + op
-        ),
-        "W * S used where (W - 1) * S belongs: the first window adds a whole kernel, each "
-        "further input position adds S": W * S - 2 * P + D * (K - 1) + 1 + op,
+        MISTAKES["output-padding-left-out"]: ((W - 1) * S - 2 * P + D * (K - 1) + 1),
+        MISTAKES["dilated-span-k-times-d"]: ((W - 1) * S - 2 * P + K * D + op),
+        MISTAKES["dilation-ignored-span"]: ((W - 1) * S - 2 * P + K + op),
+        MISTAKES["transpose-w-times-s"]: W * S - 2 * P + D * (K - 1) + 1 + op,
     }
     assert_equal(
         call(kata.conv_transpose_output_size, *cfg),
@@ -342,9 +340,8 @@ def test_receptive_field_matches_the_gradient_support(kata, layers, short_form):
         what=f"receptive_field({given_layers})",
         where="the span of input positions that output 0 of this stack depends on (autograd)",
         misconceptions={
-            "each layer's stride applied to its own kernel; a layer's taps are spaced by the "
-            "product of the strides of the layers BELOW it": too_early,
-            "dilation ignored": no_dilation,
+            MISTAKES["receptive-field-stride-too-early"]: too_early,
+            MISTAKES["dilation-ignored-span"]: no_dilation,
         },
     )
 

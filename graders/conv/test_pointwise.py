@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from katakit import misconceptions
 from katakit.checks import (
     assert_close,
     assert_equal,
@@ -19,6 +20,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def draw(seed, n, c_in, c_out, h, w, *, bias=True, dtype=np.float64):
@@ -42,19 +45,16 @@ def conv_mistakes(x, weight, bias):
     matrix = weight.reshape(c_out, c_in)
     shift = 0.0 if bias is None else bias.reshape(1, -1, 1, 1)
     mistakes = {
-        "x was reshaped to (N*H*W, C_in) without first moving the channel axis last, so each "
-        "'pixel' row mixed values of different pixels; move C to the end (transpose(0, 2, 3, 1)) "
-        "before flattening, or contract the axes with np.einsum": (
+        MISTAKES["pixels-mixed-by-reshape"]: (
             (x.reshape(-1, c_in) @ matrix.T).reshape(n, c_out, h, w) + shift
         ),
     }
     if c_in == c_out:
-        mistakes[
-            "the weight was used as (C_in, C_out); torch stores a conv kernel output channel "
-            "first, (C_out, C_in, 1, 1), so out = W @ pixel, i.e. pixels @ W.T"
-        ] = np.einsum("co,nchw->nohw", matrix, x) + shift
+        mistakes[MISTAKES["pointwise-weight-transposed"]] = (
+            np.einsum("co,nchw->nohw", matrix, x) + shift
+        )
     if bias is not None:
-        mistakes["the bias was not added"] = torch_conv(x, weight, None)
+        mistakes[MISTAKES["bias-not-added"]] = torch_conv(x, weight, None)
     return mistakes
 
 
@@ -156,12 +156,11 @@ def test_pointwise_params_match_the_conv_module(kata, bias):
             what=f"pointwise_params({c_in}, {c_out}, bias={bias})",
             where="nn.Conv2d(c_in, c_out, 1) parameter count",
             misconceptions={
-                "the bias was left out: a layer with bias=True has one bias per output "
-                "channel": c_in * c_out,
-                "one bias per input channel instead of per output channel": c_in * c_out + c_in,
+                MISTAKES["biases-not-counted"]: c_in * c_out,
+                MISTAKES["bias-per-input-channel"]: c_in * c_out + c_in,
             }
             if bias
-            else {"a bias was counted although bias=False": c_in * c_out + c_out},
+            else {MISTAKES["bias-counted-without-bias"]: c_in * c_out + c_out},
         )
 
 
@@ -180,16 +179,16 @@ def test_bottleneck_params_match_the_modules(kata, c_in, c_mid, c_out, kernel, b
         what=f"bottleneck_params({c_in}, {c_mid}, {c_out}, {kernel}, bias={bias})",
         where="(direct, reduced) from nn.Conv2d parameter counts",
         misconceptions={
-            "the biases were left out; with bias=True every conv has one per output channel": (
+            MISTAKES["biases-not-counted"]: (
                 direct - c_out,
                 reduced - c_mid - c_out,
             ),
-            "biases were counted although bias=False": (direct + c_out, reduced + c_mid + c_out),
-            "a non-square kernel was counted as kH * kH; it has kH * kW weights per channel pair": (
+            MISTAKES["bias-counted-without-bias"]: (direct + c_out, reduced + c_mid + c_out),
+            MISTAKES["non-square-kernel-kh-squared"]: (
                 c_in * c_out * kh * kh + (c_out if bias else 0),
                 reduced - c_mid * c_out * kh * (kw - kh),
             ),
-            "the 1x1 reduction layer was not counted": (
+            MISTAKES["reduction-layer-not-counted"]: (
                 direct,
                 reduced - c_in * c_mid - (c_mid if bias else 0),
             ),

@@ -7,6 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import (
     assert_close,
     assert_equal,
@@ -19,6 +20,8 @@ from katakit.checks import (
 
 # (seed, x shape, kernel_size, stride, padding): non-overlapping, non-square with padding and a
 # stride that does not divide, overlapping windows (stride < kernel).
+MISTAKES = misconceptions.of(__file__)
+
 PLAIN = (1, (2, 3, 6, 8), 2, None, 0)
 NON_SQUARE = (2, (1, 2, 7, 9), (3, 2), (2, 3), (1, 1))
 OVERLAPPING = (3, (2, 2, 7, 7), 3, 1, 1)
@@ -103,38 +106,62 @@ def wrong_avg_backward(dout, shape, kernel, stride, padding, *, divide=True, acc
     return crop(dx, shape, padding)
 
 
+def overwritten_by_offsets(dout, shape, kernel, stride, padding, share):
+    """The vectorised backward with ``=`` instead of ``+=``: for each kernel offset (a, b) in scan
+    order, the strided slice of every window's cell at that offset is ASSIGNED ``share(k)``, so a
+    later offset overwrites what an earlier one gave a cell that two windows share."""
+    kh, kw = pair(kernel)
+    sh, sw = pair(kernel if stride is None else stride)
+    ph, pw = pair(padding)
+    oh, ow = dout.shape[2:]
+    dx = np.zeros((shape[0], shape[1], shape[2] + 2 * ph, shape[3] + 2 * pw))
+    for k, (a, b) in enumerate((a, b) for a in range(kh) for b in range(kw)):
+        dx[:, :, a : a + sh * oh : sh, b : b + sw * ow : sw] = share(k)
+    return crop(dx, shape, padding)
+
+
+def max_overwritten_by_offsets(dout, x, kernel, stride, padding):
+    kh, kw = pair(kernel)
+    sh, sw = pair(kernel if stride is None else stride)
+    ph, pw = pair(padding)
+    oh, ow = dout.shape[2:]
+    padded = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    cells = np.stack(
+        [
+            padded[:, :, a : a + sh * oh : sh, b : b + sw * ow : sw]
+            for a in range(kh)
+            for b in range(kw)
+        ]
+    )
+    winner = cells.argmax(axis=0)
+    return overwritten_by_offsets(
+        dout, x.shape, kernel, stride, padding, lambda k: np.where(winner == k, dout, 0.0)
+    )
+
+
 def max_backward_mistakes(dout, x, kernel, stride, padding):
     args = (dout, x, kernel, stride, padding)
     return {
-        "the gradient was copied to every cell of the window; max pooling passes it only to the "
-        "arg-max, the one cell that produced the output": wrong_max_backward(*args, pick="all"),
-        "the gradient was spread evenly over the window (that is average pooling's backward); max "
-        "pooling passes all of it to the arg-max": wrong_avg_backward(
+        MISTAKES["max-backward-all-cells"]: wrong_max_backward(*args, pick="all"),
+        MISTAKES["max-backward-spread-evenly"]: wrong_avg_backward(
             dout, x.shape, kernel, stride, padding
         ),
-        "each window wrote its gradient with = instead of +=, so where windows overlap a later "
-        "window overwrote the gradient an earlier one had given the same cell": (
-            wrong_max_backward(*args, accumulate=False)
-        ),
-        "every cell equal to the window's maximum received the gradient; with ties torch gives "
-        "it to the first maximum in scan order only (e.g. a mask window == max selects all ties)": (
-            wrong_max_backward(*args, pick="ties")
-        ),
-        "ties went to the last maximum in scan order; the rule is the first one (np.argmax on "
-        "the flattened window gives it)": wrong_max_backward(*args, pick="last"),
+        MISTAKES["backward-overwrites-overlap"]: (wrong_max_backward(*args, accumulate=False)),
+        MISTAKES["backward-overwrites-offsets"]: max_overwritten_by_offsets(*args),
+        MISTAKES["max-backward-all-ties"]: (wrong_max_backward(*args, pick="ties")),
+        MISTAKES["max-backward-last-tie"]: wrong_max_backward(*args, pick="last"),
     }
 
 
 def avg_backward_mistakes(dout, shape, kernel, stride, padding):
     args = (dout, shape, kernel, stride, padding)
     return {
-        "the gradient was not divided by the window size kH*kW: each cell contributed only "
-        "1/(kH*kW) of the mean": wrong_avg_backward(*args, divide=False),
-        "each window wrote its gradient with = instead of +=, so where windows overlap a later "
-        "window overwrote what earlier ones had given the same cell": (
-            wrong_avg_backward(*args, accumulate=False)
+        MISTAKES["avg-backward-not-divided"]: wrong_avg_backward(*args, divide=False),
+        MISTAKES["backward-overwrites-overlap"]: (wrong_avg_backward(*args, accumulate=False)),
+        MISTAKES["backward-overwrites-offsets"]: overwritten_by_offsets(
+            *args, lambda k: dout / np.prod(pair(kernel))
         ),
-        "the gradient was neither divided by kH*kW nor accumulated over overlapping windows": (
+        MISTAKES["avg-backward-neither-divided-nor-accumulated"]: (
             wrong_avg_backward(*args, divide=False, accumulate=False)
         ),
     }
@@ -159,8 +186,7 @@ def test_max_pool_forward_matches_torch(kata, case):
         what="max_pool2d output",
         where=where(seed, x, kernel, stride, padding),
         misconceptions={
-            "padded with zeros, so a padded cell beat negative values; max pooling pads with "
-            "-inf": torch_pool("max", zero_padded, kernel, stride, 0),
+            MISTAKES["max-pads-with-zeros"]: torch_pool("max", zero_padded, kernel, stride, 0),
         },
     )
 
@@ -177,8 +203,7 @@ def test_avg_pool_forward_matches_torch(kata, case):
         what="avg_pool2d output",
         where=where(seed, x, kernel, stride, padding),
         misconceptions={
-            "padded cells were left out of the divisor; the statement divides by kH*kW always "
-            "(count_include_pad=True)": torch_pool(
+            MISTAKES["avg-excludes-padding"]: torch_pool(
                 "avg", x, kernel, stride, padding, count_include_pad=False
             ),
         },
@@ -279,9 +304,8 @@ def test_max_pool_output_mostly_survives_a_small_shift(kata, seed, shape, kernel
         what=f"unchanged_after_shift(mode='max') (out of {total} pooled values)",
         where=describe(seed, x=x, kernel_size=kernel, shift=shift),
         misconceptions={
-            "the roll was applied to axes (1, 2), i.e. C and H; the spatial axes of (N, C, H, W) "
-            "are 2 and 3": wrong_axes,
-            "counted the values that changed instead of those that stayed equal": total - expected,
+            MISTAKES["roll-wrong-axes"]: wrong_axes,
+            MISTAKES["counted-changed-values"]: total - expected,
         },
     )
 
@@ -302,8 +326,7 @@ def test_avg_pool_output_changes_under_a_shift_and_max_pool_tolerates_it(kata):
             what=f"unchanged_after_shift(mode={mode!r})",
             where=describe(seed, x=x, kernel_size=kernel, shift=shift),
             misconceptions={
-                "the roll was applied to axes (1, 2), i.e. C and H; the spatial axes of "
-                "(N, C, H, W) are 2 and 3": wrong_axes,
+                MISTAKES["roll-wrong-axes"]: wrong_axes,
             },
         )
 

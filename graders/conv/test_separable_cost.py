@@ -14,10 +14,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from katakit import misconceptions
 from katakit.checks import as_number, assert_close, assert_equal, describe, fail
 from katakit.sandbox import probe
 
 # (c_in, c_out, kernel_size, stride, padding, input H, W, bias)
+MISTAKES = misconceptions.of(__file__)
+
 SEED_EXAMPLE = (3, 16, 3, 1, 1, 8, 8, False)  # the question's own numbers
 NON_SQUARE = (32, 24, (3, 5), 2, (1, 2), 11, 14, True)
 WIDE = (8, 40, 5, (1, 2), 2, 9, 10, False)
@@ -84,9 +87,8 @@ def test_conv_params_match_the_module(kata, c_in, c_out, kernel, groups, bias):
         what=f"conv_params({c_in}, {c_out}, {kernel}, groups={groups}, bias={bias})",
         where="nn.Conv2d parameter count",
         misconceptions={
-            "groups ignored: with groups=g each output channel sees only c_in / g input channels, "
-            "so the weight is (c_out, c_in / g, kH, kW)": ignores_groups,
-            "the bias was left out": numel(conv) - c_out,
+            MISTAKES["groups-ignored"]: ignores_groups,
+            MISTAKES["biases-not-counted"]: numel(conv) - c_out,
         },
     )
 
@@ -113,10 +115,8 @@ def test_conv_mult_adds_match_a_counted_forward(
         what=f"conv_mult_adds({c_in}, {c_out}, {kernel}, {out_size}, groups={groups})",
         where="multiply-adds counted on one forward pass of nn.Conv2d with batch size 1",
         misconceptions={
-            "groups ignored: each output value sums over c_in / groups channels only": (
-                counted * groups
-            ),
-            "the kernel area kH * kW was left out": counted // (kh * kw),
+            MISTAKES["groups-ignored"]: (counted * groups),
+            MISTAKES["kernel-area-left-out"]: counted // (kh * kw),
         },
     )
 
@@ -125,15 +125,9 @@ def separable_mistakes(c_in, c_out, kernel, bias, expected):
     kh, kw = pair(kernel)
     biases = c_in + c_out if bias else 0
     return {
-        "the question's own slip: C_in * C_out + K^2. The depthwise layer has one kH x kW kernel "
-        "per input channel, C_in * K^2 weights, so the count is C_in * K^2 + C_in * C_out": (
-            c_in * c_out + kh * kw + biases
-        ),
-        "the biases were left out; with bias=True the depthwise layer has C_in of them and the "
-        "pointwise layer C_out": expected - biases,
-        "the depthwise layer was counted as a standard conv C_in -> C_in (groups ignored)": (
-            c_in * c_in * kh * kw + c_in * c_out + biases
-        ),
+        MISTAKES["seed-separable-slip"]: (c_in * c_out + kh * kw + biases),
+        MISTAKES["separable-biases-not-counted"]: expected - biases,
+        MISTAKES["depthwise-as-standard-conv"]: (c_in * c_in * kh * kw + c_in * c_out + biases),
     }
 
 
@@ -166,9 +160,8 @@ def test_separable_mult_adds_match_a_counted_forward(kata, case):
         what=f"separable_mult_adds({c_in}, {c_out}, {kernel}, {out_size})",
         where="multiply-adds counted on one forward pass of depthwise + pointwise, batch size 1",
         misconceptions={
-            "the question's slip carried over: H_out * W_out * (C_in * C_out + K^2)": positions
-            * (c_in * c_out + kh * kw),
-            "the depthwise layer was counted as a standard conv C_in -> C_in": positions
+            MISTAKES["seed-separable-slip"]: positions * (c_in * c_out + kh * kw),
+            MISTAKES["depthwise-as-standard-conv"]: positions
             * (c_in * c_in * kh * kw + c_in * c_out),
         },
     )
@@ -194,9 +187,8 @@ def test_separable_ratio_is_one_over_c_out_plus_one_over_k_squared(kata, c_in, c
             where=where,
             rtol=1e-9,
             misconceptions={
-                "the question's slip 1/(C_in C_out) + 1/K^2; without biases both ratios are "
-                "(C_in K^2 + C_in C_out) / (C_in C_out K^2) = 1/C_out + 1/K^2": seed_slip,
-                "standard over separable (the inverse ratio)": 1 / expected,
+                MISTAKES["seed-ratio-slip"]: seed_slip,
+                MISTAKES["inverse-ratio"]: 1 / expected,
             },
         )
 

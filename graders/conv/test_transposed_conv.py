@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     assert_close,
@@ -25,6 +26,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 
 def pair(value):
@@ -78,13 +81,11 @@ def mistakes(x, w, b, stride, padding, output_padding, dilation):
     (kh, kw), (ph, pw) = w.shape[2:], pair(padding)
     (oph, opw), (dh, dw) = pair(output_padding), pair(dilation)
     found = {
-        "kernel not flipped: gathering with a correlation reads tap K-1-k where the scatter "
-        "wrote tap k, so rotate the kernel by 180 degrees (np.flip over axes 2 and 3)": (
+        MISTAKES["kernel-not-flipped"]: (
             torch_transpose(x, np.flip(w, axis=(2, 3)).copy(), b, *args)
         ),
-        "S zeros inserted between neighbouring pixels; stride S needs S - 1 (pixel k lands at "
-        "k * S)": by_zero_insertion(x, w, b, *args, gap=pair(stride)),
-        "output_padding added on both sides; it only adds rows and columns at the end": (
+        MISTAKES["s-zeros-inserted"]: by_zero_insertion(x, w, b, *args, gap=pair(stride)),
+        MISTAKES["output-padding-both-sides"]: (
             by_zero_insertion(
                 x,
                 w,
@@ -98,8 +99,7 @@ def mistakes(x, w, b, stride, padding, output_padding, dilation):
                 ),
             )
         ),
-        "padding K - 1 - P ignores dilation; a dilated kernel spans D * (K - 1) + 1, so pad "
-        "D * (K - 1) - P": by_zero_insertion(
+        MISTAKES["transpose-padding-ignores-dilation"]: by_zero_insertion(
             x,
             w,
             b,
@@ -110,10 +110,9 @@ def mistakes(x, w, b, stride, padding, output_padding, dilation):
         else np.zeros(0),
     }
     if w.shape[0] == w.shape[1]:
-        found[
-            "weights read as (C_out, C_in, kH, kW); conv_transpose2d's layout is (C_in, C_out, "
-            "kH, kW), so swap the two channel axes"
-        ] = torch_transpose(x, w.transpose(1, 0, 2, 3).copy(), b, *args)
+        found[MISTAKES["transpose-channels-not-swapped"]] = torch_transpose(
+            x, w.transpose(1, 0, 2, 3).copy(), b, *args
+        )
     return found
 
 
@@ -129,10 +128,8 @@ def test_dilate_input_inserts_stride_minus_one_zeros(kata, seed, shape, stride):
         what="dilate_input(x, stride)",
         where=describe(seed, x=x, stride=stride),
         misconceptions={
-            "S zeros inserted between neighbours; stride S needs S - 1 (pixel k lands at k * S)": (
-                spread(x, stride, gap=pair(stride))
-            ),
-            "zeros also added after the last pixel ((H * S) rows instead of (H - 1) * S + 1)": (
+            MISTAKES["s-zeros-inserted"]: (spread(x, stride, gap=pair(stride))),
+            MISTAKES["zeros-after-last-pixel"]: (
                 np.pad(
                     spread(x, stride),
                     ((0, 0), (0, 0), (0, pair(stride)[0] - 1), (0, pair(stride)[1] - 1)),

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from katakit import misconceptions
 from katakit.checks import (
     as_number,
     as_plain,
@@ -25,6 +26,8 @@ from katakit.checks import (
     snapshot,
 )
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 DTYPE = torch.float64
 
@@ -68,19 +71,17 @@ def test_parameter_counts_conv_vs_locally_connected_vs_dense(
         "dense": numel(dense),
     }
     mistakes = {
-        "dense counted as c_in*H*W inputs times c_out outputs; the dense layer produces the whole "
-        "(c_out, H_out, W_out) output, so it has c_in*H*W * c_out*H_out*W_out weights": {
+        MISTAKES["dense-output-size-missing"]: {
             **expected,
             "dense": c_in * h * w * c_out + (c_out if bias else 0),
         },
-        "locally connected layer given one bias per channel; without sharing every output value "
-        "(c_out * H_out * W_out of them) has its own bias": {
+        MISTAKES["locally-connected-bias-per-channel"]: {
             **expected,
             "locally_connected": c_out * c_in * kh * kw * positions + (c_out if bias else 0),
         },
     }
     if bias:
-        mistakes["the biases were left out"] = {
+        mistakes[MISTAKES["biases-not-counted"]] = {
             "conv": expected["conv"] - c_out,
             "locally_connected": expected["locally_connected"] - outputs,
             "dense": expected["dense"] - outputs,
@@ -119,14 +120,11 @@ def test_circular_shift_rolls_the_last_two_axes(kata):
             what="circular_shift",
             where=describe(None, x=x, shift=shift) + ", x = arange reshaped",
             misconceptions={
-                "rolled axes 1 and 2 (C and H); the spatial axes of (N, C, H, W) are the last "
-                "two": torch.roll(x, shift, dims=(1, 2)),
-                "rolled the wrong way: a positive shift moves content down / right": (
+                MISTAKES["roll-wrong-axes"]: torch.roll(x, shift, dims=(1, 2)),
+                MISTAKES["roll-wrong-direction"]: (
                     torch.roll(x, (-shift[0], -shift[1]), dims=(2, 3))
                 ),
-                "dy and dx swapped: dy moves rows (H), dx columns (W)": torch.roll(
-                    x, (shift[1], shift[0]), dims=(2, 3)
-                ),
+                MISTAKES["shift-dy-dx-swapped"]: torch.roll(x, (shift[1], shift[0]), dims=(2, 3)),
             },
         )
         assert_unchanged(before, x=x.numpy())
@@ -160,15 +158,15 @@ def error_variants(op, x, shift):
     out = op(x)
     shifted_out = op(torch.roll(x, shift, dims=(2, 3)))
     return float((shifted_out - torch.roll(out, shift, dims=(2, 3))).abs().max()), {
-        "the shift was applied along axes 1 and 2 (C and H) instead of H and W": float(
+        MISTAKES["roll-wrong-axes"]: float(
             (op(torch.roll(x, shift, dims=(1, 2))) - torch.roll(out, shift, dims=(1, 2)))
             .abs()
             .max()
         ),
-        "that is an invariance error, |op(shift(x)) - op(x)|; equivariance compares "
-        "op(shift(x)) with shift(op(x))": float((shifted_out - out).abs().max()),
-        "the largest signed difference; the statement asks for the largest absolute "
-        "difference": float((shifted_out - torch.roll(out, shift, dims=(2, 3))).max()),
+        MISTAKES["invariance-not-equivariance"]: float((shifted_out - out).abs().max()),
+        MISTAKES["signed-not-absolute"]: float(
+            (shifted_out - torch.roll(out, shift, dims=(2, 3))).max()
+        ),
     }
 
 
@@ -241,13 +239,10 @@ def test_circular_conv2d_matches_torch(kata, seed, x_shape, w_shape, bias):
         where=describe(seed, x=x, weight=weight, bias=b),
         atol=1e-10,
         misconceptions={
-            "the kernel is flipped (a true convolution, or shifts with the wrong sign); torch's "
-            "conv2d is a cross-correlation: out[h] reads x[h + i - kH // 2]": (
+            MISTAKES["kernel-flipped-correlation"]: (
                 torch_circular_conv(x, weight.flip(-2, -1), b)
             ),
-            "zero padding instead of circular padding: the border must wrap around": (
-                F.conv2d(x, weight, b, padding=(ph, pw))
-            ),
+            MISTAKES["zero-padding-not-circular"]: (F.conv2d(x, weight, b, padding=(ph, pw))),
         },
     )
     assert_unchanged(before, x=x.numpy(), weight=weight.numpy())
@@ -326,15 +321,14 @@ def test_mlp_absorbs_a_permutation_of_its_inputs(kata, seed, sizes, as_tensor):
         got = second(torch.relu(hidden))
         inverse = torch.argsort(torch.tensor(perm))
         mistakes = {
-            "the inverse permutation was applied (weight[:, argsort(perm)]); the new input "
-            "feature j is the old feature perm[j], so its column must be weight[:, perm[j]]": (
+            MISTAKES["inverse-permutation"]: (
                 second(torch.relu(F.linear(x[:, perm], first.weight[:, inverse], first.bias)))
             ),
         }
         if sizes[0] == sizes[1]:
-            mistakes[
-                "the rows (hidden units) were permuted instead of the columns (input features)"
-            ] = second(torch.relu(F.linear(x[:, perm], first.weight[perm], first.bias)))
+            mistakes[MISTAKES["rows-permuted"]] = second(
+                torch.relu(F.linear(x[:, perm], first.weight[perm], first.bias))
+            )
     assert_close(
         got,
         expected,
@@ -367,11 +361,8 @@ def test_conv1d_matrix_matches_conv1d(kata, seed, size, length):
         what="conv1d_matrix",
         where=describe(seed, kernel=kernel, length=length),
         misconceptions={
-            "the kernel is flipped (convolution instead of cross-correlation); row i must read "
-            "v[(i + t - K // 2) % length] with weight kernel[t]": torch_conv1d_matrix(
-                kernel.flip(0), length
-            ),
-            "that is the transpose: M[i, j] is the weight output i gives input j": expected.T,
+            MISTAKES["kernel-flipped-correlation"]: torch_conv1d_matrix(kernel.flip(0), length),
+            MISTAKES["matrix-transposed"]: expected.T,
         },
     )
 
