@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import torch
 
+from katakit import misconceptions
 from katakit.checks import (
     as_array,
     assert_close,
@@ -25,6 +26,8 @@ from katakit.checks import (
     rng,
     snapshot,
 )
+
+MISTAKES = misconceptions.of(__file__)
 
 TORCH_ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda z: z}
 
@@ -67,19 +70,11 @@ def torch_stds(x, weights, activation, *, pre=False, ddof=0, per_unit=False):
 
 def stds_mistakes(x, weights, activation):
     mistakes = {
-        "the input's std returned for every layer; forward the activations through each layer "
-        "and measure each output": [float(np.std(x))] * len(weights),
-        "the activation was left out: each layer is h = f(h @ W.T), not h @ W.T": torch_stds(
-            x, weights, "linear"
-        ),
-        "the std of the pre-activations h @ W.T; measure each layer's output after f": (
-            torch_stds(x, weights, activation, pre=True)
-        ),
-        "the sample std (ddof=1); the statement asks for the population std, ddof=0": (
-            torch_stds(x, weights, activation, ddof=1)
-        ),
-        "the std per unit over the batch, averaged; take one std over all batch * width "
-        "entries of the layer": torch_stds(x, weights, activation, per_unit=True),
+        MISTAKES["input-std-every-layer"]: [float(np.std(x))] * len(weights),
+        MISTAKES["activation-left-out"]: torch_stds(x, weights, "linear"),
+        MISTAKES["pre-activation-std"]: (torch_stds(x, weights, activation, pre=True)),
+        MISTAKES["sample-std-ddof-1"]: (torch_stds(x, weights, activation, ddof=1)),
+        MISTAKES["per-unit-std-averaged"]: torch_stds(x, weights, activation, per_unit=True),
     }
     return {name: wrong for name, wrong in mistakes.items() if len(wrong) == len(weights)}
 
@@ -107,20 +102,17 @@ def check_weights(kata, widths, init, seed):
     for layer, (w, want, wrong_t) in enumerate(zip(result, expected, transposed, strict=True)):
         fan_in, fan_out = widths[layer], widths[layer + 1]
         named = {
-            "drawn as (in, out) and transposed; the contract draws "
-            "rng.standard_normal((fan_out, fan_in)) directly": wrong_t,
+            MISTAKES["drawn-transposed"]: wrong_t,
         }
         draws = rng(seed)
         for earlier in expected[:layer]:
             draws.standard_normal(earlier.shape)
         z = draws.standard_normal(want.shape)
         if init == "xavier":
-            named["Xavier with 1/fan_in (LeCun); Glorot uses 2 / (fan_in + fan_out)"] = z * (
-                math.sqrt(1 / fan_in)
-            )
+            named[MISTAKES["glorot-with-fan-in"]] = z * (math.sqrt(1 / fan_in))
         if init == "he":
-            named["He with fan_out; He's std is sqrt(2 / fan_in)"] = z * math.sqrt(2 / fan_out)
-            named["He's variance 2 / fan_in used as the std"] = z * (2 / fan_in)
+            named[MISTAKES["he-with-fan-out"]] = z * math.sqrt(2 / fan_out)
+            named[MISTAKES["variance-as-std"]] = z * (2 / fan_in)
         assert_close(
             w,
             want,
@@ -205,10 +197,7 @@ def test_depth_experiment_reproduces_the_draw_contract(kata):
         result = kata.depth_experiment(init, activation, depth, width, batch, seed)
         misconceptions = stds_mistakes(x, weights, activation)
         x_late, w_early = contract_experiment(init, activation, depth, width, batch, seed, True)
-        misconceptions[
-            "the weights drawn before x; the contract draws x first, then the "
-            "weights layer by layer"
-        ] = torch_stds(x_late, w_early, activation)
+        misconceptions[MISTAKES["weights-drawn-before-x"]] = torch_stds(x_late, w_early, activation)
         assert_close(
             as_stds(result, depth, "depth_experiment", where),
             torch_stds(x, weights, activation),
@@ -330,13 +319,10 @@ def test_train_two_layer_matches_autograd_sgd(kata, seed, steps):
         fail(f"train_two_layer: expected a pair (w1, w2), got {type(result).__name__} [{where}]")
     want1, want2 = torch_train(x, y, w1, w2, lr, steps)
     variants = {
-        "the tanh derivative left out: dloss/dz = (dloss/dh) * (1 - h**2)": {"derivative": False},
-        "the loss summed instead of averaged: MSELoss divides by batch * d_out": {"scale": 1},
-        "the loss averaged over the batch only; MSELoss averages over all batch * d_out entries": {
-            "scale": x.shape[0]
-        },
-        "w1's gradient computed with the already-updated w2; both gradients come from the "
-        "same forward and backward pass": {"sequential": True},
+        MISTAKES["tanh-derivative-left-out"]: {"derivative": False},
+        MISTAKES["loss-summed"]: {"scale": 1},
+        MISTAKES["loss-mean-over-batch-only"]: {"scale": x.shape[0]},
+        MISTAKES["sequential-update"]: {"sequential": True},
     }
     wrong = {name: numpy_train(x, y, w1, w2, lr, steps, **kw) for name, kw in variants.items()}
     for index, (got, want) in enumerate(zip(result, (want1, want2), strict=True)):

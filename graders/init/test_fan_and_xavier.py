@@ -16,7 +16,10 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_equal, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
 
 Z = 6.0  # standard errors each statistical check allows
 
@@ -71,28 +74,25 @@ def check_variance(w, var, what, where, mistakes, band=chi2_band):
         f"[{lo:.5g}, {hi:.5g}], {Z:g} standard errors around the expected variance {var:.5g} "
         f"(std {math.sqrt(var):.5g}) [{where}]"
     )
+    matched = None
     for name, wrong_var in mistakes.items():
         wrong_scale = math.sqrt(3 * wrong_var) if band is uniform_band else wrong_var
         wlo, whi = band(n, wrong_scale)
         if wlo <= ms <= whi:
             message += f"\n  This matches a known mistake: {name} (variance {wrong_var:.5g})."
+            matched = name
             break
-    fail(message)
+    fail(message, matched)
 
 
 def xavier_mistakes(shape, gain=1.0):
     fi, fo = torch_fans(shape)
     rf = math.prod(shape[2:])
     return {
-        "Glorot with the variance 1/fan_in (that is LeCun's rule, which seed 001 calls "
-        "'Xavier'); Glorot averages the two fans: 2 / (fan_in + fan_out)": gain**2 / fi,
-        "receptive field left out of the conv fans; fan_in = in_channels * prod(kernel) and "
-        "fan_out = out_channels * prod(kernel)": gain**2 * 2 / (fi / rf + fo / rf),
-        "2 / (fan_in + fan_out) used as the standard deviation; it is the variance, the std "
-        "is its square root": (gain * 2 / (fi + fo)) ** 2,
-        "gain multiplied into the variance; it multiplies the standard deviation": (
-            gain * 2 / (fi + fo)
-        ),
+        MISTAKES["glorot-with-fan-in"]: gain**2 / fi,
+        MISTAKES["no-receptive-field"]: gain**2 * 2 / (fi / rf + fo / rf),
+        MISTAKES["variance-as-std"]: (gain * 2 / (fi + fo)) ** 2,
+        MISTAKES["gain-on-variance"]: (gain * 2 / (fi + fo)),
     }
 
 
@@ -113,11 +113,11 @@ def test_fans_match_torch_for_linear_and_conv_weights(kata, shape):
         what="fan_in_fan_out",
         where=f"shape {shape}",
         misconceptions={
-            "receptive field left out: a conv's fans are in/out channels times prod(kernel)": (
+            MISTAKES["no-receptive-field"]: (
                 shape[1],
                 shape[0],
             ),
-            "fans swapped: a torch weight is (out, in, *kernel), so fan_in comes from axis 1": (
+            MISTAKES["fans-swapped"]: (
                 shape[0] * rf,
                 shape[1] * rf,
             ),
@@ -181,10 +181,10 @@ def test_lecun_normal_variance_is_one_over_fan_in(kata):
             "lecun_normal",
             where,
             {
-                "1/fan_out: a torch weight is (out, in, *kernel), the input is axis 1": 1 / fo,
-                "Glorot's 2/(fan_in + fan_out) instead of LeCun's 1/fan_in": 2 / (fi + fo),
-                "receptive field left out of fan_in": rf / fi,
-                "1/fan_in used as the std; it is the variance": 1 / fi**2,
+                MISTAKES["fans-swapped"]: 1 / fo,
+                MISTAKES["glorot-instead-of-lecun"]: 2 / (fi + fo),
+                MISTAKES["no-receptive-field"]: rf / fi,
+                MISTAKES["variance-as-std"]: 1 / fi**2,
             },
         )
 
@@ -242,19 +242,18 @@ def test_xavier_uniform_stays_within_and_reaches_the_bound(kata, seed, shape):
         )
     # The largest of n uniform magnitudes misses the last 20/n of the range with prob. e^-20.
     if largest < bound * (1 - 20 / w.size):
-        hint = ""
+        hint, matched = "", None
         for name, wrong in {
-            "bound sqrt(3 / (fan_in + fan_out)); the uniform needs sqrt(6 / (fan_in + fan_out)) "
-            "to reach the variance 2 / (fan_in + fan_out)": math.sqrt(3 / (fi + fo)),
-            "bound equal to the std sqrt(2 / (fan_in + fan_out)); U(-b, b) has variance b^2/3, "
-            "so b = sqrt(3) * std": math.sqrt(2 / (fi + fo)),
+            MISTAKES["uniform-bound-sqrt3"]: math.sqrt(3 / (fi + fo)),
+            MISTAKES["uniform-bound-is-std"]: math.sqrt(2 / (fi + fo)),
         }.items():
             if wrong * (1 - 20 / w.size) <= largest <= wrong * (1 + 1e-12):
-                hint = f"\n  This matches a known mistake: {name}."
+                hint, matched = f"\n  This matches a known mistake: {name}.", name
         fail(
             f"xavier_uniform: the largest |sample| is {largest:.5g}, but {w.size} draws from "
             f"U(-{bound:.5g}, {bound:.5g}) come within {bound * 20 / w.size:.2g} of the bound "
-            f"[{where}]{hint}"
+            f"[{where}]{hint}",
+            matched,
         )
     check_mean(w, bound**2 / 3, "xavier_uniform", where)
     check_variance(w, bound**2 / 3, "xavier_uniform", where, xavier_mistakes(shape), uniform_band)
@@ -271,7 +270,7 @@ def test_gain_multiplies_the_standard_deviation(kata):
     var = gain**2 * 2 / (fi + fo)
     where = describe(seed, shape=shape, gain=round(gain, 6))
     mistakes = xavier_mistakes(shape, gain)
-    mistakes["gain ignored"] = 2 / (fi + fo)
+    mistakes[MISTAKES["gain-ignored"]] = 2 / (fi + fo)
     w = samples(kata.xavier_normal(shape, rng(seed), gain=gain), shape, "xavier_normal", where)
     check_variance(w, var, "xavier_normal with a gain", where, mistakes)
     w = samples(kata.xavier_uniform(shape, rng(seed), gain=gain), shape, "xavier_uniform", where)

@@ -15,7 +15,10 @@ import numpy as np
 import pytest
 import torch
 
+from katakit import misconceptions
 from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
 
 Z = 6.0  # standard errors each statistical check allows
 
@@ -69,12 +72,14 @@ def check_variance(w, var, what, where, mistakes, band=chi2_band):
         f"[{lo:.5g}, {hi:.5g}], {Z:g} standard errors around the expected variance {var:.5g} "
         f"(std {math.sqrt(var):.5g}) [{where}]"
     )
+    matched = None
     for name, wrong in mistakes.items():
         wlo, whi = band(n, wrong)
         if wlo <= ms <= whi:
             message += f"\n  This matches a known mistake: {name} (variance {wrong:.5g})."
+            matched = name
             break
-    fail(message)
+    fail(message, matched)
 
 
 def mistakes(shape, mode, nonlinearity="leaky_relu", a=0.0):
@@ -83,22 +88,16 @@ def mistakes(shape, mode, nonlinearity="leaky_relu", a=0.0):
     fan = torch_fan(shape, mode)
     other = torch_fan(shape, "fan_out" if mode == "fan_in" else "fan_in")
     fan_in, fan_out = torch_fan(shape, "fan_in"), torch_fan(shape, "fan_out")
-    other_mode = "fan_out" if mode == "fan_in" else "fan_in"
     named = {
-        f"the wrong fan: {mode} was asked for, the variance used {other_mode}": g**2 / other,
-        "std = gain**2 / fan (2 / n for ReLU): that is the variance, the std is its square root": (
-            g**2 / fan
-        )
-        ** 2,
-        "gain applied to the variance (var = gain / fan); the gain multiplies the std": g / fan,
-        "the gain left out (var = 1 / fan: LeCun, not He)": 1 / fan,
-        "Xavier's 2 / (fan_in + fan_out) instead of He's gain**2 / fan": 2 / (fan_in + fan_out),
+        MISTAKES["wrong-fan-mode"]: g**2 / other,
+        MISTAKES["variance-as-std"]: (g**2 / fan) ** 2,
+        MISTAKES["gain-on-variance"]: g / fan,
+        MISTAKES["gain-left-out"]: 1 / fan,
+        MISTAKES["xavier-instead-of-he"]: 2 / (fan_in + fan_out),
     }
     if nonlinearity == "leaky_relu" and a not in (0.0, 1.0):
-        named["the slope not squared: gain sqrt(2 / (1 + a)); it is sqrt(2 / (1 + a**2))"] = (
-            2 / (1 + a) / fan
-        )
-        named["the slope ignored: gain sqrt(2) as for plain ReLU"] = 2 / fan
+        named[MISTAKES["slope-not-squared"]] = 2 / (1 + a) / fan
+        named[MISTAKES["slope-ignored"]] = 2 / fan
     return {name: var for name, var in named.items() if not math.isclose(var, g**2 / fan)}
 
 
@@ -124,15 +123,12 @@ def test_gain_matches_torch_calculate_gain(kata):
         wrong = {}
         if nonlinearity == "leaky_relu" and a not in (0.0, 1.0):
             wrong = {
-                "the slope not squared: sqrt(2 / (1 + a)); the negative half keeps a**2 of its "
-                "second moment, so it is sqrt(2 / (1 + a**2))": math.sqrt(2 / (1 + a)),
-                "the variance ratio 2 / (1 + a**2) returned; the gain is its square root": (
-                    2 / (1 + a * a)
-                ),
-                "the slope ignored: sqrt(2) is the gain of plain ReLU only": math.sqrt(2),
+                MISTAKES["slope-not-squared"]: math.sqrt(2 / (1 + a)),
+                MISTAKES["variance-ratio-as-gain"]: (2 / (1 + a * a)),
+                MISTAKES["slope-ignored"]: math.sqrt(2),
             }
         elif nonlinearity in ("relu", "leaky_relu"):
-            wrong = {"the variance ratio 2 returned; the gain is sqrt(2)": 2.0}
+            wrong = {MISTAKES["variance-ratio-as-gain"]: 2.0}
         assert_close(
             as_number(kata.gain(nonlinearity, a), f"gain({nonlinearity!r}, a={a})"),
             expected,
@@ -147,9 +143,7 @@ def test_gain_matches_torch_calculate_gain(kata):
         what='gain("leaky_relu") with the default a = 0',
         rtol=1e-9,
         misconceptions={
-            "default slope 0.01 (calculate_gain's default); this kata's default is a = 0": (
-                torch.nn.init.calculate_gain("leaky_relu")
-            )
+            MISTAKES["default-slope-0-01"]: (torch.nn.init.calculate_gain("leaky_relu"))
         },
     )
 
@@ -253,19 +247,18 @@ def test_he_uniform_matches_kaiming_uniform_bound(kata, seed, shape, mode, nonli
         )
     # the largest of n uniform magnitudes misses the last 20/n of the range with prob. e^-20
     if largest < bound * (1 - 20 / w.size):
-        hint = ""
+        hint, matched = "", None
         if std * (1 - 20 / w.size) <= largest <= std * (1 + 1e-12):
-            hint = (
-                "\n  This matches a known mistake: the bound set to the std gain / sqrt(fan); "
-                "U(-b, b) has variance b**2 / 3, so b = sqrt(3) * std."
-            )
+            matched = MISTAKES["uniform-bound-is-std"]
+            hint = f"\n  This matches a known mistake: {matched}."
         fail(
             f"he_uniform: the largest |sample| is {largest:.5g}, but {w.size} draws from "
             f"U(-{bound:.5g}, {bound:.5g}) come within {bound * 20 / w.size:.2g} of the bound "
-            f"[{where}]{hint}"
+            f"[{where}]{hint}",
+            matched,
         )
     named = mistakes(shape, mode, nonlinearity, a)
-    named["the bound set to the std gain / sqrt(fan); U(-b, b) has variance b**2 / 3"] = std**2 / 3
+    named[MISTAKES["uniform-bound-is-std"]] = std**2 / 3
     check_variance(w, std**2, "he_uniform", where, named, uniform_band)
 
 

@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 import torch
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, fail
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 Z = 6.0  # standard errors each statistical check allows
 HIDDEN = 20
@@ -142,25 +145,24 @@ def check_distribution(w, var, what, mistakes, band=chi2_band):
         f"{what}: sample variance mean(w**2) = {ms:.5g} over {n} values is outside "
         f"[{lo:.5g}, {hi:.5g}], {Z:g} standard errors around the expected {var:.5g}"
     )
+    matched = None
     for name, wrong in mistakes.items():
         wlo, whi = band(n, wrong)
         if wlo <= ms <= whi:
             message += f"\n  This matches a known mistake: {name} (variance {wrong:.5g})."
+            matched = name
             break
-    fail(message)
+    fail(message, matched)
 
 
 def weight_mistakes(fan_in, fan_out, expected):
     named = {
-        "He normal N(0, 2 / fan_in): right for a layer followed by ReLU (possibly through a "
-        "BatchNorm); the others get Xavier": 2 / fan_in,
-        "Xavier normal N(0, 2 / (fan_in + fan_out)): right for the others; a layer followed by "
-        "ReLU (possibly through a BatchNorm) gets He": 2 / (fan_in + fan_out),
-        "He with fan_out; He here uses fan_in = in_channels * prod(kernel)": 2 / fan_out,
-        "the LeCun variance 1 / fan_in": 1 / fan_in,
-        "2 / fan_in used as the std; it is the variance": (2 / fan_in) ** 2,
-        "torch's default init left in place (kaiming_uniform_ with a = sqrt(5), variance "
-        "1 / (3 fan_in))": 1 / (3 * fan_in),
+        MISTAKES["he-where-no-relu"]: 2 / fan_in,
+        MISTAKES["xavier-where-relu"]: 2 / (fan_in + fan_out),
+        MISTAKES["he-with-fan-out"]: 2 / fan_out,
+        MISTAKES["lecun-variance"]: 1 / fan_in,
+        MISTAKES["variance-as-std"]: (2 / fan_in) ** 2,
+        MISTAKES["torch-default-init"]: 1 / (3 * fan_in),
     }
     return {name: var for name, var in named.items() if not math.isclose(var, expected)}
 
@@ -296,16 +298,11 @@ def test_lstm_forget_gate_bias_is_one_in_bias_ih_only(kata):
                 where=where,
                 atol=0,
                 misconceptions={
-                    "the 1 put on the input gate, slice [0:H]; the forget gate is the second "
-                    "block, [H:2H]": gate_vector([0]),
-                    "the 1 put on the cell gate g, slice [2H:3H]; the forget gate is the "
-                    "second block, [H:2H]": gate_vector([2]),
-                    "the 1 put on the output gate, slice [3H:4H]; the forget gate is the "
-                    "second block, [H:2H]": gate_vector([3]),
-                    "the forget-gate bias left at 0; set bias_ih[H:2H] to 1": gate_vector(),
-                    "the whole bias set to 1; only the forget gate's slice [H:2H] is 1": (
-                        gate_vector([0, 1, 2, 3])
-                    ),
+                    MISTAKES["forget-bias-input-gate"]: gate_vector([0]),
+                    MISTAKES["forget-bias-cell-gate"]: gate_vector([2]),
+                    MISTAKES["forget-bias-output-gate"]: gate_vector([3]),
+                    MISTAKES["forget-bias-missing"]: gate_vector(),
+                    MISTAKES["whole-bias-one"]: (gate_vector([0, 1, 2, 3])),
                 },
             )
         else:
@@ -316,10 +313,7 @@ def test_lstm_forget_gate_bias_is_one_in_bias_ih_only(kata):
                 where=where,
                 atol=0,
                 misconceptions={
-                    "the forget slice set to 1 in bias_hh as well: the LSTM adds bias_ih + "
-                    "bias_hh, so the gate would start at 2; put the 1 in bias_ih only": (
-                        gate_vector([1])
-                    ),
+                    MISTAKES["forget-bias-in-both"]: (gate_vector([1])),
                 },
             )
 
@@ -344,8 +338,7 @@ def test_lstm_weights_are_xavier_uniform(kata):
                 f"U(-{bound:.5g}, {bound:.5g}) come within {bound * 20 / w.size:.2g} of the bound"
             )
         named = {
-            "fan_out taken as H (one gate) instead of the whole matrix's 4H rows": 2
-            / (fan_in + fan_out / 4),
+            MISTAKES["lstm-fan-out-one-gate"]: 2 / (fan_in + fan_out / 4),
         }
         check_distribution(w, bound**2 / 3, what, named, uniform_band)
 
