@@ -265,7 +265,8 @@ class KatakitSession:
 
     @contextlib.contextmanager
     def _time_limit(self, item: pytest.Item) -> Iterator[None]:
-        """Raise :class:`KataTimeout` into a kata test that runs past ``test_timeout`` seconds."""
+        """Raise :class:`KataTimeout` into a kata test that runs past ``test_timeout`` CPU
+        seconds (in this process: without isolation; a learner process has its own budget)."""
         kata = self._kata_of(item.path)[0]
         if kata is not None and kata.id in self._learners:
             # the learner's process has its own CPU budget per test, counted from here
@@ -278,13 +279,15 @@ class KatakitSession:
         def on_alarm(signum, frame):
             raise KataTimeout(_("timed out after {seconds:g} s").format(seconds=self.test_timeout))
 
-        previous = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, self.test_timeout)
+        # CPU seconds of this process (ITIMER_PROF), not wall time: a busy machine never times
+        # out a test
+        previous = signal.signal(signal.SIGPROF, on_alarm)
+        signal.setitimer(signal.ITIMER_PROF, self.test_timeout)
         try:
             yield
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item):

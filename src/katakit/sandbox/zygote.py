@@ -66,6 +66,14 @@ def _preload(names: tuple[str, ...] | list[str]) -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)  # a forked learner must not inherit a thread pool
+        _warm(torch)
+
+
+def _warm(torch: Any) -> None:
+    """Pay here, once, what a library costs on its first use, so that no learner's test is
+    charged for it: torch.func's first transform imports torch._dynamo (about 1.5 s of CPU)."""
+    with contextlib.suppress(Exception):  # an older torch without torch.func: nothing to warm
+        torch.func.grad(lambda x: (x * x).sum())(torch.ones(2))
 
 
 def _spawn(control: socket.socket, options: contain.Options) -> None:
