@@ -32,9 +32,11 @@ Implement, with NumPy:
     ``x``, ``w`` and ``b``.
 
 ``im2col`` is a helper for your forward pass (copy yours from ``conv/im2col_conv``); it is not
-graded here. No Python loop over images or output pixels (loops over kernel taps are fine). Do
-not modify your inputs. Use the dtype of ``x``; the grader works in float64. ``torch``'s
-convolution, unfold/fold and autograd are not allowed in this kata.
+graded here. No Python loop over images or output pixels in ``col2im``, ``conv2d_forward`` or
+``conv2d_backward`` (loops over the kernel taps are fine): the grader counts the Python lines
+your code runs for a small and a large input. Do not modify your inputs. Use the dtype of
+``x``; the grader works in float64. ``torch``'s convolution, unfold/fold and autograd are not
+allowed in this kata.
 
 Example (1-D in spirit: a 1x3 input, a 1x2 kernel of ones, stride 1)::
 

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import assert_close, assert_unchanged, describe, rng, snapshot
+from katakit.checks import assert_close, assert_unchanged, describe, fail, rng, snapshot
+from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -255,3 +256,72 @@ def test_backward_matches_a_numerical_gradient(kata):
             rtol=0,
             atol=1e-6 * float(np.abs(expected).max()),
         )
+
+
+# -- vectorisation, by counting ------------------------------------------------------------------
+@probe
+def python_lines(module, x, w, b, stride, padding, dilation):
+    """How many Python lines of the learner's file run in col2im, in conv2d_forward and in
+    conv2d_backward (after a forward pass that is not counted) for this layer; a probe, because
+    the learner's code runs in its own process. The gradients are built here from ``x`` alone."""
+    import sys
+
+    import numpy as np
+
+    filename = module.__file__
+    count = 0
+
+    def local(frame, event, arg):
+        nonlocal count
+        if event == "line":
+            count += 1
+        return local
+
+    def on_call(frame, event, arg):
+        return local if frame.f_code.co_filename == filename else None
+
+    def counted(function, *args):
+        nonlocal count
+        count = 0
+        previous = sys.gettrace()
+        sys.settrace(on_call)
+        try:
+            result = function(*args)
+        finally:
+            sys.settrace(previous)
+        return count, result
+
+    kernel = w.shape[2:]
+    forward_lines, (out, cache) = counted(module.conv2d_forward, x, w, b, stride, padding, dilation)
+    dout = np.ones(out.shape, dtype=x.dtype)
+    backward_lines, _ = counted(module.conv2d_backward, dout, cache)
+    n, c = x.shape[:2]
+    cols = np.ones((n, c * kernel[0] * kernel[1], out.shape[2] * out.shape[3]), dtype=x.dtype)
+    col2im_lines, _ = counted(module.col2im, cols, x.shape, kernel, stride, padding, dilation)
+    return {
+        "col2im": col2im_lines,
+        "conv2d_forward": forward_lines,
+        "conv2d_backward": backward_lines,
+    }
+
+
+SMALL, LARGE = (1, 2, 5, 6), (6, 2, 17, 19)  # same channels and kernel: only N, H, W grow
+
+
+@pytest.mark.points(1)
+def test_python_work_does_not_grow_with_batch_or_image(kata):
+    gen = rng(51)
+    w, b = gen.normal(0, 1, (3, 2, 3, 2)), gen.normal(0, 1, 3)
+    layer = ((2, 1), 1, (1, 2))  # stride, padding, dilation
+    small, large = (
+        python_lines(kata, gen.normal(0, 1, shape), w, b, *layer) for shape in (SMALL, LARGE)
+    )
+    for name in ("col2im", "conv2d_forward", "conv2d_backward"):
+        if large[name] > small[name] + 10 + small[name] // 10:
+            fail(
+                f"{name} ran {small[name]} Python lines for an input of shape {SMALL} but "
+                f"{large[name]} for {LARGE}, with the same channels and a 3x2 kernel (stride "
+                "(2, 1), padding 1, dilation (1, 2))."
+                f"\n  This matches a known mistake: {MISTAKES['python-loop-over-pixels']}.",
+                MISTAKES["python-loop-over-pixels"],
+            )
