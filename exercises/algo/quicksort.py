@@ -29,7 +29,7 @@ use ``<`` (``<=``, ``>``, ``>=``, ``==`` work too); each comparison, of any kind
 Do not copy, create or inspect items, and do not call ``sorted`` or ``list.sort``. The grader
 counts comparisons:
 
-* sorted, reversed and random inputs of n = 256 and n = 383 must take at most
+* sorted, reversed and random inputs of n = 383 must take at most
   ``2.25 * n * log2(n)`` comparisons, and organ-pipe inputs (``0, 1, ..., n/2, ..., 1, 0``, whose
   samples fool median-of-three more often) at most ``3.75 * n * log2(n)``;
 * n equal items must take at most ``3 * n`` comparisons (one three-way pass finishes them);

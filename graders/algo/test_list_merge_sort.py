@@ -154,7 +154,7 @@ def test_sorts_lists_of_every_shape(kata):
 @pytest.mark.points(2)
 def test_nodes_are_relinked_not_values_copied(kata):
     # Distinct values, so a sort that copies values into other nodes cannot hide.
-    for seed, n in ((21, 6), (22, 257)):
+    for seed, n in ((21, 6), (22, 65)):
         values = [Key(float(v), i, COUNTER) for i, v in enumerate(rng(seed).permutation(n))]
         head, built = build(values)
         result, _ = COUNTER.run(kata.merge_sort_list, head)
@@ -173,7 +173,9 @@ def test_equal_values_keep_their_input_order(kata):
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("kind, n", [("random", 300), ("reversed", 257), ("sorted", 200)])
+# Insertion into a sorted list needs about n^2 / 4 comparisons on random input, n^2 / 2 on sorted
+# or reversed input (by the direction it scans): several times the budget at these sizes.
+@pytest.mark.parametrize("kind, n", [("random", 120), ("reversed", 129), ("sorted", 100)])
 def test_at_most_2_n_ceil_log2_n_comparisons(kata, kind, n):
     seed = 40 + n
     values = [Key(v, i, COUNTER) for i, v in enumerate(draw(seed, n, kind))]

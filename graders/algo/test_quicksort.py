@@ -212,10 +212,13 @@ def test_quicksort_sorts_in_place_keeping_the_same_objects(kata):
 C = {"sorted": 2.25, "reversed": 2.25, "random": 2.25, "organ_pipe": 3.75}
 
 
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 @pytest.mark.parametrize("kind", list(INPUTS))
-@pytest.mark.parametrize("n", [256, 383])
-def test_quicksort_comparisons_stay_within_c_n_log2_n(kata, kind, n):
+def test_quicksort_comparisons_stay_within_c_n_log2_n(kata, kind):
+    # One size, not a power of two: every comparison is a trip to the grader, and the mistakes
+    # above already show at n = 383 with a margin (Dijkstra 2.9 n log2 n on sorted input, a
+    # middle-item pivot 4.5 on organ pipes, a pivot from one end 45 on sorted input).
+    n = 383
     values = INPUTS[kind](n)
     items = keys(values)
     originals = list(items)
@@ -245,7 +248,7 @@ def test_quicksort_comparisons_stay_within_c_n_log2_n(kata, kind, n):
 
 @pytest.mark.points(1)
 def test_quicksort_on_all_equal_items_is_linear(kata):
-    n = 1000
+    n = 400  # a two-way partition needs n log2 n = 3458 or n^2 / 2 here: far past 3n = 1200
     values = [7] * n
     items = keys(values)
     originals = list(items)

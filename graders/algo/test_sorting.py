@@ -294,7 +294,7 @@ def test_bubble_sort_stops_early_and_shrinks_its_passes(kata):
             + (" (it looks like there is no early exit)" if count >= n * (n - 1) // 2 else "")
         )
     for seed in (1, 2):
-        n = 40
+        n = 24
         values = draw_values("bubble", rng(seed), n, "random")
         _, count, _ = run(kata, "bubble", keys(values), trusted=True, limit=n * n)
         if count > n * (n - 1) // 2:
@@ -308,7 +308,7 @@ def test_bubble_sort_stops_early_and_shrinks_its_passes(kata):
 @pytest.mark.points(1)
 def test_selection_sort_makes_exactly_n_n_minus_1_over_2_comparisons(kata):
     for seed, kind in ((3, "random"), (4, "sorted"), (5, "duplicates")):
-        n = 40
+        n = 24
         values = draw_values("selection", rng(seed), n, kind)
         _, count, _ = run(kata, "selection", keys(values), trusted=True, limit=n * n)
         if count != n * (n - 1) // 2:
@@ -329,7 +329,7 @@ def test_insertion_sort_comparisons_track_the_inversions(kata):
             f"comparison to see it is already in place: n - 1 = {n - 1}"
         )
     for seed, kind in ((6, "random"), (7, "duplicates"), (8, "reversed")):
-        n = 40
+        n = 24
         values = draw_values("insertion", rng(seed), n, kind)
         _, count, _ = run(kata, "insertion", keys(values), trusted=True, limit=n * n)
         inv = inversions(values)
@@ -351,7 +351,8 @@ def test_insertion_sort_comparisons_track_the_inversions(kata):
 def test_shell_sort_stays_under_n_to_the_1_5(kata):
     n = 250
     budget = int(n**1.5)
-    for seed, kind in ((9, "random"), (10, "reversed"), (11, "sorted")):
+    # Sorted input is left out: insertion sort itself passes it with n - 1 comparisons.
+    for seed, kind in ((9, "random"), (10, "reversed")):
         values = draw_values("shell", rng(seed), n, kind)
         items = keys(values)
         originals = list(items)
@@ -368,7 +369,8 @@ def test_shell_sort_stays_under_n_to_the_1_5(kata):
 
 @pytest.mark.points(1)
 def test_heap_sort_makes_at_most_2_n_log2_n_plus_2n_comparisons(kata):
-    for seed, kind, n in ((12, "random", 120), (13, "sorted", 127), (14, "duplicates", 128)):
+    # At these sizes a quadratic sort already needs more (insertion ~ n^2 / 4 on random input).
+    for seed, kind, n in ((12, "random", 60), (13, "sorted", 63), (14, "duplicates", 64)):
         values = draw_values("heap", rng(seed), n, kind)
         items = keys(values)
         originals = list(items)
