@@ -20,9 +20,9 @@ TIGHT = dict(rtol=1e-9, atol=1e-12)
 
 
 @probe
-def make_model(architecture, state=None, flags=None):
+def make_model(architecture, state=None, flags=None, dtype="float64"):
     """A fresh model of the named architecture; with ``state`` and ``flags`` (each module's
-    training flag), a float64 copy of a grader's model. The grader builds its own models with
+    training flag), a copy of a grader's model in ``dtype``. The grader builds its own models with
     ``make_model.function``; called as a probe it builds the learner's copy on the learner's
     side, where recompute_bn_stats reads and changes it."""
     nn = torch.nn
@@ -65,17 +65,17 @@ def make_model(architecture, state=None, flags=None):
     else:
         raise ValueError(f"unknown architecture {architecture!r}")
     if state is not None:
-        model.double().load_state_dict(state)
+        model.to(getattr(torch, dtype)).load_state_dict(state)
         for name, module in model.named_modules():
             module.training = flags[name]
     return model
 
 
-def learner_copy(model, architecture):
+def learner_copy(model, architecture, dtype="float64"):
     """The learner's own copy of the grader's ``model``: same state, same training flags."""
     state = {key: value.detach().clone() for key, value in model.state_dict().items()}
     flags = {name: module.training for name, module in model.named_modules()}
-    return make_model(architecture, state, flags)
+    return make_model(architecture, state, flags, dtype)
 
 
 @probe
@@ -340,6 +340,34 @@ def test_every_module_training_flag_is_restored(kata):
         )
 
 
+@pytest.mark.points(1)
+def test_float32_buffers_stay_float32(kata):
+    seed = 97
+    model = source_trained(seed, "two BN", (3, 6, 5)).float()
+    batches = [b.float() for b in data(rng(seed + 100), [4, 2, 5], (3, 6, 5), shift=3.0)]
+    _, inputs = oracle(model, batches, ["1", "4"])
+    mine = learner_copy(model, "two BN", "float32")
+    kata.recompute_bn_stats(mine, [b.clone() for b in batches])
+    where = describe(seed) + ", " + sizes_text(batches) + ", a float32 model"
+    for name in ["1", "4"]:
+        kind, running_mean, running_var = layer_stats(mine, name)
+        for label, value in (("running_mean", running_mean), ("running_var", running_var)):
+            if value.dtype != torch.float32:
+                fail(
+                    f"{label} of BN layer '{name}' ({kind}) is {value.dtype} after recomputing "
+                    f"the statistics of a float32 model [{where}]; keep the buffers' dtype: "
+                    "copy the new values in (buffer.copy_(value)) rather than assigning a "
+                    "tensor of another dtype"
+                )
+        mean, var = exact([x.double() for x in inputs[name]])
+        assert_close(
+            running_mean, mean, what=f"running_mean of '{name}'", where=where, rtol=1e-4, atol=1e-5
+        )
+        assert_close(
+            running_var, var, what=f"running_var of '{name}'", where=where, rtol=1e-4, atol=1e-5
+        )
+
+
 def weighted_pool(source, target, alpha):
     """The mixture's per-channel mean and variance from the pooled samples, weighted by numpy."""
     values = np.concatenate([source, target], axis=0)
@@ -398,3 +426,22 @@ def test_blend_stats_is_the_mixture_of_source_and_target(kata, alpha):
         except ValueError:
             continue
         fail(f"blend_stats(..., alpha={bad}) must raise ValueError: alpha is a probability")
+
+
+@pytest.mark.points(1)
+def test_blend_stats_accepts_alpha_0_and_1(kata):
+    # The two ends of the legal range: 0 keeps the source statistics, 1 gives the target's.
+    gen = rng(103)
+    sm, tm = (torch.from_numpy(gen.normal(0, 2, 4)) for _ in range(2))
+    sv, tv = (torch.from_numpy(gen.uniform(0.5, 2, 4)) for _ in range(2))
+    for alpha, expected in ((0.0, (sm, sv)), (1.0, (tm, tv))):
+        try:
+            mean, var = kata.blend_stats(sm.clone(), sv.clone(), tm.clone(), tv.clone(), alpha)
+        except ValueError as exc:
+            fail(
+                f"blend_stats(..., alpha={alpha}) raised ValueError ({exc}); 0 <= alpha <= 1 is "
+                "legal, the ends included"
+            )
+        where = f"alpha={alpha}, seed 103"
+        assert_close(mean, expected[0], what="blended mean", where=where)
+        assert_close(var, expected[1], what="blended variance", where=where)
