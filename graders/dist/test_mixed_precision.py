@@ -14,8 +14,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import as_number, assert_close, assert_equal, describe, fail, rng
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 
 # -- part 1: statistics and batch norm --------------------------------------------------------
@@ -70,19 +73,14 @@ def test_stats_of_large_float16_values_are_accumulated_in_float32(kata, seed, sh
     assert_equal(int(as_number(count, "count")), x.numel() // x.shape[1], what="count", where=where)
     for name, value in (("sum", total), ("sum_sq", total_sq)):
         check_dtype(value, torch.float32, name, where)
-    narrow = {
-        "accumulated in float16: the sums (and x**2 itself) overflow to inf; cast x to "
-        "float32 before squaring and summing": (x * x).sum(axes(x))
-    }
+    narrow = {MISTAKES["stats-in-float16"]: (x * x).sum(axes(x))}
     assert_close(
         total,
         wide.sum(axes(x)),
         what="sum",
         where=where,
         rtol=1e-5,
-        misconceptions={
-            "summed in float16: the channel sum overflowed; cast x to float32 first": x.sum(axes(x))
-        },
+        misconceptions={MISTAKES["sum-in-float16"]: x.sum(axes(x))},
     )
     assert_close(
         total_sq,
@@ -208,10 +206,8 @@ def scale_of(scaler, what):
 
 def scale_mistakes(flags, config):
     return {
-        "the scale never grows: after growth_interval consecutive good steps multiply it by "
-        "growth_factor": simulated_scales(flags, **config, grows=False),
-        "the count of good steps is not reset by an overflow: an inf/NaN step sets it back to 0, "
-        "so growth needs growth_interval good steps in a row": simulated_scales(
+        MISTAKES["scale-never-grows"]: simulated_scales(flags, **config, grows=False),
+        MISTAKES["good-count-not-reset"]: simulated_scales(
             flags, **config, reset_on_overflow=False
         ),
     }
@@ -292,10 +288,7 @@ def test_unscale_divides_in_place_and_reports_inf_and_nan(kata):
             what=f"gradient {i} after unscale_ (in place)",
             where=describe(seed, grad=grad) + ", scale 256",
             rtol=1e-6,
-            misconceptions={
-                "unscale_ returned new tensors but left the list's tensors "
-                "scaled; divide them in place (grad.mul_(1 / scale))": g * 2.0**8
-            },
+            misconceptions={MISTAKES["unscale-not-in-place"]: g * 2.0**8},
         )
     for bad in (math.inf, -math.inf, math.nan):
         grads = [g * 2.0**8 for g in true]

@@ -12,9 +12,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, fail, rng
 from katakit.distributed import RankFailure
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 RTOL, ATOL = 1e-10, 1e-12
 RANK_TIMEOUT = 8.0
@@ -60,11 +63,8 @@ def shard_mistakes(params, shards):
     used = [mean_loss_grad(params, x, y) for x, y in shards if x.shape[0]]
     return [
         {
-            "a plain mean of the shards' gradients: shards of different sizes must be weighted "
-            "by their number of samples, n_i / N": sum(g[i] for g in used) / len(used),
-            "the sum of the shards' mean-loss gradients, with no weights at all": sum(
-                g[i] for g in used
-            ),
+            MISTAKES["unweighted-shard-mean"]: sum(g[i] for g in used) / len(used),
+            MISTAKES["shard-gradients-summed"]: sum(g[i] for g in used),
         }
         for i in range(len(params))
     ]
@@ -179,11 +179,9 @@ def test_row_parallel_linear_dist_reduces_partial_products_over_gloo(kata):
             atol=ATOL,
             where=f"3 ranks over gloo, seed {seed}, input features split (3, 1, 3)",
             misconceptions={
-                "only this rank's partial product: all-reduce (sum) the partials": partial + bias,
-                "the bias was added before the all-reduce, so it was counted once per "
-                "rank; add it after": expected + 2 * bias,
-                "the partials were averaged (all-reduce then divide by the world "
-                "size); a row split needs their sum": (expected - bias) / 3 + bias,
+                MISTAKES["row-partial-not-reduced"]: partial + bias,
+                MISTAKES["bias-before-reduction"]: expected + 2 * bias,
+                MISTAKES["row-partials-averaged"]: (expected - bias) / 3 + bias,
             },
         )
 
@@ -243,10 +241,8 @@ def test_row_parallel_linear_sums_partial_products(kata, seed, x_shape, in_sizes
         atol=ATOL,
         where=f"seed {seed}, x {x_shape}, input features split {in_sizes}",
         misconceptions={
-            "the partial products were averaged; a row split needs their sum (the "
-            "all-reduce is a SUM)": (expected - bias) / n + bias,
-            "the bias was added on every device before the reduction, so it counts "
-            f"{n} times; add it once, after": expected + (n - 1) * bias,
+            MISTAKES["row-partials-averaged"]: (expected - bias) / n + bias,
+            MISTAKES["bias-added-per-device"]: expected + (n - 1) * bias,
         },
     )
 
@@ -281,8 +277,5 @@ def test_parallel_mlp_equals_the_unsplit_mlp(kata):
         rtol=RTOL,
         atol=ATOL,
         where=f"seed {seed}, x (4, 5), hidden features split {hidden_sizes}",
-        misconceptions={
-            "ReLU applied after the reduction: it belongs on each device's "
-            "hidden slice, before the second layer": late_relu
-        },
+        misconceptions={MISTAKES["relu-after-reduction"]: late_relu},
     )

@@ -18,9 +18,12 @@ import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import assert_close, fail, rng
 from katakit.distributed import RankFailure
 from katakit.sandbox import probe
+
+MISTAKES = misconceptions.of(__file__)
 
 RANK_TIMEOUT = 8.0  # below the 10 s per test, so the learner reads run_ranks' message
 RTOL, ATOL = 1e-7, 1e-9
@@ -204,10 +207,7 @@ def test_outputs_in_every_rank_equal_full_batch_batch_norm(kata, name):
             else None
         )
         wrong = {
-            "the ranks averaged their per-rank means and variances (all-reduce of the variance): "
-            "with shards of different sizes and contents that is not the variance of the whole "
-            "batch; all-reduce count, sum(x) and sum(x**2) and derive mean and var from the "
-            "totals": wrong_avg[rank],
+            MISTAKES["averaged-variances"]: wrong_avg[rank],
         }
         if plain_out is not None:
             wrong[
@@ -242,12 +242,8 @@ def test_input_gradients_in_every_rank_equal_full_batch_autograd(kata, name):
             rtol=RTOL,
             atol=ATOL,
             misconceptions={
-                "the backward pass used this rank's sum(dy) and sum(dy * x_hat) only: all-reduce "
-                "them in backward too, the statistics came from every rank": wrong_global[rank],
-                "the backward pass is plain batch norm's, with this rank's sums and count: "
-                "all-reduce sum(dy) and sum(dy * x_hat) and divide by the total count": wrong_local[
-                    rank
-                ],
+                MISTAKES["backward-local-sums"]: wrong_global[rank],
+                MISTAKES["backward-local-sums-and-count"]: wrong_local[rank],
             },
         )
 
@@ -264,12 +260,8 @@ def test_parameter_gradients_are_each_ranks_share(kata, name):
     where = f"{name}, seed {seed}, shard sizes {list(sizes)}"
     for rank, answer in enumerate(answers):
         dw, db = expected["shares"][rank]
-        full = (
-            "the full-batch sum in every rank (the all-reduced sum); the statement asks for "
-            "this rank's share, the sum over its own shard (as torch.nn.SyncBatchNorm; DDP "
-            "reduces parameter gradients afterwards)"
-        )
-        mean = "the all-reduced sum divided by the number of ranks; keep this rank's own share"
+        full = MISTAKES["grad-share-all-reduced"]
+        mean = MISTAKES["grad-share-averaged"]
         assert_close(
             answer.get("dbias"),
             db,
@@ -315,10 +307,7 @@ def test_running_statistics_follow_the_whole_batch(kata):
             where=where,
             rtol=RTOL,
             atol=ATOL,
-            misconceptions={
-                "running_var updated with the biased variance; torch stores "
-                "the unbiased estimate var * m / (m - 1), m over all ranks": biased
-            },
+            misconceptions={MISTAKES["biased-running-var"]: biased},
         )
 
 
@@ -336,11 +325,7 @@ def test_evaluation_uses_the_running_statistics(kata):
             where=f"{name}, seed {seed}",
             rtol=RTOL,
             atol=ATOL,
-            misconceptions={
-                "evaluation mode used batch statistics; it must use the running ones": expected[
-                    "out"
-                ][rank]
-            },
+            misconceptions={MISTAKES["eval-uses-batch-stats"]: expected["out"][rank]},
         )
 
 

@@ -15,7 +15,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from katakit import misconceptions
 from katakit.checks import as_array, assert_close, assert_equal, describe, fail, rng
+
+MISTAKES = misconceptions.of(__file__)
 
 EPS = 1e-5
 RTOL, ATOL = 1e-8, 1e-10
@@ -79,16 +82,12 @@ def wrong_statistics(shards):
     weighted_mean = (counts[:, None] * means).sum(0) / counts.sum()
     unweighted_mean = means.mean(0)
     return {
-        "averaging the devices' variances: each shard's variance is taken around its own mean, "
-        "so the spread between shards is lost; add up (count, sum, sum of squares) and compute "
-        "E[x^2] - mean^2 from the totals": (weighted_mean, variances.mean(0)),
-        "a count-weighted average of the devices' variances: still misses the spread between "
-        "the shard means; combine sums of squares, not variances": (
+        MISTAKES["averaged-variances"]: (weighted_mean, variances.mean(0)),
+        MISTAKES["weighted-average-of-variances"]: (
             weighted_mean,
             (counts[:, None] * variances).sum(0) / counts.sum(),
         ),
-        "an unweighted mean of the devices' means (and of their E[x^2]): a device with one "
-        "sample weighs as much as one with seven; add the sums and divide by the total count": (
+        MISTAKES["unweighted-mean-of-means"]: (
             unweighted_mean,
             squares.mean(0) - unweighted_mean**2,
         ),
@@ -169,8 +168,7 @@ def test_local_stats_are_count_sum_and_sum_of_squares(kata):
                 rtol=RTOL,
                 atol=ATOL,
                 misconceptions={
-                    "the sum of squared deviations from the shard mean; "
-                    "send the raw sum of x**2 (it adds across devices)": (
+                    MISTAKES["centred-sum-of-squares"]: (
                         (x - x.sum(axis=axes(x), keepdims=True) / max(x.size // x.shape[1], 1)) ** 2
                     ).sum(axis=axes(x))
                 },
@@ -205,10 +203,7 @@ def test_combine_stats_weights_every_value_equally(kata, seed, sizes, sample_sha
         rtol=RTOL,
         atol=ATOL,
         misconceptions={k: v[1] for k, v in wrong.items()}
-        | {
-            "the unbiased (count - 1) variance; batch norm normalises with the biased "
-            "one": full.var(axis=axes(full), ddof=1)
-        },
+        | {MISTAKES["unbiased-variance-in-forward"]: full.var(axis=axes(full), ddof=1)},
     )
 
 
@@ -255,8 +250,7 @@ def test_backward_input_gradients_equal_full_batch_autograd(kata, seed, sizes, s
         fail(f"syncbn_backward: expected a tuple (dxs, dgamma, dbeta), got {result!r:.200}")
     _, expected_dx, _, _ = full_batch(shards, gamma, beta, douts)
     wrong = {
-        "each device finished dx with its own sum(dy), sum(dy * x_hat) and count; all-reduce "
-        "both sums and divide by the total count m": local_sums_backward(shards, douts, gamma),
+        MISTAKES["backward-local-sums-and-count"]: local_sums_backward(shards, douts, gamma),
     }
     check_shards(result[0], expected_dx, "dx", where(seed, shards), wrong)
 
@@ -280,7 +274,7 @@ def test_backward_gamma_and_beta_gradients_are_sums_over_all_devices(kata):
         where=here,
         rtol=RTOL,
         atol=ATOL,
-        misconceptions={"the mean over devices of sum(dy); dbeta is the total": dbeta / n},
+        misconceptions={MISTAKES["dbeta-averaged"]: dbeta / n},
     )
     assert_close(
         result[1],
@@ -289,9 +283,7 @@ def test_backward_gamma_and_beta_gradients_are_sums_over_all_devices(kata):
         where=here,
         rtol=RTOL,
         atol=ATOL,
-        misconceptions={
-            "the mean over devices of sum(dy * x_hat); dgamma is the total": dgamma / n
-        },
+        misconceptions={MISTAKES["dgamma-averaged"]: dgamma / n},
     )
 
 
