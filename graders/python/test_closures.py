@@ -239,6 +239,28 @@ def test_averagers_are_independent_closures_without_history(kata):
 
 
 @pytest.mark.points(1)
+def test_averager_keeps_its_running_numbers_in_closure_cells(kata):
+    average = kata.make_averager()
+    values = [4.0, 10.0, 1.0]
+    for value in values:
+        average(value)
+    cells, attributes = closure_contents(average, "make_averager()")
+    if attributes:
+        fail(
+            f"the averager carries the function attributes {attributes!r}; keep the running "
+            "total and count in variables of make_averager, rebound with nonlocal, not on the "
+            "function"
+        )
+    if not (holds(cells, sum(values)) or holds(cells, len(values))):
+        contents = [cell["value"] for cell in cells]
+        fail(
+            f"after the values {values}, no closure cell of the averager holds the total "
+            f"{sum(values)} or the count {len(values)} (the cells hold {contents!r}); keep the "
+            "running numbers in variables of make_averager, rebound with nonlocal"
+        )
+
+
+@pytest.mark.points(1)
 @pytest.mark.parametrize("n", [1, 4, 7])
 def test_each_multiplier_keeps_its_own_factor(kata, n):
     multipliers = kata.make_multipliers(n)
