@@ -134,6 +134,34 @@ def test_peek_does_not_consume_and_pulls_lazily(kata):
 
 
 @pytest.mark.points(1)
+def test_peekable_peeks_none_like_any_other_item(kata):
+    items = [None, 1, None]
+    source = Source(items, what="Peekable")
+    p = kata.Peekable(source)
+    steps = []
+    expected = []
+    for action, value, pulled in [
+        ("peek", None, 1),
+        ("next", None, 1),
+        ("peek", 1, 2),
+        ("next", 1, 2),
+        ("peek", None, 3),
+        ("peek", None, 3),
+        ("next", None, 3),
+    ]:
+        got = p.peek() if action == "peek" else next(p)
+        steps.append(f"{action}() -> {got!r}")
+        expected.append(f"{action}() -> {value!r}")
+        if got is not value or source.pulled != pulled:
+            fail(
+                f"over Peekable({items!r}), the calls went {steps} with {source.pulled} item(s) "
+                f"pulled; expected {expected} with {pulled} pulled. None is an item like any "
+                "other: mark an empty peek slot with a private sentinel object, not None"
+            )
+    expect_stop(p.peek, f"peek() after the last item of {items!r}")
+
+
+@pytest.mark.points(1)
 def test_exhausted_peekable_keeps_raising_stop_iteration(kata):
     p = kata.Peekable([])
     expect_stop(p.peek, "Peekable([]).peek()")
