@@ -252,6 +252,44 @@ def test_retry_gives_up_after_times_calls_with_the_last_exception(kata, times):
     )
 
 
+class EveryThird:
+    """Fails twice, then succeeds, then again fails twice: every call of the decorated function
+    needs three attempts."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        if self.calls % 3:
+            raise ValueError(f"attempt {self.calls} fails")
+        return self.calls
+
+
+@pytest.mark.points(1)
+def test_retry_starts_afresh_on_every_call(kata):
+    func, sleeps = EveryThird(), []
+    decorated = kata.retry(3, ValueError, delay=0.5, backoff=2.0, sleep=sleeps.append)(func)
+    results = []
+    for call in (1, 2):
+        try:
+            results.append(decorated())
+        except ValueError as exc:
+            fail(
+                f"call {call} of the decorated function gave up with {exc!r} after "
+                f"{func.calls} attempts in all; each call needs 3 attempts and retry(3) allows "
+                "3 per call: keep the attempt count in the wrapper's own local variables"
+            )
+    assert_equal(results, [3, 6], what="results of two calls, each after two failures")
+    assert_close(
+        sleeps,
+        [0.5, 1.0, 0.5, 1.0],
+        what="sleeps over two calls of the decorated function",
+        where="delay=0.5, backoff=2.0: every call starts again from delay; keep wait a local "
+        "variable of the wrapper, not state shared by all calls",
+    )
+
+
 @pytest.mark.points(1)
 def test_retry_lets_unlisted_exceptions_through_at_once(kata):
     flaky, sleeps = Flaky(failures=5, error=TypeError), []
