@@ -44,7 +44,8 @@ Conditioning of least squares (``X`` is an ``(m, n)`` data matrix, samples in ro
 * ``least_squares_condition(X)``: the condition number of the least-squares Hessian ``X'X``,
   ``lambda_max / lambda_min`` of its eigenvalues (``numpy.linalg.cond`` is not allowed).
 * ``standardize(X)``: every column minus its mean, divided by its standard deviation (``ddof=0``);
-  a constant column becomes zeros. Return a new array.
+  a constant column (all its values equal) becomes exactly zeros, even where round-off makes its
+  computed standard deviation a tiny nonzero number. Return a new array.
 
 Features on very different scales give ``X'X`` a huge condition number (long, thin elliptical
 contours); standardising makes the contours rounder and steepest descent needs far fewer steps.

@@ -342,6 +342,12 @@ def test_classifies_degenerate_points_within_tolerance(kata):
     check_classification(kata, with_eigenvalues(gen, [-1e-10, 1.0, 2.0]), "degenerate", "tiny")
     check_classification(kata, np.zeros((2, 2)), "degenerate", "H = 0")
     assert_equal(
+        kata.classify_critical_point(np.diag([1e-3, 1.0]), tol=1e-3),
+        "degenerate",
+        what="classify_critical_point(diag(1e-3, 1), tol=1e-3)",
+        where="an eigenvalue exactly at tol is not > tol: it counts as zero",
+    )
+    assert_equal(
         kata.classify_critical_point(np.diag([1e-4, 1.0]), tol=1e-3),
         "degenerate",
         what="classify_critical_point(tol=1e-3)",
@@ -428,6 +434,54 @@ def test_standardize_centres_and_scales_every_column(kata):
             MISTAKES["standardize-not-centred"]: X / np.where(std > 0, std, 1.0),
         },
     )
+
+
+@pytest.mark.points(1)
+def test_standardize_zeroes_constant_columns_despite_round_off(kata):
+    # Constant columns whose float std is not 0: 0.1 * 3 rows gives std 1.4e-17, and the
+    # round-off of x - mean divided by it is +-1 instead of 0.
+    X = np.column_stack([np.full(3, 0.1), [1.0, 2.0, 4.0], np.full(3, 3.7), np.full(3, 7.0)])
+    got = kata.standardize(X)
+    std = X.std(axis=0)
+    centred = X - X.mean(axis=0)
+    expected = centred / np.where(np.ptp(X, axis=0) == 0, 1.0, std)
+    expected[:, [0, 2, 3]] = 0.0
+    assert_close(
+        got,
+        expected,
+        what="standardize",
+        where=f"X = {X.tolist()}; columns 0, 2 and 3 are constant, with float stds "
+        f"{std[[0, 2, 3]].tolist()}",
+        rtol=1e-9,
+        atol=1e-12,
+        misconceptions={
+            MISTAKES["constant-column-std-round-off"]: centred / np.where(std > 0, std, 1.0),
+        },
+    )
+
+
+@probe
+def hvp_result_facts(hvp):
+    """Whether the learner's hvp returns a tensor still attached to a graph (run where it lives:
+    autograd does not cross to the grader)."""
+    import torch
+
+    x = torch.tensor([0.3, -1.2, 0.7], dtype=torch.float64)
+    v = torch.tensor([1.0, 0.5, -2.0], dtype=torch.float64)
+    out = hvp(lambda z: torch.sum(z**3) + z[0] * z[1], x, v)
+    return {"requires_grad": bool(out.requires_grad), "grad_fn": type(out.grad_fn).__name__}
+
+
+@pytest.mark.points(1)
+def test_hvp_returns_a_detached_tensor(kata):
+    facts = hvp_result_facts(kata.hvp)
+    if facts["requires_grad"]:
+        fail(
+            "hvp returned a tensor that requires grad (grad_fn "
+            f"{facts['grad_fn']}), for f = sum(x**3) + x0 * x1: the statement asks for a "
+            "detached tensor. Differentiate the second time without create_graph, or return "
+            "hv.detach(), so the caller holds no graph"
+        )
 
 
 @pytest.mark.points(1)

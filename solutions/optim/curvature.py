@@ -77,5 +77,8 @@ def least_squares_condition(X: np.ndarray) -> float:
 
 def standardize(X: np.ndarray) -> np.ndarray:
     std = X.std(axis=0)
-    # A constant column has nothing to scale: divide by 1 and leave it at zero.
-    return (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+    # A constant column has nothing to scale. Test "all values equal", not std == 0: the float
+    # std of a column of 0.1s is about 1e-17, and dividing its round-off by it gives +-1.
+    constant = np.ptp(X, axis=0) == 0
+    scaled = (X - X.mean(axis=0)) / np.where(constant, 1.0, std)
+    return np.where(constant, 0.0, scaled)
