@@ -271,6 +271,26 @@ def test_cg_stops_at_max_iter_and_at_b_zero(kata):
         )
 
 
+@pytest.mark.points(1)
+def test_cg_tolerance_is_relative_to_b(kata):
+    # ||r|| <= tol * ||b||: a tiny right-hand side must be solved as accurately as any other.
+    # An absolute test, ||r|| <= tol, is met at once by x = 0 when ||b|| is about 1e-12.
+    seed, n = 52, 8
+    gen = rng(seed)
+    A = with_eigenvalues(gen, gen.uniform(1.0, 10.0, n))
+    b = 1e-12 * gen.normal(size=n)
+    x, iterations = run_cg(kata, A, b)
+    assert_close(
+        x,
+        np.linalg.solve(A, b),
+        what="conjugate_gradient: x for a right-hand side of norm about 3e-12",
+        where=describe(seed, A=A, b=b) + f", tol 1e-10, {iterations:g} iterations",
+        rtol=1e-7,
+        atol=1e-20,
+        misconceptions={MISTAKES["cg-absolute-tolerance"]: np.zeros(n)},
+    )
+
+
 @pytest.mark.points(2)
 def test_jacobi_preconditioning_fixes_a_badly_scaled_system(kata):
     # A = D B D: a well-conditioned B hidden behind feature scales from 1e-2 to 1e2 (cond(A) ~ 1e8).
