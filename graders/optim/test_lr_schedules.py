@@ -16,6 +16,7 @@ from torch.optim import lr_scheduler
 
 from katakit import misconceptions
 from katakit.checks import as_number, assert_close, describe, fail, rng
+from katakit.sandbox import kind_of
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -235,8 +236,16 @@ def torch_plateau(lr, metrics, **kwargs):
     return np.array(lrs)
 
 
-def plateau_variant(lr, metrics, *, patience_off_by_one=False, ignore_threshold=False, **kw):
-    """A small simulation of two classic mistakes, for mode='min' only."""
+def plateau_variant(
+    lr,
+    metrics,
+    *,
+    patience_off_by_one=False,
+    ignore_threshold=False,
+    cooldown_keeps_count=False,
+    **kw,
+):
+    """A small simulation of three classic mistakes, for mode='min' only."""
     factor, patience = kw.get("factor", 0.1), kw.get("patience", 10)
     threshold, cooldown = kw.get("threshold", 1e-4), kw.get("cooldown", 0)
     min_lr = kw.get("min_lr", 0.0)
@@ -248,7 +257,7 @@ def plateau_variant(lr, metrics, *, patience_off_by_one=False, ignore_threshold=
         else:
             bad += 1
         if cool > 0:
-            cool, bad = cool - 1, 0
+            cool, bad = cool - 1, bad if cooldown_keeps_count else 0
         if (bad >= patience) if patience_off_by_one else (bad > patience):
             new = max(lr * factor, min_lr)
             lr = new if lr - new > 1e-8 else lr
@@ -292,6 +301,10 @@ def check_plateau(kata, seed, lr, metrics, kwargs, mistakes=True):
                 lr, metrics, ignore_threshold=True, **kwargs
             ),
         }
+        if kwargs.get("cooldown", 0) > 0:
+            misconceptions[MISTAKES["plateau-cooldown-counts-bad-epochs"]] = plateau_variant(
+                lr, metrics, cooldown_keeps_count=True, **kwargs
+            )
     assert_schedule(
         actual,
         expected,
@@ -299,6 +312,33 @@ def check_plateau(kata, seed, lr, metrics, kwargs, mistakes=True):
         where=describe(seed, **kwargs),
         misconceptions=misconceptions,
     )
+
+
+@pytest.mark.points(1)
+def test_schedules_return_python_floats(kata):
+    results = {
+        "step_lr(0.1, 3, step_size=2)": kata.step_lr(0.1, 3, step_size=2),
+        "exponential_lr(0.1, 3, gamma=0.9)": kata.exponential_lr(0.1, 3, gamma=0.9),
+        "cosine_lr(0.1, 3, t_max=10)": kata.cosine_lr(0.1, 3, t_max=10),
+        "linear_warmup_lr(0.1, 2)": kata.linear_warmup_lr(0.1, 2),
+        "warmup_cosine_lr(0.1, 7, warmup_epochs=3, t_max=10, start_factor=0.1)": (
+            kata.warmup_cosine_lr(0.1, 7, warmup_epochs=3, t_max=10, start_factor=0.1)
+        ),
+        "ReduceLROnPlateau(0.1).step(1.0)": kata.ReduceLROnPlateau(0.1).step(1.0),
+    }
+    # float subclasses (numpy.float64) are floats too; a tensor or a 0-d array is not.
+    wrong = [
+        f"{call} -> {kind_of(value)}"
+        for call, value in results.items()
+        if not isinstance(value, float)
+    ]
+    if wrong:
+        fail(
+            "the statement asks every schedule for a Python float; got "
+            + "; ".join(wrong)
+            + ". Compute with math (or convert with float(...)) rather than returning a tensor "
+            "or an array"
+        )
 
 
 @pytest.mark.points(2)
