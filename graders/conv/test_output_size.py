@@ -349,3 +349,25 @@ def test_receptive_field_matches_the_gradient_support(kata, layers, short_form):
 @pytest.mark.points(1)
 def test_receptive_field_of_an_empty_stack_is_one_position(kata):
     assert_equal(call(kata.receptive_field, []), 1, what="receptive_field([])")
+
+
+@pytest.mark.points(1)
+def test_every_function_returns_a_python_int(kata):
+    # An np.floor / np.ceil or a true division along the way returns a float or a NumPy scalar
+    # even where the value is right; shapes are built from Python ints.
+    calls = [
+        ("conv_output_size", (7, 3, 2, 1)),
+        ("conv_output_size", (10, 3, 3, 2, 2)),
+        ("pool_output_size", (9, 3)),
+        ("pool_output_size", (5, 2, 2, 0, 1, True)),
+        ("conv_transpose_output_size", (4, 3, 2, 1, 1, 1)),
+        ("receptive_field", ([(3, 1), (3, 2, 2)],)),
+    ]
+    for name, args in calls:
+        result = call(getattr(kata, name), *args)
+        if type(result) is not int:
+            fail(
+                f"{name}{args} returned {result!r} of type {type(result).__name__}; every "
+                "function returns a Python int (use integer arithmetic, // for the floor, or "
+                "int(...) around a NumPy result)"
+            )
