@@ -74,9 +74,22 @@ def run_syncbn_ranks(kata, shards, douts, weight, bias, eps, momentum, timeout, 
             "running_mean": bn.running_mean.clone(),
             "running_var": bn.running_var.clone(),
         }
+        answer["buffers"] = sorted(name for name, _ in bn.named_buffers())
+        answer["buffers_need_grad"] = sorted(
+            name for name in ("running_mean", "running_var") if getattr(bn, name).requires_grad
+        )
         bn.eval()
         with torch.no_grad():
             answer["eval_out"] = bn(shards[rank].to(device))
+        # The same module in float32 (no .double()): one more training step, in every rank.
+        bn32 = kata.SyncBatchNorm(weight.numel(), eps=eps, momentum=momentum).to(device)
+        bn32.train()
+        out32 = bn32(shards[rank].float().to(device))
+        answer["float32"] = {
+            "output": str(out32.dtype),
+            "running_mean": str(bn32.running_mean.dtype),
+            "running_var": str(bn32.running_var.dtype),
+        }
         return answer
 
     return run_ranks(one_rank, len(shards), timeout=timeout, backend=backend)
@@ -309,6 +322,43 @@ def test_running_statistics_follow_the_whole_batch(kata):
             atol=ATOL,
             misconceptions={MISTAKES["biased-running-var"]: biased},
         )
+
+
+@pytest.mark.points(1)
+def test_running_statistics_are_buffers_that_need_no_grad(kata):
+    name = "2 ranks, (n, C)"
+    answers = run_case(kata, name)
+    for rank, answer in enumerate(answers):
+        buffers = answer.get("buffers", [])
+        missing = [b for b in ("running_mean", "running_var") if b not in buffers]
+        if missing:
+            fail(
+                f"rank {rank}: {', '.join(missing)} is not a registered buffer of the module "
+                f"(its buffers: {buffers}); create it with register_buffer, so that .double() "
+                "and .to(device) convert it and state_dict() saves it"
+            )
+        if answer.get("buffers_need_grad"):
+            fail(
+                f"rank {rank}: after a training step {', '.join(answer['buffers_need_grad'])} "
+                "requires grad; running statistics are not trained: update them under "
+                "torch.no_grad() from detached (non-differentiable) mean and var"
+            )
+
+
+@pytest.mark.points(1)
+def test_a_float32_module_stays_float32(kata):
+    name = "2 ranks, (n, C)"
+    answers = run_case(kata, name)
+    for rank, answer in enumerate(answers):
+        dtypes = answer.get("float32", {})
+        wrong = {k: v for k, v in dtypes.items() if v != "torch.float32"}
+        if wrong or not dtypes:
+            fail(
+                f"rank {rank}: SyncBatchNorm(C) without .double(), on a float32 input, gave "
+                f"dtypes {dtypes}; expected torch.float32 throughout. Build the count and the "
+                "all-reduced statistics with the input's dtype (x.new_full, torch.cat of "
+                "float32 pieces) and update the buffers in place"
+            )
 
 
 @pytest.mark.points(1)
