@@ -12,6 +12,7 @@ import torch.nn.functional as F
 
 from katakit import misconceptions
 from katakit.checks import as_number, assert_close, assert_unchanged, describe, fail, rng, snapshot
+from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -140,11 +141,6 @@ def test_loss_and_weight_grad_match_autograd(kata):
     before = snapshot(x=x, w=w, gamma=gamma, beta=beta, target=target)
     result = kata.loss_and_weight_grad(x, w, gamma, beta, target, eps=eps)
     assert_unchanged(before, x=x, w=w, gamma=gamma, beta=beta, target=target)
-    if w.grad is not None or w.requires_grad:
-        fail(
-            "loss_and_weight_grad left the caller's w requiring grad or holding a .grad; "
-            "differentiate a detached copy: w.detach().clone().requires_grad_(True)"
-        )
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         fail(f"loss_and_weight_grad must return a tuple (loss, grad), got {type(result).__name__}")
     loss, grad = result
@@ -175,6 +171,86 @@ def test_loss_and_weight_grad_match_autograd(kata):
             MISTAKES["grad-transposed"]: expected_grad.T,
         }
         | {name: v[1] for name, v in mistaken.items()},
+    )
+
+
+@probe
+def traces_left(kata, x, w, gamma, beta, target):
+    """On the learner side (where autograd state lives): call loss_and_weight_grad with a plain w
+    and with a w that requires grad, and report what each call left on the caller's tensors."""
+    found = {}
+    for label, requires in (("a plain w", False), ("a w that requires grad", True)):
+        w_ = w.clone().requires_grad_(requires)
+        others = {"x": x.clone(), "gamma": gamma.clone(), "beta": beta.clone()}
+        others["target"] = target.clone()
+        kata.loss_and_weight_grad(
+            others["x"], w_, others["gamma"], others["beta"], others["target"], eps=1e-5
+        )
+        left = [name for name, t in others.items() if t.requires_grad or t.grad is not None]
+        if w_.requires_grad != requires:
+            left.append(f"w.requires_grad={w_.requires_grad}")
+        if w_.grad is not None:
+            left.append("w.grad")
+        found[label] = left
+    return found
+
+
+@pytest.mark.points(1)
+def test_loss_and_weight_grad_leaves_no_grad_on_the_callers_tensors(kata):
+    seed = 23
+    x, w, gamma, beta, target = draw(seed, 10, 4, 3)
+    for label, left in traces_left(kata, x, w, gamma, beta, target).items():
+        if left:
+            fail(
+                f"loss_and_weight_grad called with {label} left {', '.join(left)} on the "
+                f"caller's tensors [{describe(seed, x=x, w=w)}]; differentiate a detached copy, "
+                "w_ = w.detach().clone().requires_grad_(True), with torch.autograd.grad(loss, w_)"
+            )
+
+
+@probe
+def bn_linear_grad(kata, x, w, gamma, beta, upstream):
+    """On the learner side: d/dw of L = sum(bn_linear(x, w) * upstream) by autograd (None without
+    a graph), and by central differences of the same bn_linear, to compare with each other."""
+    leaf = w.clone().requires_grad_(True)
+    out = kata.bn_linear(x, leaf, gamma, beta, eps=1e-5)
+    if not isinstance(out, torch.Tensor) or not out.requires_grad:
+        return None, None
+    (grad,) = torch.autograd.grad((out * upstream).sum(), leaf)
+    numeric = torch.zeros_like(w)
+    h = 1e-6
+    with torch.no_grad():
+        for index in range(w.numel()):
+            step = torch.zeros_like(w).reshape(-1)
+            step[index] = h
+            step = step.reshape(w.shape)
+            plus = (kata.bn_linear(x, w + step, gamma, beta, eps=1e-5) * upstream).sum()
+            minus = (kata.bn_linear(x, w - step, gamma, beta, eps=1e-5) * upstream).sum()
+            numeric.reshape(-1)[index] = (plus - minus) / (2 * h)
+    return grad, numeric
+
+
+@pytest.mark.points(1)
+def test_bn_linear_is_differentiable_with_respect_to_w(kata):
+    # Autograd through the learner's own bn_linear against central differences of that same
+    # function (h = 1e-6, float64): whatever it computes, its graph must carry the gradient.
+    seed = 25
+    x, w, gamma, beta, target = draw(seed, 9, 4, 3)
+    upstream = torch.tensor(rng(seed + 1).normal(0, 1, target.shape))
+    grad, numeric = bn_linear_grad(kata, x, w, gamma, beta, upstream)
+    where = describe(seed, x=x, w=w) + ", d/dw of sum(bn_linear(x, w) * g)"
+    if grad is None:
+        fail(
+            f"bn_linear's output does not require grad for a w that does [{where}]; build it from "
+            "w with torch operations (no torch.no_grad(), .detach(), .item() or NumPy)"
+        )
+    assert_close(
+        grad,
+        numeric,
+        what="autograd's d/dw through your bn_linear vs its central differences",
+        where=where,
+        rtol=1e-4,
+        atol=1e-6,
     )
 
 
