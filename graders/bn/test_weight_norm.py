@@ -67,6 +67,9 @@ def backward_mistakes(v, g, dw, dim):
             MISTAKES["weight-norm-norm-constant"]: g / norm * dw,
         },
         "dg": {
+            MISTAKES["weight-norm-dg-squeezed"]: (dw * v / norm).sum(axis=axes).reshape(-1)
+            if dim is not None
+            else (dw * v / norm).sum().reshape(1),
             MISTAKES["weight-norm-dg-unnormalised"]: (dw * v)
             .sum(axis=axes, keepdims=True)
             .reshape(np.shape(g)),
