@@ -64,6 +64,28 @@ def test_matching_misconception_is_named_and_others_are_not():
     assert message.endswith("This matches a known mistake: off by two.")
 
 
+def test_an_answer_several_mistakes_share_names_none_of_them():
+    """A degenerate input (a count of 0, a batch of one) where two mistakes give one value:
+    naming either would be a guess."""
+    shared = {"eps missing": [0.0], "mean not subtracted": [0.0], "other": [5.0]}
+    message = message_of(lambda: assert_close([0.0], [1.0], what="out", misconceptions=shared))
+    assert "known mistake" not in message
+    message = message_of(lambda: assert_equal([0], [1], what="out", misconceptions=shared))
+    assert "known mistake" not in message
+
+
+def test_close_values_are_shown_with_the_digits_that_tell_them_apart():
+    message = message_of(
+        lambda: assert_close([-0.05420981], [-0.05420984], what="out", rtol=0, atol=0)
+    )
+    assert "expected -0.05420984, got -0.05420981" in message
+
+
+def test_a_tuple_result_is_shown_as_the_tuple_it_is():
+    message = message_of(lambda: assert_equal((1, 2), [1, 3], what="pair"))
+    assert "got (1, 2)" in message
+
+
 def test_as_number_rejects_bools_and_vectors():
     assert as_number(torch.tensor(2.5), "s") == 2.5
     assert "bool" in message_of(lambda: as_number(True, "s"))

@@ -89,3 +89,32 @@ def test_grading_one_kata_file_names_its_syntax_or_import_error(demo_project, so
     assert re.search(r"demo/add\s+0/3\s+error", result.stdout), result.stdout
     assert expected in result.stdout, result.stdout
     assert "error during collection" not in result.stdout
+
+
+def test_several_property_failures_are_each_shown_with_their_example(demo_project, tmp_path):
+    grader = demo_project / "graders/demo/test_weak.py"
+    grader.write_text(
+        grader.read_text() + "\n\nfrom hypothesis import given, strategies as st\n\n\n"
+        "@pytest.mark.points(1)\n@given(st.integers(-5, 5))\n"
+        "def test_double_property(kata, x):\n"
+        "    result = kata.double(x)\n"
+        "    if x < 0:\n"
+        "        raise ValueError('negative')\n"
+        "    assert result == 2 * x, f'double({x}): expected {2 * x}, got {result}'\n"
+    )
+    manifest = demo_project / "exercises/demo/katas.toml"
+    manifest.write_text(manifest.read_text().replace("points = 1\n", "points = 2\n"))
+    learner = tmp_path / "learner" / "demo"
+    learner.mkdir(parents=True)
+    # a bare assert (for x == 3) and a wrong value (for x == 1): two mistakes, two examples
+    (learner / "weak.py").write_text(
+        "def double(x):\n    assert x != 3\n    return x + x if x > 1 else 0\n"
+    )
+    result = run_pytest(
+        demo_project, "exercises/demo/weak.py", "--katakit-target", str(learner.parent)
+    )
+    out = result.stdout
+    assert "3 different failures:" in out, out
+    assert "double raised AssertionError (line 2: assert x != 3)" in out, out
+    assert "double(1): expected 2, got 0" in out and "x=3," in out and "x=1," in out, out
+    assert "kata=<" not in out and "Explanation" not in out and "rpc.py" not in out, out

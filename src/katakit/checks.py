@@ -10,7 +10,7 @@ one, the misconception behind it.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -205,13 +205,20 @@ def assert_close(
 def _diagnose(
     actual: np.ndarray, misconceptions: Mapping[Any, Any] | None, rtol: float, atol: float
 ) -> Any:
-    """The first known mistake whose value the learner's answer matches, or None."""
-    for name, wrong in (misconceptions or {}).items():
+    """The known mistake the learner's answer matches, or None."""
+    return _only(
+        name
+        for name, wrong in (misconceptions or {}).items()
         # a mistake that overflows is recognised by its NaN and inf where the learner's are
-        wrong_array = np.asarray(to_numpy(wrong), dtype=np.float64)
-        if _close(actual, wrong_array, rtol, atol, equal_nan=True):
-            return name
-    return None
+        if _close(actual, np.asarray(to_numpy(wrong), dtype=np.float64), rtol, atol, equal_nan=True)
+    )
+
+
+def _only(matches: Iterable[Any]) -> Any:
+    """The one mistake matched; None when several match: on this input they give the same
+    value (a degenerate case), so naming any one of them would be a guess."""
+    found = list(dict.fromkeys(matches))
+    return found[0] if len(found) == 1 else None
 
 
 def _naming(matched: Any) -> str:
@@ -286,13 +293,10 @@ def assert_equal(
     message = _("{what}: expected {expected}, got {actual}{case}").format(
         what=what, expected=_shorten(expected), actual=_shorten(actual), case=case
     )
-    matched = next(
-        (
-            name
-            for name, wrong in (misconceptions or {}).items()
-            if actual_plain == as_plain(wrong, "misconception")
-        ),
-        None,
+    matched = _only(
+        name
+        for name, wrong in (misconceptions or {}).items()
+        if actual_plain == as_plain(wrong, "misconception")
     )
     fail(message + _naming(matched), matched)
 

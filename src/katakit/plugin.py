@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,6 +28,9 @@ from typing import Any
 import pytest
 
 from katakit import guard, isolation
+
+if sys.version_info < (3, 11):  # pragma: no cover - pytest brings the backport on 3.10
+    from exceptiongroup import BaseExceptionGroup
 from katakit.catalog import Catalog, Kata, find_root
 from katakit.i18n import _
 from katakit.integrity import Tampering, Watch
@@ -477,15 +482,37 @@ def _describe_remote_import_failure(exc: rpc.Raised, path: Path) -> str:
 
 
 def explain(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
-    """A message for the learner: the grader's own text, or what their code raised and where."""
+    """A message for the learner: the grader's own text, or what their code raised and where,
+    with the failing example a property test found (Hypothesis attaches it as notes)."""
+    exc = excinfo.value
+    if isinstance(exc, BaseExceptionGroup):
+        # Hypothesis found several distinct failures: each, numbered, with its own example
+        parts = [
+            explain(pytest.ExceptionInfo.from_exception(sub), learner_file)
+            for sub in exc.exceptions
+        ]
+        numbered = [f"{n}. " + part.replace("\n", "\n   ") for n, part in enumerate(parts, 1)]
+        return "\n".join([_("{count} different failures:").format(count=len(parts)), *numbered])
+    return "\n".join([_explain_one(excinfo, learner_file), *_examples(exc)])
+
+
+def _examples(exc: BaseException) -> list[str]:
+    """Hypothesis's notes on ``exc`` (the falsifying example, state-machine steps), without the
+    ``kata=<module ...>`` argument, which only names the engine's proxy."""
+    return [_KATA_ARGUMENT.sub("", note) for note in getattr(exc, "__notes__", ())]
+
+
+_KATA_ARGUMENT = re.compile(r"\n\s*kata=<[^\n]*>,(?=\n)")
+
+
+def _explain_one(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> str:
     exc = excinfo.value
     if isinstance(exc, remote.LearnerGone):
         return exc.message
     if isinstance(exc, rpc.Raised):
         return _explain_raised(exc)
     if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
-        # hypothesis attaches the failing example (or state-machine steps) as notes
-        return "\n".join([str(exc), *getattr(exc, "__notes__", ())])
+        return str(exc)
     # The innermost frame in the learner's file: the function to name and the line to point at.
     own = [
         (getattr(frame.f_code, "co_qualname", frame.f_code.co_name), line)
@@ -642,7 +669,7 @@ def _settle_environment() -> None:
     """One thread per process, and property tests that are the same on every run."""
     for name in _THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
-    from hypothesis import HealthCheck, settings
+    from hypothesis import HealthCheck, Phase, settings
 
     settings.register_profile(
         "katakit",
@@ -652,6 +679,8 @@ def _settle_environment() -> None:
         print_blob=False,
         # graders take the kata module as a fixture; it is the same object for every example
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+        # no "explain" phase: it lists engine and grader lines, which say nothing to a learner
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     )
     settings.load_profile("katakit")
 
