@@ -176,6 +176,45 @@ def test_local_stats_are_count_sum_and_sum_of_squares(kata):
 
 
 @pytest.mark.points(1)
+def test_local_stats_count_is_an_int(kata):
+    kinds = {}
+    for shape in [(4, 3), (2, 3, 2, 5), (0, 3)]:
+        count = kata.local_stats(np.ones(shape))[0]
+        if isinstance(count, bool) or not isinstance(count, int | np.integer):
+            kinds[shape] = f"{count!r} ({type(count).__name__})"
+    if kinds:
+        fail(
+            "local_stats: the count must be an int (the number of values per channel), got "
+            + "; ".join(f"{v} for a shard of shape {k}" for k, v in kinds.items())
+            + ". x.size // x.shape[1] is an int; np.prod of a shape is a float for an empty one"
+        )
+
+
+@pytest.mark.points(1)
+def test_combine_stats_never_returns_a_negative_variance(kata):
+    # Channel 0 is the constant 1000.1 over 7 values: E[x^2] - mean^2 rounds to about -2.3e-10.
+    gen = rng(106)
+    shards = [np.column_stack([np.full(n, 1000.1), gen.normal(size=n)]) for n in (3, 4)]
+    stats = [(len(x), x.sum(axis=0), (x * x).sum(axis=0)) for x in shards]
+    count = sum(c for c, _, _ in stats)
+    mean = sum(s for _, s, _ in stats) / count
+    one_pass = sum(q for _, _, q in stats) / count - mean * mean
+    result = kata.combine_stats(stats)
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        fail(f"combine_stats: expected a tuple (mean, var), got {result!r:.200}")
+    var = as_array(result[1], "var")
+    if var.shape == (2,) and var[0] < 0:
+        matched = MISTAKES["variance-not-clipped"] if np.isclose(var[0], one_pass[0]) else None
+        shown = f"\n  This matches a known mistake: {matched}." if matched else ""
+        fail(
+            f"combine_stats: variance {var.tolist()} is negative in channel 0, the constant "
+            f"1000.1 over shards of 3 and 4 values [seed 106]; a variance is never below 0: "
+            f"clip the round-off of E[x**2] - mean**2 to 0{shown}",
+            matched,
+        )
+
+
+@pytest.mark.points(1)
 @pytest.mark.parametrize("seed, sizes, sample_shape", CASES[:2])
 def test_combine_stats_weights_every_value_equally(kata, seed, sizes, sample_shape):
     shards, *_ = draw(seed, sizes, sample_shape)
