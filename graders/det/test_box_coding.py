@@ -65,7 +65,7 @@ def ref_assign(anchors, gts, pos=0.7, neg=0.3, mistake=None):
         for j in range(len(g)):
             col = [row[j] for row in m]
             top = max(col)
-            if top > 0:
+            if top > 0 or mistake == "zero-best":
                 winners = (
                     [col.index(top)]
                     if mistake == "first-tie"
@@ -245,6 +245,51 @@ def test_iou_exactly_at_a_threshold(kata):
             MISTAKES["assign-threshold-strict"]: ref_assign(anchors, gts, mistake="strict")[0]
         },
     )
+
+
+@pytest.mark.points(1)
+def test_a_ground_truth_overlapping_no_anchor_makes_nothing_positive(kata):
+    # gt 1 lies away from every anchor: its best IoU is 0, so the best-anchor rule skips it.
+    anchors = torch.tensor(
+        [[0.0, 0.0, 10.0, 10.0], [20.0, 0.0, 30.0, 10.0], [40.0, 0.0, 50.0, 10.0]],
+        dtype=torch.float64,
+    )
+    gts = torch.tensor([[0.0, 0.0, 10.0, 10.0], [100.0, 100.0, 110.0, 110.0]], dtype=torch.float64)
+    labels, _ = kata.assign_anchors(anchors, gts, 0.7, 0.3)
+    assert_equal(
+        labels,
+        ref_assign(anchors, gts)[0],
+        what="labels",
+        where=describe(anchors=anchors, gt_boxes=gts)
+        + "; gt 1 overlaps no anchor (its best IoU is 0)",
+        misconceptions={
+            MISTAKES["assign-best-anchor-zero-iou"]: ref_assign(anchors, gts, mistake="zero-best")[
+                0
+            ]
+        },
+    )
+
+
+@pytest.mark.points(1)
+def test_assign_anchors_returns_int64_tensors(kata):
+    anchors, gts = assignment_case(1)
+    labels, matched = kata.assign_anchors(anchors.float(), gts.float())
+    for name, value in (("labels", labels), ("matched", matched)):
+        dtype = str(getattr(value, "dtype", type(value).__name__)).replace("torch.", "")
+        if dtype != "int64":
+            fail(f"assign_anchors: {name} must be an int64 tensor, got dtype {dtype}")
+
+
+@pytest.mark.points(1)
+def test_encode_and_decode_keep_float32(kata):
+    gen = rng(6)
+    anchors = torch.tensor(ref_anchors((2, 2), 16.0, [16.0], [0.5, 2.0]), dtype=torch.float32)
+    boxes = anchors + torch.tensor(gen.uniform(-3, 3, anchors.shape), dtype=torch.float32)
+    deltas = kata.encode(anchors, boxes)
+    for name, value in (("encode", deltas), ("decode", kata.decode(anchors, deltas))):
+        dtype = str(getattr(value, "dtype", type(value).__name__)).replace("torch.", "")
+        if dtype != "float32":
+            fail(f"{name} of float32 boxes must return float32 (the inputs' dtype), got {dtype}")
 
 
 @pytest.mark.points(1)

@@ -184,6 +184,40 @@ def test_nms_returns_int64_and_handles_no_boxes(kata):
     assert_equal(keep_list(empty, "nms of no boxes"), [], what="nms of 0 boxes")
 
 
+def dtype_name(value) -> str:
+    return str(getattr(value, "dtype", type(value).__name__)).replace("torch.", "")
+
+
+@pytest.mark.points(1)
+def test_soft_nms_returns_int64_indices_and_scores_of_the_scores_dtype(kata):
+    boxes, scores = clustered(14, n_clusters=2, per_cluster=4)
+    result = kata.soft_nms(boxes.float(), scores.float())
+    if not isinstance(result, tuple) or len(result) != 2:
+        fail(f"soft_nms: expected a tuple (keep, kept_scores), got {type(result).__name__}")
+    keep, kept = result
+    if dtype_name(keep) != "int64":
+        fail(f"soft_nms: keep must be an int64 tensor, got dtype {dtype_name(keep)}")
+    if dtype_name(kept) != "float32":
+        fail(
+            "soft_nms: kept_scores must have the dtype of scores (float32 here), got dtype "
+            f"{dtype_name(kept)}"
+        )
+
+
+@pytest.mark.points(1)
+def test_soft_and_batched_nms_of_no_boxes(kata):
+    boxes = torch.zeros((0, 4), dtype=torch.float64)
+    scores = torch.zeros(0, dtype=torch.float64)
+    result = kata.soft_nms(boxes, scores)
+    if not isinstance(result, tuple) or len(result) != 2:
+        fail(f"soft_nms of 0 boxes: expected a tuple (keep, kept_scores), got {result!r}")
+    assert_equal(keep_list(result[0], "soft_nms keep of no boxes"), [], what="soft_nms keep")
+    assert_equal(as_plain(result[1], "kept_scores"), [], what="soft_nms kept_scores of 0 boxes")
+    labels = torch.zeros(0, dtype=torch.int64)
+    got = keep_list(kata.batched_nms(boxes, scores, labels, 0.5), "batched_nms of no boxes")
+    assert_equal(got, [], what="batched_nms of 0 boxes")
+
+
 @pytest.mark.points(2)
 @pytest.mark.parametrize("seed", [6, 7])
 def test_batched_nms_matches_per_class_brute_force(kata, seed):
