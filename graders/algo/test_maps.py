@@ -395,49 +395,52 @@ def test_insert_after_a_tombstone_does_not_duplicate_a_key_further_along(kata):
         )
 
 
+def check_every_step(kata, plan: list, peak_bound, history: History) -> None:
+    """Replay ``plan`` (("set", key, value) / ("del", key)) in one trip, reading the table after
+    every operation, and check len(m) and the table invariants at each step. ``peak_bound`` is
+    the capacity bound's key count, or None for the largest len the map has had."""
+    __tracebackhide__ = True
+    ops = [("setitem", (k, *v)) if a == "set" else ("delitem", (k,)) for a, k, *v in plan]
+    lines = [f"m[{k!r}] = {v[0]}" if a == "set" else f"del m[{k!r}]" for a, k, *v in plan]
+    reference: dict = {}
+    peak = 0
+    steps = replayed(kata, "HashMap", ops, lines, set(range(len(ops))), table_of, history)
+    for line, (op, args, outcome, _, length, table) in zip(lines, steps, strict=False):
+        if outcome == "keyerror":
+            fail(f"{line}: raised KeyError, but the key is in the map\n{history}")
+        if op == "setitem":
+            reference[args[0]] = args[1]
+        else:
+            del reference[args[0]]
+        peak = max(peak, len(reference))
+        assert_equal(length, len(reference), what="len(m)", where=str(history))
+        check_table(table, reference, peak if peak_bound is None else peak_bound, history)
+
+
 @pytest.mark.points(2)
 def test_table_invariants_hold_while_growing_and_deleting(kata):
     # Grow to a few hundred keys, delete most of them, then grow again: every phase of the
     # resizing rule. The table is checked after every operation.
     seed = 201
     gen = rng(seed)
-    m = kata.HashMap()
-    reference: dict = {}
-    history = History("HashMap", f"seed {seed}")
     keys = [int(k) for k in gen.choice(10**9, size=300, replace=False)]
-    peak = 0
-    plan = [("set", k) for k in keys[:200]]
-    plan += [("del", k) for k in keys[:180]] + [("set", k) for k in keys[200:]]
-    for step, (action, key) in enumerate(plan):
-        if action == "set":
-            history.add(f"m[{key}] = {step}")
-            m[key] = step
-            reference[key] = step
-        else:
-            history.add(f"del m[{key}]")
-            del m[key]
-            del reference[key]
-        peak = max(peak, len(reference))
-        assert_equal(len(m), len(reference), what="len(m)", where=str(history))
-        check_table(table_of(m), reference, peak, history)
+    plan = [("set", k, step) for step, k in enumerate(keys[:200])]
+    plan += [("del", k) for k in keys[:180]]
+    plan += [("set", k, 380 + step) for step, k in enumerate(keys[200:])]
+    check_every_step(kata, plan, None, History("HashMap", f"seed {seed}"))
 
 
 @pytest.mark.points(1)
 def test_churn_with_few_keys_does_not_grow_the_table(kata):
     # At most 4 keys live at a time, but every insert uses a fresh key: tombstones pile up and
     # force rebuilds, which must stay at a small capacity.
-    m = kata.HashMap()
-    history = History("HashMap", "insert/delete churn with at most 4 live keys")
-    reference: dict = {}
+    plan = []
     for key in range(400):
-        history.add(f"m[{key}] = 1")
-        m[key] = 1
-        reference[key] = 1
+        plan.append(("set", key, 1))
         if key >= 3:
-            history.add(f"del m[{key - 3}]")
-            del m[key - 3]
-            del reference[key - 3]
-        check_table(table_of(m), reference, 4, history)
+            plan.append(("del", key - 3))
+    history = History("HashMap", "insert/delete churn with at most 4 live keys")
+    check_every_step(kata, plan, 4, history)
 
 
 @pytest.mark.points(1)
