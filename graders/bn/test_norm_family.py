@@ -234,6 +234,43 @@ def test_eps_goes_inside_the_sqrt_for_nearly_constant_channels(kata):
 
 
 @pytest.mark.points(1)
+def test_gamma_and_beta_apply_independently(kata):
+    # gamma=None means no scale and beta=None no shift, each on its own: one given without the
+    # other still applies.
+    seed = 502
+    x, gen = draw(seed, (3, 4, 2, 3))
+    gamma, beta = gen.uniform(0.5, 2.0, x.shape[1:]), gen.normal(0, 1, x.shape[1:])
+    assert_close(
+        kata.layer_norm(x, gamma, None),
+        torch_layer_norm(x, gamma, None),
+        what="layer_norm output with gamma and beta=None",
+        where=describe(seed, x=x),
+        **LOOSE,
+    )
+    assert_close(
+        kata.layer_norm(x, None, beta),
+        torch_layer_norm(x, None, beta),
+        what="layer_norm output with gamma=None and beta",
+        where=describe(seed, x=x),
+        **LOOSE,
+    )
+    gamma, beta = gen.uniform(0.5, 2.0, 4), gen.normal(0, 1, 4)
+    for g, b, label in ((gamma, None, "gamma and beta=None"), (None, beta, "gamma=None and beta")):
+        cases = [
+            ("instance_norm", kata.instance_norm(x, g, b), torch_instance_norm(x, g, b)),
+            ("group_norm", kata.group_norm(x, 2, g, b), torch_group_norm(x, 2, g, b)),
+        ]
+        for name, got, expected in cases:
+            assert_close(
+                got,
+                expected,
+                what=f"{name} output with {label}, num_groups=2",
+                where=describe(seed, x=x),
+                **LOOSE,
+            )
+
+
+@pytest.mark.points(1)
 def test_group_norm_rejects_channels_not_divisible_by_groups(kata):
     # C * H * W is divisible by G in both cases, so reshape(N, G, -1) alone would not complain.
     for shape, num_groups in [((2, 6, 2, 3), 4), ((1, 4, 2, 2), 8)]:
