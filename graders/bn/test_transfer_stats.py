@@ -340,6 +340,61 @@ def test_every_module_training_flag_is_restored(kata):
         )
 
 
+@probe
+def largest_join(kata, model, batches):
+    """On the learner side: run recompute_bn_stats while counting the size of every tensor or
+    array that torch's and numpy's joining functions (cat, stack, ...) return; the largest."""
+    import numpy as np
+
+    largest = [0]
+    saved = []
+
+    def counted(join):
+        def joined(*args, **kwargs):
+            out = join(*args, **kwargs)
+            size = out.numel() if isinstance(out, torch.Tensor) else int(np.size(out))
+            largest[0] = max(largest[0], size)
+            return out
+
+        return joined
+
+    names = ("cat", "concat", "concatenate", "stack", "vstack", "hstack", "row_stack")
+    for owner in (torch, np):
+        for name in names:
+            if hasattr(owner, name):
+                saved.append((owner, name, getattr(owner, name)))
+                setattr(owner, name, counted(getattr(owner, name)))
+    try:
+        kata.recompute_bn_stats(model, batches)
+    finally:
+        for owner, name, join in saved:
+            setattr(owner, name, join)
+    return largest[0]
+
+
+@pytest.mark.points(1)
+def test_batches_are_not_concatenated(kata):
+    # "Work one batch at a time": no joined tensor may be larger than what one batch produces
+    # anywhere in the model (its input or any BN layer's input).
+    seed = 99
+    model = source_trained(seed, "two BN", (3, 6, 5))
+    batches = data(rng(seed + 100), [5, 3, 4, 2], (3, 6, 5), shift=3.0)
+    _, inputs = oracle(model, batches, ["1", "4"])
+    one_batch = max(
+        max(batch.numel(), inputs["1"][i].numel(), inputs["4"][i].numel())
+        for i, batch in enumerate(batches)
+    )
+    mine = learner_copy(model, "two BN")
+    largest = largest_join(kata, mine, [b.clone() for b in batches])
+    if largest > one_batch:
+        fail(
+            f"recompute_bn_stats joined (torch.cat, torch.stack, np.concatenate...) a tensor of "
+            f"{largest} values, more than any single batch produces ({one_batch}) "
+            f"[{describe(seed)}, {sizes_text(batches)}]: work one batch at a time, summarising "
+            "each batch per channel as (count, mean, M2) and merging the summaries"
+        )
+
+
 @pytest.mark.points(1)
 def test_float32_buffers_stay_float32(kata):
     seed = 97
