@@ -194,3 +194,29 @@ def test_bottleneck_params_match_the_modules(kata, c_in, c_mid, c_out, kernel, b
             ),
         },
     )
+
+
+def not_python_ints(result):
+    """The parts of a result that are not Python ints (NumPy and torch scalars, floats, bools)."""
+    parts = list(result.values()) if isinstance(result, dict) else result
+    parts = list(parts) if isinstance(parts, (tuple, list)) else [parts]
+    return [f"{part!r} ({type(part).__name__})" for part in parts if type(part) is not int]
+
+
+@pytest.mark.points(1)
+def test_parameter_counts_are_python_ints(kata):
+    calls = {
+        "pointwise_params(3, 16)": lambda: kata.pointwise_params(3, 16),
+        "pointwise_params(64, 32, bias=False)": lambda: kata.pointwise_params(64, 32, False),
+        "bottleneck_params(256, 64, 256, 3)": lambda: kata.bottleneck_params(256, 64, 256, 3),
+        "bottleneck_params(96, 24, 48, (3, 5), bias=False)": lambda: kata.bottleneck_params(
+            96, 24, 48, (3, 5), False
+        ),
+    }
+    for text, run in calls.items():
+        wrong = not_python_ints(run())
+        if wrong:
+            fail(
+                f"{text}: the counts must be Python ints, got {', '.join(wrong)} (np.prod and "
+                "array sizes give NumPy integers: wrap them in int(...) or use math.prod)"
+            )

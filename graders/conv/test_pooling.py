@@ -369,3 +369,17 @@ def test_float32_in_float32_out_and_inputs_untouched(kata):
             atol=1e-6,
         )
     assert_unchanged(before, x=x, dout=dout)
+
+
+@pytest.mark.points(1)
+def test_unchanged_after_shift_returns_a_python_int(kata):
+    seed, kernel, shift = 11, 2, (1, 0)
+    x, _ = draw(seed, (1, 2, 4, 6))
+    for mode in ("max", "avg"):
+        got = kata.unchanged_after_shift(x.copy(), kernel, shift, mode)
+        if type(got) is not int:
+            fail(
+                f"unchanged_after_shift(mode={mode!r}) returned {got!r} of type "
+                f"{type(got).__name__}; the count is a Python int (np.sum of a mask gives a NumPy "
+                f"integer: wrap it in int(...)) [{describe(seed, x=x, shift=shift)}]"
+            )

@@ -309,3 +309,31 @@ def test_module_does_no_more_work_than_the_formula(kata, case):
         what="multiply-adds counted on one forward pass of your module (batch size 1)",
         where=case_text(case),
     )
+
+
+def not_python_ints(result):
+    """The parts of a result that are not Python ints (NumPy and torch scalars, floats, bools)."""
+    parts = list(result.values()) if isinstance(result, dict) else result
+    parts = list(parts) if isinstance(parts, (tuple, list)) else [parts]
+    return [f"{part!r} ({type(part).__name__})" for part in parts if type(part) is not int]
+
+
+@pytest.mark.points(1)
+def test_counts_are_python_ints(kata):
+    calls = {
+        "conv_params(12, 18, (3, 5), groups=3, bias=True)": lambda: kata.conv_params(
+            12, 18, (3, 5), groups=3, bias=True
+        ),
+        "conv_mult_adds(3, 16, 3, (8, 8))": lambda: kata.conv_mult_adds(3, 16, 3, (8, 8)),
+        "separable_params(32, 24, (3, 5), bias=True)": lambda: kata.separable_params(
+            32, 24, (3, 5), bias=True
+        ),
+        "separable_mult_adds(3, 16, 3, (8, 8))": lambda: kata.separable_mult_adds(3, 16, 3, (8, 8)),
+    }
+    for text, run in calls.items():
+        wrong = not_python_ints(run())
+        if wrong:
+            fail(
+                f"{text}: every count is a Python int, got {', '.join(wrong)} (np.prod and "
+                "array sizes give NumPy integers: wrap them in int(...) or use math.prod)"
+            )
