@@ -301,3 +301,18 @@ def test_same_seed_gives_same_samples_from_the_passed_generator(kata):
                 f"{name}: generators seeded 77 and 78 gave identical samples [shape {shape}]\n"
                 "  The rng argument seems to be ignored; draw the samples from it."
             )
+
+
+@pytest.mark.points(1)
+def test_fans_are_a_pair_of_python_ints(kata):
+    for shape in [(300, 100), (64, 32, 3, 5), (8, 4, 2, 2, 2)]:
+        result = kata.fan_in_fan_out(shape)
+        parts = list(result) if isinstance(result, (tuple, list)) else [result]
+        wrong = [f"{part!r} ({type(part).__name__})" for part in parts if type(part) is not int]
+        if not isinstance(result, tuple) or len(result) != 2 or wrong:
+            fail(
+                f"fan_in_fan_out({shape}): expected a tuple of two Python ints, got {result!r}"
+                + (f"; not Python ints: {', '.join(wrong)}" if wrong else "")
+                + " (np.prod gives NumPy numbers, and np.prod(()) is the float 1.0: use "
+                "math.prod or int(...))"
+            )
