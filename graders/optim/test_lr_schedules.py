@@ -243,16 +243,17 @@ def plateau_variant(
     patience_off_by_one=False,
     ignore_threshold=False,
     cooldown_keeps_count=False,
+    tie_is_better=False,
     **kw,
 ):
-    """A small simulation of three classic mistakes, for mode='min' only."""
+    """A small simulation of four classic mistakes, for mode='min' only."""
     factor, patience = kw.get("factor", 0.1), kw.get("patience", 10)
     threshold, cooldown = kw.get("threshold", 1e-4), kw.get("cooldown", 0)
     min_lr = kw.get("min_lr", 0.0)
     best, bad, cool, out = math.inf, 0, 0, []
     for metric in metrics:
         bar = best if ignore_threshold else best * (1 - threshold)
-        if metric < bar:
+        if metric < bar or (tie_is_better and metric == bar):
             best, bad = metric, 0
         else:
             bad += 1
@@ -359,6 +360,27 @@ def test_plateau_relative_threshold_ignores_tiny_improvements(kata):
     # The loss keeps falling, but by 0.5% per epoch: with threshold 1e-2 (rel) none of it counts.
     metrics = 10.0 * 0.995 ** np.arange(30)
     check_plateau(kata, None, 1.0, metrics, {"factor": 0.5, "patience": 3, "threshold": 1e-2})
+
+
+@pytest.mark.points(1)
+def test_plateau_metric_exactly_at_the_threshold_is_not_better(kata):
+    # threshold 0.5 (rel): the bar is best * 0.5, and every metric halves exactly onto it,
+    # or below it. "Better" is strictly below the bar (torch: metric < best * (1 - threshold)).
+    metrics = np.array([2.0, 1.0, 0.5, 0.4, 0.2, 0.2, 0.1, 0.05, 0.01, 0.01])
+    kwargs = {"factor": 0.5, "patience": 0, "threshold": 0.5}
+    expected = torch_plateau(1.0, metrics, **kwargs)
+    actual = learner_plateau(kata, 1.0, metrics, **kwargs)
+    assert_schedule(
+        actual,
+        expected,
+        what=f"ReduceLROnPlateau learning rates for the metrics {metrics.tolist()}",
+        where=describe(**kwargs) + "; several metrics land exactly on best * (1 - threshold)",
+        misconceptions={
+            MISTAKES["plateau-tie-is-better"]: plateau_variant(
+                1.0, metrics, tie_is_better=True, **kwargs
+            ),
+        },
+    )
 
 
 @pytest.mark.points(1)
