@@ -277,6 +277,33 @@ def test_training_follows_the_stated_algorithm(
 
 
 @pytest.mark.points(1)
+def test_training_with_empty_epochs_still_records_every_epoch(kata):
+    # batch_size 8 > n = 5 with drop_last: every epoch has no batch, so nothing moves, but the
+    # history still holds one loss per epoch (the loss at w = 0, b = 0).
+    seed, n, epochs = 25, 5, 3
+    X, y = regression_data(seed, n, 2)
+    w, b, history = kata.train_linear_regression(
+        X, y, batch_size=8, lr=0.1, epochs=epochs, rng=rng(seed), drop_last=True
+    )
+    where = describe(seed, X=X, batch_size=8, epochs=epochs, drop_last=True)
+    history = as_array(history, "history")
+    if history.shape != (epochs,):
+        fail(
+            f"history: expected {epochs} losses (one per epoch, even when drop_last leaves an "
+            f"epoch with no batch), got {history.tolist()} [{where}]"
+        )
+    assert_close(
+        np.append(as_array(w, "w"), as_number(b, "b")),
+        np.zeros(3),
+        what="(w, b) after epochs with no batch",
+        where=where,
+    )
+    assert_close(
+        history, np.full(epochs, 0.5 * np.mean(y**2)), what="history", where=where, rtol=1e-9
+    )
+
+
+@pytest.mark.points(1)
 def test_batch_gd_reaches_the_least_squares_solution(kata):
     seed = 31
     X, y = regression_data(seed, 40, 3)
