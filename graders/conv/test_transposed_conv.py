@@ -251,3 +251,40 @@ def test_overlap_map_is_uniform_inside_exactly_when_the_stride_divides_the_kerne
         )
     expected = torch_counts(k, s, n)
     assert_close(counts, expected, what=f"overlap_counts({k}, {s}, {n})", rtol=0, atol=0)
+
+
+@pytest.mark.points(1)
+def test_results_have_the_stated_dtypes(kata):
+    # float32 in, float32 out (a buffer made with np.zeros defaults to float64); counts are ints
+    seed = 31
+    gen = rng(seed)
+    x = gen.normal(0, 1, (2, 2, 3, 4)).astype(np.float32)
+    w = gen.normal(0, 1, (2, 3, 3, 2)).astype(np.float32)
+    b = gen.normal(0, 1, 3).astype(np.float32)
+    where = describe(seed, x=x, w=w, stride=2, padding=1, output_padding=1)
+    results = {
+        "dilate_input(x, 2)": (kata.dilate_input(x, 2), "float32"),
+        "conv_transpose2d(x, w, b, 2, 1, 1)": (kata.conv_transpose2d(x, w, b, 2, 1, 1), "float32"),
+        "overlap_counts(3, 2, 4)": (kata.overlap_counts(3, 2, 4), "an integer dtype"),
+    }
+    for text, (got, wanted) in results.items():
+        dtype = getattr(got, "dtype", None)
+        ok = (
+            dtype is not None and np.issubdtype(np.dtype(str(dtype)), np.integer)
+            if wanted == "an integer dtype"
+            else str(dtype) == "float32"
+        )
+        if not ok:
+            kind = dtype if dtype is not None else type(got).__name__
+            fail(
+                f"{text}: expected {wanted}, got {kind} [{where}]; results have the dtype of x, "
+                "and overlap_counts counts in integers"
+            )
+    assert_close(
+        results["conv_transpose2d(x, w, b, 2, 1, 1)"][0],
+        torch_transpose(x, w, b, 2, 1, 1, 1),
+        what="float32 conv_transpose2d output",
+        where=where,
+        rtol=1e-4,
+        atol=1e-5,
+    )
