@@ -745,3 +745,39 @@ def test_one_value_per_channel_in_training_raises_value_error(kata):
             "returned without error; raise ValueError('Expected more than 1 value per channel "
             "when training, ...') as torch does: one value has no spread to normalise by"
         )
+
+
+@pytest.mark.points(1)
+def test_one_value_per_channel_in_evaluation(kata):
+    # With running statistics, evaluation computes nothing from the batch: one value per channel
+    # is fine. Without them, evaluation uses batch statistics, and one value must be refused.
+    seed = 1400
+    single = draw(seed, (1, C, 1, 1))
+    mine, theirs = build(kata, seed, eps=EPS)
+    gen = rng(seed + 1)
+    mean, var = torch.tensor(gen.normal(0, 2, C)), torch.tensor(gen.uniform(0.5, 3.0, C))
+    for module in (mine, theirs):
+        assign(module, "running_mean", mean)
+        assign(module, "running_var", var)
+        module.eval()
+    where = "track_running_stats=True, eval mode, " + describe(seed, x=single)
+    try:
+        out = run(mine, single.clone())
+    except ValueError as exc:
+        fail(
+            f"evaluation with running statistics refused an input of shape (1, {C}, 1, 1) "
+            f"({exc}) [{where}]; it normalises with running_mean and running_var, so one value "
+            "per channel is fine: only batch statistics need more than one"
+        )
+    assert_close(out, theirs(single.clone()).detach(), what="evaluation output", where=where)
+    untracked, _ = build(kata, seed, eps=EPS, track_running_stats=False)
+    untracked.eval()
+    try:
+        run(untracked, single.clone())
+    except ValueError:
+        return
+    fail(
+        f"an input of shape (1, {C}, 1, 1) in eval mode with track_running_stats=False returned "
+        "without error; evaluation then uses the batch statistics, so raise ValueError as in "
+        "training (torch: 'Expected more than 1 value per channel when training')"
+    )
