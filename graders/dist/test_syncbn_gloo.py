@@ -59,6 +59,11 @@ def run_syncbn_ranks(kata, shards, douts, weight, bias, eps, momentum, timeout, 
 
     def one_rank(rank, world_size):
         bn = kata.SyncBatchNorm(weight.numel(), eps=eps, momentum=momentum).double().to(device)
+        start = {
+            "parameters": sorted(name for name, _ in bn.named_parameters()),
+            "weight": bn.weight.detach().cpu().clone(),
+            "bias": bn.bias.detach().cpu().clone(),
+        }
         with torch.no_grad():
             bn.weight.copy_(weight)
             bn.bias.copy_(bias)
@@ -67,6 +72,7 @@ def run_syncbn_ranks(kata, shards, douts, weight, bias, eps, momentum, timeout, 
         out = bn(x)
         out.backward(douts[rank].to(device))
         answer = {
+            "start": start,
             "out": out,
             "dx": x.grad,
             "dweight": bn.weight.grad,
@@ -322,6 +328,23 @@ def test_running_statistics_follow_the_whole_batch(kata):
             atol=ATOL,
             misconceptions={MISTAKES["biased-running-var"]: biased},
         )
+
+
+@pytest.mark.points(1)
+def test_weight_and_bias_are_parameters_starting_at_ones_and_zeros(kata):
+    name = "2 ranks, (n, C)"
+    answers = run_case(kata, name)
+    channels = CASES[name][2][0]
+    start = answers[0].get("start", {})
+    parameters = start.get("parameters", [])
+    missing = [p for p in ("weight", "bias") if p not in parameters]
+    if missing:
+        fail(
+            f"{', '.join(missing)} is not an nn.Parameter of the module (its parameters: "
+            f"{parameters}); wrap them in nn.Parameter so the optimizer and DDP see them"
+        )
+    assert_close(start.get("weight"), np.ones(channels), what="weight of a new SyncBatchNorm(3)")
+    assert_close(start.get("bias"), np.zeros(channels), what="bias of a new SyncBatchNorm(3)")
 
 
 @pytest.mark.points(1)
