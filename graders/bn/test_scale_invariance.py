@@ -323,3 +323,21 @@ def test_equivalent_lr_reproduces_the_step_taken_from_scaled_weights(kata):
                 MISTAKES["lr-times-alpha"]: lr * alpha,
             },
         )
+
+
+@pytest.mark.points(1)
+def test_loss_and_report_values_are_python_floats(kata):
+    # The statement asks for floats: a 0-d tensor still carries a graph and a device, and
+    # comparing or printing it is not the same as a number.
+    seed = 51
+    x, w, gamma, beta, target = draw(seed, 6, 3, 2)
+    found = {"the loss": kata.loss_and_weight_grad(x, w, gamma, beta, target)[0]}
+    report = kata.scale_invariance_report(x, w, gamma, beta, target, 2.0)
+    if isinstance(report, dict):
+        found |= {f"report[{key!r}]": report.get(key) for key in REPORT_KEYS}
+    for label, value in found.items():
+        if not isinstance(value, float):
+            fail(
+                f"{label} is a {type(value).__name__}, not a float [{describe(seed, x=x)}]; "
+                "return Python floats, e.g. loss.item()"
+            )
