@@ -312,7 +312,6 @@ def test_train_two_layer_matches_autograd_sgd(kata, seed, steps):
     gen = rng(seed)
     x, y = gen.normal(0, 1, (8, 3)), gen.normal(0, 1, (8, 2))
     w1, w2, lr = gen.normal(0, 0.7, (5, 3)), gen.normal(0, 0.7, (2, 5)), 0.3
-    before = snapshot(x=x, y=y, w1=w1, w2=w2)
     where = describe(seed, x=x, w1=w1, w2=w2, lr=lr, steps=steps)
     result = kata.train_two_layer(x.copy(), y.copy(), w1.copy(), w2.copy(), lr, steps)
     if not isinstance(result, list | tuple) or len(result) != 2:
@@ -335,6 +334,18 @@ def test_train_two_layer_matches_autograd_sgd(kata, seed, steps):
             atol=1e-12,
             misconceptions={name: pair[index] for name, pair in wrong.items()},
         )
+
+
+@pytest.mark.points(1)
+def test_train_two_layer_leaves_its_inputs_unmodified(kata):
+    # The arrays themselves are passed (the test above passes copies, so an in-place update
+    # costs only this test): w1 -= lr * grad_w1 on the caller's array changes the caller's weights.
+    seed = 43
+    gen = rng(seed)
+    x, y = gen.normal(0, 1, (6, 3)), gen.normal(0, 1, (6, 2))
+    w1, w2 = gen.normal(0, 0.7, (4, 3)), gen.normal(0, 0.7, (2, 4))
+    before = snapshot(x=x, y=y, w1=w1, w2=w2)
+    kata.train_two_layer(x, y, w1, w2, 0.3, 2)
     assert_unchanged(before, x=x, y=y, w1=w1, w2=w2)
 
 
