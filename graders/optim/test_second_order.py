@@ -165,6 +165,22 @@ def test_damped_newton_reaches_the_rosenbrock_minimum(kata, x0, damping):
         fail(f"steps: expected {expected} (plus or minus 1), got {steps:g} [{where}]")
 
 
+@pytest.mark.points(1)
+def test_newton_minimize_stops_after_max_iter_steps(kata):
+    x0, max_iter = (-1.2, 1.0), 3
+    x, steps = result_pair(
+        kata.newton_minimize(rosenbrock_grad, rosenbrock_hess, np.array(x0), max_iter=max_iter),
+        "newton_minimize",
+    )
+    expected = np.array(x0)
+    for _ in range(max_iter):
+        expected = expected + np.linalg.solve(rosenbrock_hess(expected), -rosenbrock_grad(expected))
+    where = f"Rosenbrock from {x0}, max_iter={max_iter}, tol 1e-10 (not reached in 3 steps)"
+    if steps != max_iter:
+        fail(f"steps: expected {max_iter} (max_iter caps the steps taken), got {steps:g} [{where}]")
+    assert_close(x, expected, what=f"x after {max_iter} Newton steps", where=where, rtol=1e-9)
+
+
 # -- conjugate gradient ---------------------------------------------------------------------------
 
 
