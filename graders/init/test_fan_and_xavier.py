@@ -316,3 +316,22 @@ def test_fans_are_a_pair_of_python_ints(kata):
                 + " (np.prod gives NumPy numbers, and np.prod(()) is the float 1.0: use "
                 "math.prod or int(...))"
             )
+
+
+@pytest.mark.points(1)
+def test_samplers_return_float64_numpy_arrays(kata):
+    shape = (16, 8, 3)
+    for name in (
+        "lecun_normal",
+        "xavier_normal",
+        "xavier_uniform",
+    ):
+        got = getattr(kata, name)(shape, rng(90))
+        kind = type(got).__name__
+        dtype = str(getattr(got, "dtype", "")).replace("torch.", "")
+        if kind != "ndarray" or dtype != "float64":
+            fail(
+                f"{name}{shape}: expected a float64 numpy array, got {kind} of dtype "
+                f"{dtype or '?'}; the samplers return float64 NumPy arrays (what rng.normal and "
+                "rng.uniform give: do not cast to float32 or convert to a tensor)"
+            )

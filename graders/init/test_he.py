@@ -287,3 +287,21 @@ def test_same_seed_gives_same_samples_from_the_passed_generator(kata):
                 f"{name}: generators seeded 77 and 78 gave identical samples [shape {shape}]\n"
                 "  The rng argument seems to be ignored; draw the samples from it."
             )
+
+
+@pytest.mark.points(1)
+def test_samplers_return_float64_numpy_arrays(kata):
+    shape = (16, 8, 3)
+    for name in (
+        "he_normal",
+        "he_uniform",
+    ):
+        got = getattr(kata, name)(shape, rng(90))
+        kind = type(got).__name__
+        dtype = str(getattr(got, "dtype", "")).replace("torch.", "")
+        if kind != "ndarray" or dtype != "float64":
+            fail(
+                f"{name}{shape}: expected a float64 numpy array, got {kind} of dtype "
+                f"{dtype or '?'}; the samplers return float64 NumPy arrays (what rng.normal and "
+                "rng.uniform give: do not cast to float32 or convert to a tensor)"
+            )
