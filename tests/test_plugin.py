@@ -91,7 +91,10 @@ def test_grading_one_kata_file_names_its_syntax_or_import_error(demo_project, so
     assert "error during collection" not in result.stdout
 
 
-def test_several_property_failures_are_each_shown_with_their_example(demo_project, tmp_path):
+@pytest.mark.parametrize("isolation", [(), ("--katakit-no-isolate",)], ids=["contained", "inline"])
+def test_several_property_failures_are_each_shown_with_their_example(
+    demo_project, tmp_path, isolation
+):
     grader = demo_project / "graders/demo/test_weak.py"
     grader.write_text(
         grader.read_text() + "\n\nfrom hypothesis import given, strategies as st\n\n\n"
@@ -111,7 +114,7 @@ def test_several_property_failures_are_each_shown_with_their_example(demo_projec
         "def double(x):\n    assert x != 3\n    return x + x if x > 1 else 0\n"
     )
     result = run_pytest(
-        demo_project, "exercises/demo/weak.py", "--katakit-target", str(learner.parent)
+        demo_project, "exercises/demo/weak.py", "--katakit-target", str(learner.parent), *isolation
     )
     out = result.stdout
     assert "3 different failures:" in out, out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import linecache
 import os
 import re
 import signal
@@ -511,19 +512,27 @@ def _explain_one(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> st
         return exc.message
     if isinstance(exc, rpc.Raised):
         return _explain_raised(exc)
-    if isinstance(exc, AssertionError | pytest.fail.Exception | KataMissing | KataImportError):
-        return str(exc)
-    # The innermost frame in the learner's file: the function to name and the line to point at.
+    # The frames in the learner's file: the function to name and the line to point at.
+    frames = list(traceback.walk_tb(excinfo.tb))
     own = [
         (getattr(frame.f_code, "co_qualname", frame.f_code.co_name), line)
-        for frame, line in traceback.walk_tb(excinfo.tb)
+        for frame, line in frames
         if learner_file is not None and Path(frame.f_code.co_filename) == learner_file
     ]
+    # an assert in the learner's own code fails there; a grader's check fails in the grader
+    learners_assert = bool(own) and Path(frames[-1][0].f_code.co_filename) == learner_file
+    verdict = pytest.fail.Exception | KataMissing | KataImportError
+    if isinstance(exc, verdict) or (isinstance(exc, AssertionError) and not learners_assert):
+        return str(exc)
     if isinstance(exc, KataTimeout):
-        where = _(" (last in {function}, line {line})").format(function=own[-1][0], line=own[-1][1])
+        where = (
+            _(" (last in {function}, line {line})").format(function=own[-1][0], line=own[-1][1])
+            if own
+            else ""
+        )
         return _(
             "{stopped}{where}: look for a loop that never ends or work that grows too fast"
-        ).format(stopped=exc, where=where if own else "")
+        ).format(stopped=exc, where=where)
     if isinstance(exc, NotImplementedError) and own:
         return _not_written().format(function=own[-1][0])
     if isinstance(exc, guard.ForbiddenCall | Tampering):
@@ -534,9 +543,12 @@ def _explain_one(excinfo: pytest.ExceptionInfo, learner_file: Path | None) -> st
         return _("printed too much output: the kata went past its output limit")
     if isinstance(exc, SystemExit):
         return _exited().format(code=repr(exc.code))
-    text = f"{type(exc).__name__}: {exc}"
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     if own:
-        return _raised().format(function=own[-1][0], error=text, line=own[-1][1], source="")
+        function, line = own[-1]
+        source = linecache.getline(str(learner_file), line).strip()
+        shown = f": {source}" if source else ""
+        return _raised().format(function=function, error=text, line=line, source=shown)
     return _("grading stopped with {error}").format(error=text)
 
 
