@@ -470,3 +470,21 @@ def as_plain_dict(result):
     if not isinstance(result, dict):
         fail(f"parameter_counts must return a dict, got {type(result).__name__}")
     return result
+
+
+@pytest.mark.points(1)
+def test_is_small_kernel_conv_compares_exactly(kata):
+    # "equals conv1d_matrix(k, L) exactly": one weight off by a relative 1e-9 is another matrix,
+    # which torch.allclose / np.allclose would still accept
+    gen = rng(75)
+    nudged = torch_conv1d_matrix(tensor(gen, 3), 8)
+    nudged[5, 5] *= 1 + 1e-9
+    judge(
+        kata,
+        nudged,
+        3,
+        False,
+        "a 3-tap conv matrix with one diagonal weight changed by a relative 1e-9",
+        "the statement asks for exact equality (torch.equal); allclose-style tolerances accept "
+        "a matrix whose rows no longer share their weights",
+    )
