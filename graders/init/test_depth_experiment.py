@@ -394,3 +394,27 @@ def test_random_init_breaks_symmetry(kata):
             what=f"symmetric_after_training with {name}",
             where=describe(seed, x=x, w1=w1, w2=w2) + ", lr 0.2, 10 steps",
         )
+
+
+@pytest.mark.points(1)
+def test_symmetry_is_judged_with_the_stated_tolerances(kata):
+    # Units that start 1e-7 apart stay about that far apart: distinct under rtol=1e-9,
+    # atol=1e-12 (the statement's tolerances), identical under np.allclose's defaults.
+    seed = 70
+    w1 = np.full((6, 4), 0.3)
+    w1[1:] += rng(seed).normal(0, 1e-7, (5, 4))
+    w2 = np.full((3, 6), 0.3)
+    x, y, w1, w2 = symmetry_case(seed + 1, w1, w2)
+    t1, t2 = torch_train(x, y, w1, w2, 0.2, 10)
+    expected = bool(
+        np.allclose(t1, t1[:1], rtol=1e-9, atol=1e-12)
+        and np.allclose(t2, t2[:, :1], rtol=1e-9, atol=1e-12)
+    )
+    got = kata.symmetric_after_training(x, y, w1, w2, lr=0.2, steps=10)
+    assert_equal(
+        got,
+        expected,
+        what="symmetric_after_training with rows of w1 that differ by about 1e-7",
+        where=describe(seed + 1, x=x, w1=w1, w2=w2)
+        + ", lr 0.2, 10 steps; compare with np.allclose(..., rtol=1e-9, atol=1e-12)",
+    )
