@@ -25,9 +25,9 @@ MISTAKES = misconceptions.of(__file__)
 Z = 6.0  # standard errors each statistical check allows
 HIDDEN = 20
 
-HE_LAYERS = ["features.0", "features.3", "head.0", "image.0"]
+HE_LAYERS = ["features.0", "features.3", "head.0", "image.0", "volume.0"]
 XAVIER_LAYERS = ["features.5", "gate.0", "head.2", "proj", "image.3"]
-NORM_LAYERS = ["features.1", "image.1", "image.4"]
+NORM_LAYERS = ["features.1", "image.1", "image.4", "volume.1"]
 
 
 @probe
@@ -68,6 +68,11 @@ def initialize_scrambled_net(kata, seed, gen_seed, global_seed=None, hidden=20):
                 nn.Conv2d(32, 48, 3, bias=False),  # Xavier: BatchNorm then Tanh
                 nn.BatchNorm2d(48),
                 nn.Tanh(),
+            )
+            self.volume = nn.Sequential(
+                nn.Conv3d(2, 8, (3, 3, 2)),  # He, through the BatchNorm: 3-D layers count too
+                nn.BatchNorm3d(8),
+                nn.ReLU(),
             )
 
     # Linear and Conv layers initialise themselves with kaiming_uniform_ and torch's fan helper,
