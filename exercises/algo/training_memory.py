@@ -25,10 +25,10 @@ weight and bias have ``requires_grad=False`` (fine-tuning only the top of a netw
    sigmoid needs to keep for backward.
 
 2. ``saved_activation_bytes(batch, sizes, activation, dtype, *, frozen_layers, grad_enabled)``
-   (the last two keyword-only, defaults ``frozen_layers=0`` and ``grad_enabled=True``): the bytes
-   of the tensors autograd saves for backward during the forward pass of the MLP (before any
-   loss), *excluding parameters* (weights are in memory anyway). A tensor saved by two
-   operations is stored once and counts once; a tensor of ``n`` elements takes
+   (the last two keyword-only, defaults ``frozen_layers=0`` and ``grad_enabled=True``): a Python
+   int, the bytes of the tensors autograd saves for backward during the forward pass of the MLP
+   (before any loss), *excluding parameters* (weights are in memory anyway). A tensor saved by
+   two operations is stored once and counts once; a tensor of ``n`` elements takes
    ``n * element size`` bytes (2 for bfloat16, 4 for float32, 8 for float64).
    ``grad_enabled=False`` is inference under ``torch.no_grad()``. The rules torch
    follows:
@@ -44,7 +44,7 @@ weight and bias have ``requires_grad=False`` (fine-tuning only the top of a netw
      have derivatives that need the *input*, which is saved instead.
 
 3. ``training_memory(batch, sizes, activation, dtype, optimizer, *, frozen_layers=0)``: a dict
-   of byte counts for one training step (forward, backward, ``optimizer.step()``):
+   of byte counts (Python ints) for one training step (forward, backward, ``optimizer.step()``):
 
    * ``"parameters"``: every weight and bias, frozen ones included;
    * ``"gradients"``: one ``.grad`` per trainable parameter, of its size and dtype;

@@ -356,6 +356,22 @@ def test_each_operation_matches_torch(kata, group):
 
 
 @pytest.mark.points(1)
+def test_data_is_a_float_and_grad_starts_at_zero(kata):
+    x = kata.Value(3)
+    y = x * 2
+    for text, node in (("Value(3)", x), ("Value(3) * 2", y)):
+        data = node.data
+        if type(data) is not float:
+            fail(
+                f"{text}.data is {data!r} ({type(data).__name__}); data is a Python float: "
+                "keep float(data) in __init__"
+            )
+        grad = as_number(node.grad, f"{text}.grad")
+        if grad != 0.0:
+            fail(f"{text}.grad is {grad!r} before any backward(); it starts at 0.0")
+
+
+@pytest.mark.points(1)
 def test_relu_at_zero_and_saturated_sigmoid_and_tanh(kata):
     for x, name in ((0.0, "relu"), (-40.0, "sigmoid"), (40.0, "sigmoid"), (-20.0, "tanh")):
         graph = Graph(kata)
@@ -415,6 +431,17 @@ SMALL_SPEC = [
     ([2, 3, 3], [1.5, 2.0, -0.25]),  # n4 lists n3 twice
     ([4, 2], [4.0, -2.0]),  # n5, the output
 ]
+# The output's first parent is a chain down to its second: a breadth-first walk lets n1 pass its
+# gradient on before n2 has added its own, while a pre-order walk happens to be right here (so
+# the breadth-first mistake is the only one that matches).
+BREADTH_FIRST_SPEC = [
+    ([], []),  # n0: leaf
+    ([0], [2.0]),  # n1
+    ([1], [3.0]),  # n2
+    ([2], [-1.5]),  # n3
+    ([3, 1], [0.5, 4.0]),  # n4, the output: n3 (a chain down to n1), then n1 itself
+]
+SPECS = {"small_diamonds": SMALL_SPEC, "breadth_first_trap": BREADTH_FIRST_SPEC}
 
 
 def random_spec(seed: int, size: int) -> list[tuple[list[int], list[float]]]:
@@ -431,9 +458,9 @@ def random_spec(seed: int, size: int) -> list[tuple[list[int], list[float]]]:
 
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("case", ["small_diamonds", "random_dag"])
+@pytest.mark.parametrize("case", ["small_diamonds", "breadth_first_trap", "random_dag"])
 def test_hand_built_graph_sums_gradients_over_every_path(kata, case):
-    spec = SMALL_SPEC if case == "small_diamonds" else random_spec(601, 40)
+    spec = SPECS[case] if case in SPECS else random_spec(601, 40)
     parents = [p for p, _ in spec]
     local = [g for _, g in spec]
     nodes = hand_built(kata, spec)

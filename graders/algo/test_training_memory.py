@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import assert_close, assert_equal, assert_unchanged, rng, snapshot
+from katakit.checks import assert_close, assert_equal, assert_unchanged, fail, rng, snapshot
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -161,6 +161,27 @@ def test_saved_bytes_match_autograd_hooks(kata, case):
         where=describe_mlp(batch, sizes, activation, dtype, frozen),
         misconceptions=saved_mistakes(batch, sizes, activation, dtype, frozen),
     )
+
+
+@pytest.mark.points(1)
+def test_byte_counts_are_python_ints(kata):
+    batch, sizes, activation, dtype = 4, [5, 7, 3], "gelu", torch.bfloat16
+    where = describe_mlp(batch, sizes, activation, dtype)
+    counts = {
+        "saved_activation_bytes(...)": kata.saved_activation_bytes(
+            batch, list(sizes), activation, dtype
+        )
+    }
+    memory = kata.training_memory(batch, list(sizes), activation, dtype, "adam")
+    if isinstance(memory, dict):
+        counts |= {f"training_memory(...)[{key!r}]": value for key, value in memory.items()}
+    for what, value in counts.items():
+        if type(value) is not int:
+            fail(
+                f"{what} is {value!r} ({type(value).__name__}); byte counts are Python ints. "
+                "Element sizes from torch.finfo(dtype).bits / 8 are floats: use "
+                f"dtype.itemsize, an int [{where}]"
+            )
 
 
 @pytest.mark.points(1)
