@@ -106,6 +106,54 @@ def _kata(catalog: Catalog, name: str) -> Kata:
     )
 
 
+def cmd_next(args: argparse.Namespace) -> int:
+    from katakit import journal
+
+    catalog = Catalog.load(_root(args))
+    kata = journal.next_kata(catalog, args.topics)
+    if kata is None:
+        print(_("every kata here has full marks"))
+        return 0
+    best = journal.read(catalog.root).get(kata.id)
+    so_far = _("best so far {score}/{max_score}").format(**best) if best else _("not graded yet")
+    title = i18n.pick(kata.title, kata.title_zh)
+    print(f"{kata.id} · {title} · {so_far}")
+    print(
+        _("statement: katakit show {kata}; write it in {path}").format(
+            kata=kata.id, path=catalog.files(kata).stub.relative_to(catalog.root)
+        )
+    )
+    return 0
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import time
+
+    from katakit import journal
+    from katakit.reporting import score_table
+    from katakit.target import resolve_target
+    from katakit.watch import Watcher
+
+    catalog = Catalog.load(_root(args))
+    katas = catalog.select(args.selection)
+    watcher = Watcher(catalog, katas, resolve_target(args.target, catalog.root))
+    watcher.warm()
+    clear = "\x1b[2J\x1b[H" if sys.stdout.isatty() else ""
+    watching = _("watching {count} katas: save one to grade it (Ctrl-C to stop)")
+    print(watching.format(count=len(katas)), flush=True)
+    seen_at = [time.monotonic()]  # when the last save was noticed
+
+    def show(report) -> None:
+        summary = _("graded in {seconds:.2f} s").format(seconds=time.monotonic() - seen_at[0])
+        following = journal.next_kata(catalog, args.selection)
+        if following is not None:
+            summary += " · " + _("next: {kata}").format(kata=following.id)
+        print(clear + score_table(report) + "\n\n" + summary, flush=True)
+
+    watcher.run(show, on_event=lambda: seen_at.__setitem__(0, time.monotonic()))
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     catalog = Catalog.load(_root(args))
     kata = _kata(catalog, args.kata)
@@ -471,6 +519,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--width", type=int, default=80, help="columns to fit in (default %(default)s)"
     )
     listing.set_defaults(run=cmd_list)
+
+    watching = commands.add_parser(
+        "watch", help="grade a kata again each time its file is saved (one warm process)"
+    )
+    watching.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
+    watching.add_argument(
+        "--target",
+        default=os.environ.get("KATAKIT_TARGET", "exercises"),
+        help="the folder to watch: exercises (default) or a folder of <topic>/<kata>.py",
+    )
+    watching.set_defaults(run=cmd_watch)
+
+    following = commands.add_parser(
+        "next", help="the first kata not yet at full marks, in learning order"
+    )
+    following.add_argument("topics", nargs="*", metavar="TOPIC", help="topics (default all)")
+    following.set_defaults(run=cmd_next)
 
     showing = commands.add_parser("show", help="print a kata's statement")
     showing.add_argument("kata", metavar="KATA", help="a kata id (bn/batchnorm_forward) or name")

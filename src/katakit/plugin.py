@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from katakit import guard, isolation
+from katakit import guard, isolation, journal
 
 if sys.version_info < (3, 11):  # pragma: no cover - pytest brings the backport on 3.10
     from exceptiongroup import BaseExceptionGroup
@@ -134,12 +134,7 @@ class KatakitSession:
     def _load_remote(self, kata: Kata) -> Any:
         path = learner_file(self.target, kata.id)
         assert self.limits is not None
-        budget = remote.Budget(
-            test_cpu=self.test_timeout if self.test_timeout > 0 else float("inf"),
-            kata_cpu=self.limits.kata_seconds,
-            memory_mb=self.limits.memory_mb,
-            output_mb=self.limits.output_mb,
-        )
+        budget = learner_budget(self.limits, self.test_timeout)
         learner = self._learners[kata.id] = remote.LearnerProcess(budget)
         remote.CURRENT[:] = [learner]
         try:
@@ -389,6 +384,12 @@ class KatakitSession:
         return f"katakit: target={self.target.name} root={self.catalog.root}"
 
     @pytest.hookimpl
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # the learner's own exercises/: remember each kata's best score (`katakit next`)
+        if self.target.folder == self.catalog.root / "exercises" and self.report.katas:
+            journal.record(self.catalog.root, self.report)
+
     def pytest_terminal_summary(self, terminalreporter, config: pytest.Config) -> None:
         if not self.show_table or not self.report.katas:
             return
@@ -396,6 +397,16 @@ class KatakitSession:
         width = terminalreporter._tw.fullwidth
         for line in score_table(self.report, width=width).splitlines():
             terminalreporter.write_line(line)
+
+
+def learner_budget(limits: isolation.Limits, test_timeout: float) -> remote.Budget:
+    """What a kata's learner process may use, from the run's limits and per-test timeout."""
+    return remote.Budget(
+        test_cpu=test_timeout if test_timeout > 0 else float("inf"),
+        kata_cpu=limits.kata_seconds,
+        memory_mb=limits.memory_mb,
+        output_mb=limits.output_mb,
+    )
 
 
 def _points(item: pytest.Item) -> int:
