@@ -71,10 +71,18 @@ def test_cost_matrix_raises_key_error_for_a_missing_measurement(kata):
         got = kata.cost_matrix(list(SHAPES), list(OPS), table)
     except KeyError:
         return
-    fail(
+    message = (
         "cost_matrix: the table has no entry ('k5_e6', (40, 8, 8)) (layer 3), so a KeyError was "
         f"expected; got {got!r}"
     )
+    try:
+        zero_there = float(as_number(got[3][2], "costs[3, 2]")) == 0.0
+    except Exception:
+        zero_there = False
+    if zero_there:
+        mistake = MISTAKES["missing-latency-as-zero"]
+        fail(message + f"\n  This matches a known mistake: {mistake}.", mistake)
+    fail(message)
 
 
 # ---------------------------------------------------------------- expected latency
