@@ -105,6 +105,7 @@ def wrong_dgamma(dout, x, eps=EPS):
         MISTAKES["dgamma-from-x"]: (dout * x).sum(axis=axes),
         MISTAKES["dgamma-not-normalised"]: (dout * (x - mean)).sum(axis=axes),
         MISTAKES["param-grad-averaged"]: (dout * x_hat).mean(axis=axes),
+        MISTAKES["param-grad-keepdims"]: (dout * x_hat).sum(axis=axes, keepdims=True),
     }
     with np.errstate(divide="ignore", invalid="ignore"):
         x_hat_raw = (x - mean) / np.sqrt(x.var(axis=axes, keepdims=True))
@@ -120,6 +121,7 @@ def wrong_dbeta(dout, x):
     return {
         MISTAKES["param-grad-averaged"]: dout.mean(axis=axes),
         MISTAKES["dbeta-batch-axis-only"]: dout.sum(axis=0),
+        MISTAKES["param-grad-keepdims"]: dout.sum(axis=axes, keepdims=True),
     }
 
 
