@@ -3,7 +3,8 @@
     python benchmarks/run.py [--topic bn] [--repeat 3] [--learners 8] [--before REV]
 
 0. the door: the median cost of one call from a grader into the learner's process;
-1. the learner's loop: ``pytest exercises/TOPIC`` against the stubs and a correct submission;
+1. the learner's loop: ``pytest exercises/TOPIC`` against the stubs and a correct submission,
+   and ``katakit watch``: from saving a kata to its result;
 2. a whole submission: ``katakit grade TOPIC`` with a contained learner process per kata vs
    everything in one process, per kata; with ``--before REV``, also every topic's reference
    graded by the engine of revision REV (a git worktree) and by this one, as ratios;
@@ -73,6 +74,38 @@ def door(repeat: int) -> None:
         learner.close()
 
 
+def save_to_result(topic: str, submission: Path, saves: int) -> float:
+    """Median seconds from saving a kata's file to its graded report under ``katakit watch``
+    (file event, debounce and grading), for the topic's first kata, once the watcher is warm."""
+    import queue
+    import threading
+
+    from katakit.catalog import Catalog
+    from katakit.target import resolve_target
+    from katakit.watch import Watcher
+
+    catalog = Catalog.load(ROOT)
+    kata = catalog.select([topic])[0]
+    watcher = Watcher(catalog, [kata], resolve_target(str(submission), ROOT))
+    watcher.warm()
+    watcher.grade(kata)  # the first grading imports the graders' own modules once
+    reports: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(reports.put, stop), daemon=True)
+    thread.start()
+    time.sleep(0.5)
+    path = submission / topic / f"{kata.name}.py"
+    times = []
+    for _ in range(saves):
+        start = time.perf_counter()
+        path.write_text(path.read_text())
+        reports.get(timeout=120)
+        times.append(time.perf_counter() - start)
+    stop.set()
+    thread.join(timeout=10)
+    return statistics.median(times)
+
+
 def before_and_after(revision: str, scratch: Path, repeat: int, baseline: float) -> None:
     """Each topic's reference graded by revision ``revision``'s engine and by this one."""
     old = scratch / "before"
@@ -137,6 +170,8 @@ def main() -> None:
             row("stubs", wall(pytest, args.repeat), baseline)
             correct = [*pytest, "--katakit-target", str(submission)]
             row("correct submission", wall(correct, args.repeat), baseline)
+            saved = save_to_result(topic, submission, max(args.repeat, 5))
+            row("katakit watch: a save to its result (typical kata)", saved, baseline)
 
         if 2 in wanted:
             print(f"\n2. a whole submission, {katas} katas (katakit grade {topic})")
