@@ -236,12 +236,21 @@ def test_projection_only_when_the_shape_changes_and_parameter_count(kata, which,
         where=where + ": a projection is needed exactly when stride != 1 or in != out channels",
     )
     body, proj = reference_count(c_in, c_out, mid)
+    expected = body + (proj if needs else 0)
+    # convs with a bias before their BN: the body's only, or the projection's as well
+    body_biases = 2 * c_out if mid is None else 2 * mid + c_out
+    with_biases = [expected + body_biases, expected + body_biases + (c_out if needs else 0)]
     assert_equal(
         got["count"],
-        body + (proj if needs else 0),
+        expected,
         what="number of parameters (torch's block.parameters())",
         where=where,
-        misconceptions={MISTAKES["residual-projection-without-bn"]: body + proj - 2 * c_out},
+        misconceptions={
+            MISTAKES["residual-projection-without-bn"]: body + proj - 2 * c_out,
+            MISTAKES["residual-conv-bias"]: next(
+                (n for n in with_biases if n == got["count"]), with_biases[0]
+            ),
+        },
     )
 
 
