@@ -111,6 +111,8 @@ def table_of(m):
     the learner's table computes it (str hashes are salted per process, so the grader's own
     hash() of a string would name another home slot); None for the other slots. One trip."""
     slots = m.slots()
+    if isinstance(slots, list):
+        slots = list(slots)  # a table handed out as is would change under later records
     hashed = []
     for entry in slots if isinstance(slots, list) else ():
         try:
@@ -441,6 +443,32 @@ def test_churn_with_few_keys_does_not_grow_the_table(kata):
             plan.append(("del", key - 3))
     history = History("HashMap", "insert/delete churn with at most 4 live keys")
     check_every_step(kata, plan, 4, history)
+
+
+@probe
+def lookups_after_editing_slots(make):
+    """Build a map of 1 and 9 (one probe chain), blank the list ``m.slots()`` returned, then look
+    both keys up again: (m[1], m[9]), or the exception's repr."""
+    m = make()
+    m[1], m[9] = 10, 90
+    table = m.slots()
+    if isinstance(table, list):
+        table[:] = [None] * len(table)
+    try:
+        return m[1], m[9]
+    except Exception as exc:  # the table itself was blanked
+        return repr(exc)
+
+
+@pytest.mark.points(1)
+def test_slots_returns_a_new_list(kata):
+    got = lookups_after_editing_slots(kata.HashMap)
+    if got != (10, 90):
+        fail(
+            "after m[1] = 10; m[9] = 90 and blanking the list m.slots() returned, m[1], m[9] gave "
+            f"{got!r} instead of (10, 90): slots() handed out the table itself. Return a new "
+            "list (list(self.table)), so that a caller cannot break the map"
+        )
 
 
 @pytest.mark.points(1)
