@@ -94,11 +94,15 @@ def named(mistake):
     return f"\n  This matches a known mistake: {MISTAKES[mistake]}."
 
 
-def layer_oracle(x, s, prefix=""):
+def layer_oracle(x, s, prefix="", conv_bias=True):
+    """conv(relu(norm(x))) with the learner's weights; a conv bias the learner added (which
+    the layer test charges) is used here with conv_bias, so the block tests do not charge it
+    again."""
     w, b = s[f"{prefix}norm.weight"], s[f"{prefix}norm.bias"]
     return F.conv2d(
         F.relu(F.batch_norm(x, None, None, w, b, training=True)),
         s[f"{prefix}conv.weight"],
+        s.get(f"{prefix}conv.bias") if conv_bias else None,
         padding=1,
     )
 
@@ -171,17 +175,18 @@ def test_dense_layer_is_bn_relu_conv(kata, seed, c_in, growth):
     w, b = s["norm.weight"], s["norm.bias"]
     assert_close(
         got["out"],
-        layer_oracle(x, s),
+        layer_oracle(x, s, conv_bias=False),
         what="DenseLayer output",
         where=where,
         rtol=1e-4,
         atol=1e-4,
         misconceptions={
+            MISTAKES["densenet-conv-bias"]: layer_oracle(x, s),
             MISTAKES["densenet-conv-bn-relu-order"]: F.conv2d(
                 F.batch_norm(F.relu(x), None, None, w, b, training=True),
                 s["conv.weight"],
                 padding=1,
-            )
+            ),
         },
     )
 
