@@ -203,7 +203,8 @@ def test_depthwise_separable_parameter_count(kata, c_in, c_out, stride):
         what="number of parameters (torch's block.parameters())",
         where=f"DepthwiseSeparable({c_in}, {c_out}, stride={stride})",
         misconceptions={
-            MISTAKES["mobilenet-depthwise-without-groups"]: 9 * c_in * c_in + c_in * c_out + bns
+            MISTAKES["mobilenet-depthwise-without-groups"]: 9 * c_in * c_in + c_in * c_out + bns,
+            MISTAKES["mobilenet-conv-bias"]: expected + c_in + c_out,
         },
     )
 
@@ -296,9 +297,11 @@ def test_use_residual_flag_and_parameter_count(kata, c_in, c_out, stride, t):
         modules += [nn.Conv2d(c_in, hidden, 1, bias=False), nn.BatchNorm2d(hidden)]
     elif not got["expand_is_none"]:
         fail(f"expand_conv must be None when expand_ratio == 1 [{where}]")
+    biases = (hidden if t > 1 else 0) + hidden + c_out  # one per conv output channel
     assert_equal(
         got["count"],
         module_params(*modules),
         what="number of parameters (torch's block.parameters())",
         where=where,
+        misconceptions={MISTAKES["mobilenet-conv-bias"]: module_params(*modules) + biases},
     )
