@@ -220,6 +220,7 @@ def test_conv_output_size_matches_torch_when_the_stride_divides(kata, cfg):
 # (W + 2P - span) / S = 4/3, where rounding up and to the nearest differ, then 2/3, where they agree
 @example(cfg=(5, 1, 3, 0, 1))
 @example(cfg=(3, 1, 3, 0, 1))
+@example(cfg=(9, 3, 2, 1, 2))  # dilation 2: span 5, not K * D = 6 nor K = 3
 def test_conv_output_size_matches_torch_with_dilation_stride_and_padding(kata, cfg):
     check_conv(kata, cfg)
 
@@ -281,6 +282,7 @@ def test_pool_output_size_raises_exactly_where_torch_refuses(kata, cfg, ceil_mod
 @settings(**SETTINGS, max_examples=200)
 @given(cfg=transpose_axis())
 @example(cfg=(3, 3, 2, 1, 1, 1))  # output_padding 1, no dilation
+@example(cfg=(3, 3, 2, 1, 2, 1))  # and with dilation 2
 def test_conv_transpose_output_size_matches_torch(kata, cfg):
     W, K, S, P, D, op = cfg
     misconceptions = {
@@ -349,6 +351,13 @@ def test_receptive_field_matches_the_gradient_support(kata, layers, short_form):
 @pytest.mark.points(1)
 def test_receptive_field_of_an_empty_stack_is_one_position(kata):
     assert_equal(call(kata.receptive_field, []), 1, what="receptive_field([])")
+
+
+@pytest.mark.points(1)
+def test_receptive_field_raises_value_error_for_an_impossible_layer(kata):
+    # K = 1 contributes nothing, so an unchecked K = 0 (or S = 0, D = 0) silently gives a number
+    for layers in ([(3, 1), (0, 1)], [(3, 0), (3, 1)], [(3, 1, 0)], [(2, 2), (3, -1, 2)]):
+        expect_value_error(kata.receptive_field, (layers,), "a layer with K, S or D below 1")
 
 
 @pytest.mark.points(1)
