@@ -7,7 +7,7 @@ import pytest
 
 from katakit.cli import main
 
-from .conftest import PROJECT, SUBMISSIONS
+from .conftest import PROJECT, REPO, SUBMISSIONS
 
 
 def katakit(capsys, *args):
@@ -134,3 +134,49 @@ def test_doctor_says_which_containment_layers_hold(capsys):
         "nobody",
         "no-exec",
     }
+
+
+def test_every_command_and_option_says_what_it_is_for():
+    import argparse
+
+    from katakit.cli import build_parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, name: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {choice.dest: choice.help for choice in action._choices_actions}
+                for command, sub in action.choices.items():
+                    if not helps.get(command):
+                        missing.append(f"{name} {command}")
+                    walk(sub, f"{name} {command}")
+            elif not action.help and not isinstance(action, argparse._HelpAction):
+                missing.append(f"{name} {action.option_strings or action.dest}")
+
+    walk(build_parser(), "katakit")
+    assert missing == []
+
+
+def test_list_fits_80_columns_and_a_closed_pipe_is_not_a_traceback():
+    import subprocess
+    import sys
+
+    listing = subprocess.run(
+        [sys.executable, "-m", "katakit", "list"], capture_output=True, text=True, cwd=REPO
+    )
+    from katakit.reporting import display_width
+
+    assert max(display_width(line) for line in listing.stdout.splitlines()) <= 80
+    piped = subprocess.run(
+        f"{sys.executable} -m katakit list | head -1", shell=True, capture_output=True,
+        text=True, cwd=REPO,
+    )  # fmt: skip
+    assert piped.stdout.startswith("id") and "Traceback" not in piped.stderr, piped.stderr
+
+
+def test_a_bare_kata_name_is_accepted_and_a_near_miss_gets_suggestions(capsys):
+    assert main(["--root", str(REPO), "hint", "batchnorm_forward"]) == 0
+    assert capsys.readouterr().out.startswith("hint 1/")
+    assert main(["--root", str(REPO), "hint", "batchnorm"]) == 2
+    assert "did you mean bn/batchnorm_" in capsys.readouterr().err

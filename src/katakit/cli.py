@@ -551,7 +551,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="exercises (default), solutions, or a folder of <topic>/<kata>.py",
     )
     grading.add_argument(
-        "--format", choices=("text", "json", "gradescope", "junit", "classroom"), default="text"
+        "--format",
+        choices=("text", "json", "gradescope", "junit", "classroom"),
+        default="text",
+        help="the score table (default), katakit's JSON, or a tool's own format",
     )
     grading.add_argument(
         "--github-output",
@@ -573,7 +576,9 @@ def build_parser() -> argparse.ArgumentParser:
     checking = commands.add_parser(
         "verify", help="self-check: reference full, stub 0, mutants lose"
     )
-    checking.add_argument("selection", nargs="*", metavar="SELECTION")
+    checking.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
     checking.set_defaults(run=cmd_verify)
 
     mutating = commands.add_parser("mutants", help="mutant patches: import modules, build them")
@@ -581,18 +586,27 @@ def build_parser() -> argparse.ArgumentParser:
     importing = mutant_commands.add_parser(
         "import", help="turn complete mutant modules into patch entries (deletes each module)"
     )
-    importing.add_argument("modules", nargs="+", metavar="graders/TOPIC/mutants/KATA__NAME.py")
+    importing.add_argument(
+        "modules",
+        nargs="+",
+        metavar="graders/TOPIC/mutants/KATA__NAME.py",
+        help="complete mutant modules to turn into patch entries",
+    )
     importing.set_defaults(run=cmd_mutants_import)
     building = mutant_commands.add_parser(
         "build", help="write every mutant's complete module to a folder, to read or debug"
     )
-    building.add_argument("out", metavar="OUT")
-    building.add_argument("selection", nargs="*", metavar="SELECTION")
+    building.add_argument("out", metavar="OUT", help="folder to write the built mutants to")
+    building.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
     building.set_defaults(run=cmd_mutants_build)
 
     covering = commands.add_parser("coverage", help="which katas cover each seed question")
-    covering.add_argument("--format", choices=("text", "json"), default="text")
-    covering.add_argument("--output", metavar="FILE")
+    covering.add_argument(
+        "--format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    covering.add_argument("--output", metavar="FILE", help="write it here, not to stdout")
     covering.set_defaults(run=cmd_coverage)
 
     hinting = commands.add_parser("hint", help="progressive hints for one kata")
@@ -636,8 +650,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     releasing = commands.add_parser("release", help="write a learner repository (no solutions)")
     releasing.add_argument("out", metavar="OUT", help="a new folder")
-    releasing.add_argument("selection", nargs="*", metavar="SELECTION")
-    releasing.add_argument("--title", default="katakit assignment")
+    releasing.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
+    releasing.add_argument(
+        "--title", default="katakit assignment", help="the learner README's title"
+    )
     releasing.add_argument(
         "--graders-repo",
         default="OWNER/katakit-graders",
@@ -651,13 +669,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="graders, manifests, misconceptions and engine for Classroom (no solutions/mutants)",
     )
     bundling.add_argument("out", metavar="OUT", help="a new folder")
-    bundling.add_argument("selection", nargs="*", metavar="SELECTION")
+    bundling.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
     bundling.set_defaults(run=cmd_graders_bundle)
 
     notebooks = commands.add_parser("nbgrader", help="nbgrader source notebooks, one per kata")
-    notebooks.add_argument("course", metavar="COURSE_DIR")
-    notebooks.add_argument("--assignment", required=True, metavar="NAME")
-    notebooks.add_argument("selection", nargs="*", metavar="SELECTION")
+    notebooks.add_argument("course", metavar="COURSE_DIR", help="the nbgrader course folder")
+    notebooks.add_argument(
+        "--assignment", required=True, metavar="NAME", help="the nbgrader assignment's name"
+    )
+    notebooks.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
     notebooks.add_argument(
         "--course-id",
         default="katakit",
@@ -672,8 +696,10 @@ def build_parser() -> argparse.ArgumentParser:
     notebooks.set_defaults(run=cmd_nbgrader)
 
     scope = commands.add_parser("gradescope-bundle", help="the Gradescope autograder zip")
-    scope.add_argument("out", metavar="OUT.zip")
-    scope.add_argument("selection", nargs="*", metavar="SELECTION")
+    scope.add_argument("out", metavar="OUT.zip", help="the zip to write")
+    scope.add_argument(
+        "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
     scope.set_defaults(run=cmd_gradescope_bundle)
 
     book = commands.add_parser("gradebook", help="rebuild gradebook.csv from a batch's reports")
