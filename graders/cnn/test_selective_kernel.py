@@ -68,12 +68,13 @@ def param(state, name):
     return state[name].double()
 
 
-def branch_maps(state, x, branches, dilations=None):
+def branch_maps(state, x, branches, dilations=None, relu=True):
     maps = []
     for m in range(branches):
         d = m + 1 if dilations is None else dilations[m]
         w, b = param(state, f"branches.{m}.weight"), param(state, f"branches.{m}.bias")
-        maps.append(torch.relu(F.conv2d(x.double(), w, b, padding=d, dilation=d)))
+        u = F.conv2d(x.double(), w, b, padding=d, dilation=d)
+        maps.append(torch.relu(u) if relu else u)
     return maps
 
 
@@ -225,8 +226,9 @@ def test_attention_sums_to_one_over_the_branches(kata, seed, shape, branches):
 @pytest.mark.points(3)
 @pytest.mark.parametrize("seed, shape, branches", [(8, (2, 8, 5, 6), 2), (9, (1, 6, 7, 5), 3)])
 def test_attention_matches_the_written_out_fuse_and_select(kata, seed, shape, branches):
-    _, got, where = case(kata, seed, shape, branches)
+    x, got, where = case(kata, seed, shape, branches)
     state, maps = got["state"], got["maps"]  # the learner's own branch maps
+    linear = branch_maps(state, x, branches, relu=False)
     assert_close(
         got["attention"],
         attention_pass(state, maps),
@@ -240,6 +242,7 @@ def test_attention_matches_the_written_out_fuse_and_select(kata, seed, shape, br
                 state, maps, normalise="softmax-channels"
             ),
             MISTAKES["sk-fuse-mean"]: attention_pass(state, maps, fuse="mean"),
+            MISTAKES["sk-branch-without-relu"]: attention_pass(state, linear),
         },
     )
 
@@ -247,11 +250,12 @@ def test_attention_matches_the_written_out_fuse_and_select(kata, seed, shape, br
 @pytest.mark.points(3)
 @pytest.mark.parametrize("seed, shape, branches", [(10, (2, 8, 6, 5), 2), (11, (1, 4, 5, 9), 3)])
 def test_output_is_the_attention_weighted_sum_of_the_branches(kata, seed, shape, branches):
-    _, got, where = case(kata, seed, shape, branches)
+    x, got, where = case(kata, seed, shape, branches)
     # the learner's own branch maps and attention, each checked by its own test above
     maps = [m.double() for m in got["maps"]]
     a = got["attention"].double()
     expected = sum(a[:, m, :, None, None] * maps[m] for m in range(branches))
+    linear = branch_maps(got["state"], x, branches, relu=False)
     assert_close(
         got["out"],
         expected,
@@ -259,5 +263,10 @@ def test_output_is_the_attention_weighted_sum_of_the_branches(kata, seed, shape,
         where=where,
         rtol=1e-5,
         atol=1e-5,
-        misconceptions={MISTAKES["sk-output-unweighted"]: sum(maps)},
+        misconceptions={
+            MISTAKES["sk-output-unweighted"]: sum(maps),
+            MISTAKES["sk-branch-without-relu"]: sum(
+                a[:, m, :, None, None] * linear[m] for m in range(branches)
+            ),
+        },
     )
