@@ -81,6 +81,7 @@ def test_log_prob_grad_matches_autograd(kata, seed):
         misconceptions={
             MISTAKES["score-function-one-hot-only"]: one_hot,
             MISTAKES["score-function-sign"]: p - one_hot,
+            MISTAKES["score-softmax-over-decisions"]: one_hot - torch.softmax(logits, 0),
         },
     )
 
