@@ -340,7 +340,7 @@ class KatakitSession:
             learner = self._learners.get(kata.id)
             if learner is not None and learner.link.output:
                 printed = bytes(learner.link.output).decode("utf-8", "replace").rstrip()
-                message += f"\n  your code printed:\n{_indent(printed)}"
+                message += "\n" + _("  your code printed:") + "\n" + _indent(printed)
             for hidden in ("graders", "solutions"):  # never point a learner at hidden files
                 message = message.replace(str(self.catalog.root / hidden), f"<{hidden}>")
             report.user_properties.append(("katakit_message", _cap(message)))

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from katakit.checks import to_numpy
+from katakit.i18n import _
 
 
 def _watched(value: Any) -> bool:
@@ -62,8 +63,10 @@ def _checked(function: Callable[..., Any]) -> Callable[..., Any]:
         for name, original in before.items():
             if not _same(original, bound[name]):
                 raise AssertionError(
-                    f"{function.__name__} modified its argument '{name}' in place; the "
-                    "statement asks you to leave inputs unchanged (work on a copy)"
+                    _(
+                        "{function} modified its argument '{name}' in place; the statement asks "
+                        "you to leave inputs unchanged (work on a copy)"
+                    ).format(function=function.__name__, name=name)
                 )
         return result
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from katakit.i18n import _
+
 _load_counter = itertools.count()
 
 
@@ -66,12 +68,16 @@ def learner_file(target: Target, kata_id: str) -> Path:
     symbolic link to ``solutions/`` must not be graded as the learner's own code."""
     path = target.locate(kata_id)
     if path is None:
-        raise KataMissing(f"{kata_id} is missing from target '{target.name}'")
+        raise KataMissing(
+            _("{kata} is missing from target '{target}'").format(kata=kata_id, target=target.name)
+        )
     if path.is_symlink() or (
         target.folder is not None and not path.resolve().is_relative_to(target.folder.resolve())
     ):
         raise KataImportError(
-            f"{path.name} is a symbolic link; submit the file itself, not a link to another file"
+            _(
+                "{file} is a symbolic link; submit the file itself, not a link to another file"
+            ).format(file=path.name)
         )
     return path
 
@@ -96,7 +102,9 @@ def load_kata_module(target: Target, kata_id: str) -> ModuleType:
 
 def _describe_import_failure(exc: BaseException, path: Path) -> str:
     if isinstance(exc, SyntaxError):
-        return f"{path.name} has a syntax error on line {exc.lineno}: {exc.msg}"
+        return _("{file} has a syntax error on line {line}: {error}").format(
+            file=path.name, line=exc.lineno, error=exc.msg
+        )
     line = next(
         (
             frame.lineno
@@ -105,5 +113,7 @@ def _describe_import_failure(exc: BaseException, path: Path) -> str:
         ),
         None,
     )
-    where = f" (line {line})" if line else ""
-    return f"importing {path.name} raised {type(exc).__name__}: {exc}{where}"
+    where = _(" (line {line})").format(line=line) if line else ""
+    return _("importing {file} raised {error}: {text}{where}").format(
+        file=path.name, error=type(exc).__name__, text=exc, where=where
+    )
