@@ -160,6 +160,7 @@ def test_gumbel_softmax_matches_the_formula(kata, tau):
         misconceptions={
             MISTAKES["gumbel-tau-multiplies"]: torch.softmax((logits + noise) * tau, dim=-1),
             MISTAKES["gumbel-softmax-ignores-noise"]: torch.softmax(logits / tau, dim=-1),
+            MISTAKES["softmax-first-axis"]: torch.softmax((logits + noise) / tau, dim=0),
         },
     )
 
