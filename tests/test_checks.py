@@ -169,3 +169,12 @@ def test_a_mistake_that_overflows_is_named_by_its_nan_and_inf():
         )
     )
     assert "known mistake: exp overflowed" in message
+
+
+def test_fail_with_a_mistake_names_it_once():
+    from katakit.checks import fail
+
+    message = message_of(lambda: fail("count: expected 3, got 2", "off by one"))
+    assert message == "count: expected 3, got 2\n  This matches a known mistake: off by one."
+    named = "x\n  This matches a known mistake: off by one."
+    assert message_of(lambda: fail(named, "off by one")) == named

@@ -63,8 +63,11 @@ class Mismatch(AssertionError):
 
 def fail(message: str, misconception: Any = None) -> None:
     """Fail the current test with a message meant for the learner (no grader traceback);
-    ``misconception`` names the known mistake the answer matched, if any."""
+    ``misconception`` names the known mistake the answer matched, if any: the message then ends
+    with the line that names it (unless it already does)."""
     __tracebackhide__ = True
+    if misconception is not None and str(misconception) not in message:
+        message += _naming(misconception)
     raise Mismatch(message, misconception)
 
 
@@ -153,8 +156,7 @@ def assert_close(
         fail(
             _("{what}: expected shape {expected}, got {actual}{case}").format(
                 what=what, expected=expected_array.shape, actual=actual_array.shape, case=case
-            )
-            + _naming(matched),
+            ),
             matched,
         )
     if _close(actual_array, expected_array, rtol, atol):
@@ -199,7 +201,7 @@ def assert_close(
         lines.append(_show("    " + expected_label, expected_row))
         lines.append(_show("    " + actual_label, actual_row))
     matched = _diagnose(actual_array, misconceptions, rtol, atol)
-    fail("\n".join(lines) + _naming(matched), matched)
+    fail("\n".join(lines), matched)
 
 
 def _diagnose(
@@ -298,7 +300,7 @@ def assert_equal(
         for name, wrong in (misconceptions or {}).items()
         if actual_plain == as_plain(wrong, "misconception")
     )
-    fail(message + _naming(matched), matched)
+    fail(message, matched)
 
 
 def snapshot(**inputs: Any) -> dict[str, Any]:
