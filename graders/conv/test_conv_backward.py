@@ -73,24 +73,36 @@ def fold(cols, x_shape, kernel, stride, padding, dilation):
     ).numpy()
 
 
-def fold_overwriting(cols, x_shape, kernel, stride, padding, dilation):
-    """col2im with ``=`` instead of ``+=``: each pixel keeps only the last copy written to it
-    (kernel taps visited row by row), to recognise that mistake."""
+def fold_variant(cols, x_shape, kernel, stride, padding, dilation, *, overwrite, undilated):
+    """col2im with a classic mistake, to recognise it: ``overwrite``, ``=`` instead of ``+=``
+    (each pixel keeps only the last copy written to it, kernel taps visited row by row);
+    ``undilated``, the taps of a window placed side by side whatever the dilation."""
     n, c, h, w = x_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = map(pair, (kernel, stride, padding, dilation))
     oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
     ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    th, tw = (1, 1) if undilated else (dh, dw)
     cols = cols.reshape(n, c, kh, kw, oh, ow)
     padded = np.zeros((n, c, h + 2 * ph, w + 2 * pw))
     for i in range(kh):
         for j in range(kw):
-            padded[
-                :,
-                :,
-                i * dh : i * dh + sh * (oh - 1) + 1 : sh,
-                j * dw : j * dw + sw * (ow - 1) + 1 : sw,
-            ] = cols[:, :, i, j]
+            rows = slice(i * th, i * th + sh * (oh - 1) + 1, sh)
+            columns = slice(j * tw, j * tw + sw * (ow - 1) + 1, sw)
+            if overwrite:
+                padded[:, :, rows, columns] = cols[:, :, i, j]
+            else:
+                padded[:, :, rows, columns] += cols[:, :, i, j]
     return padded[:, :, ph : ph + h, pw : pw + w]
+
+
+def col2im_mistakes(cols, x_shape, kernel, stride, padding, dilation):
+    n, c = x_shape[:2]
+    args = (cols, x_shape, kernel, stride, padding, dilation)
+    return {
+        OVERWRITE: fold_variant(*args, overwrite=True, undilated=False),
+        MISTAKES["dilation-ignored-taps"]: fold_variant(*args, overwrite=False, undilated=True),
+        MISTAKES["crop-negative-slice"]: np.zeros((n, c, 0, 0)),
+    }
 
 
 def column_gradient(w, dout):
@@ -152,10 +164,7 @@ def test_col2im_matches_torch_fold(kata, seed, x_shape, kernel, stride, padding,
             padding=padding,
             dilation=dilation,
         ),
-        misconceptions={
-            OVERWRITE: fold_overwriting(cols, x_shape, kernel, stride, padding, dilation),
-            MISTAKES["crop-negative-slice"]: np.zeros((n, c, 0, 0)),
-        },
+        misconceptions=col2im_mistakes(cols, x_shape, kernel, stride, padding, dilation),
     )
     assert_unchanged(before, cols=cols)
 
@@ -183,7 +192,6 @@ def test_backward_matches_autograd(kata, seed, x_shape, w_shape, stride, padding
     dx, dw, db = kata.conv2d_backward(dout.copy(), cache)
     expected_dx, expected_dw, expected_db = autograd(x, w, b, dout, stride, padding, dilation)
     where = describe(seed, x=x, w=w, stride=stride, padding=padding, dilation=dilation)
-    n, c = x.shape[:2]
     assert_close(
         db,
         expected_db,
@@ -210,12 +218,9 @@ def test_backward_matches_autograd(kata, seed, x_shape, w_shape, stride, padding
         expected_dx,
         what="dx",
         where=where,
-        misconceptions={
-            OVERWRITE: fold_overwriting(
-                column_gradient(w, dout), x.shape, w.shape[2:], stride, padding, dilation
-            ),
-            MISTAKES["crop-negative-slice"]: np.zeros((n, c, 0, 0)),
-        },
+        misconceptions=col2im_mistakes(
+            column_gradient(w, dout), x.shape, w.shape[2:], stride, padding, dilation
+        ),
     )
     assert_unchanged(before, dout=dout)
 
