@@ -29,3 +29,12 @@ def test_broken_tree_problems_are_each_reported(demo_project):
     )
     assert "solutions/demo/stray.py: no kata in katas.toml explains it" in problems
     assert "demo/add: unknown question id s999-01" in problems
+
+
+def test_a_mistake_named_by_plain_text_is_refused(demo_project):
+    grader = demo_project / "graders/demo/test_add.py"
+    grader.write_text(
+        grader.read_text().replace('MISTAKES["subtracts"]', '"subtracting instead of adding"')
+    )
+    problems = "\n".join(check_tree(demo_project))
+    assert "a mistake named by plain text; give it an id in misconceptions.toml" in problems

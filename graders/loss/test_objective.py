@@ -54,7 +54,7 @@ def test_per_sample_loss_matches_torch(kata, seed, n, d):
         what="per_sample_loss",
         where=describe(seed, X=X, w=w, b=b),
         rtol=1e-10,
-        misconceptions={"the 1/2 convention, 0.5 * r**2; the loss here is r**2": expected / 2},
+        misconceptions={MISTAKES["mse-half-convention"]: expected / 2},
     )
 
 
