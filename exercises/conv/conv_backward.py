@@ -21,7 +21,8 @@ Implement, with NumPy:
     ``b`` is ``(C_out,)``; ``stride``, ``padding`` and ``dilation`` are ints or ``(h, w)``
     pairs. ``out`` is PyTorch's ``conv2d(x, w, b, stride, padding, dilation)`` (a
     cross-correlation, no groups). ``cache`` is anything you like: design it so the backward
-    pass has what it needs and nothing is recomputed.
+    pass has what it needs and nothing is recomputed (``conv2d_backward`` must not call
+    ``im2col`` again).
 ``col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1) -> x``
     The adjoint of ``im2col``: ``cols`` is ``(N, C*kH*kW, H_out*W_out)`` in the layout of
     ``torch.nn.functional.unfold`` (row ``c*kH*kW + i*kW + j``, column ``oh*W_out + ow``);

@@ -330,3 +330,43 @@ def test_python_work_does_not_grow_with_batch_or_image(kata):
                 f"\n  This matches a known mistake: {MISTAKES['python-loop-over-pixels']}.",
                 MISTAKES["python-loop-over-pixels"],
             )
+
+
+@probe
+def im2col_calls_in_backward(module, x, w, b, stride, padding, dilation):
+    """How many times conv2d_backward calls the learner's own im2col (the forward pass, run
+    first, is not counted): the columns belong in the cache, not rebuilt from x."""
+    import inspect
+
+    import numpy as np
+
+    out, cache = module.conv2d_forward(x, w, b, stride, padding, dilation)
+    # the names conv2d_backward looks up: its own module's globals (``module`` may be a wrapper)
+    names = inspect.unwrap(module.conv2d_backward).__globals__
+    own = names["im2col"]
+    calls = 0
+
+    def counting(*args, **kwargs):
+        nonlocal calls
+        calls += 1
+        return own(*args, **kwargs)
+
+    names["im2col"] = counting
+    try:
+        module.conv2d_backward(np.ones(out.shape, dtype=x.dtype), cache)
+    finally:
+        names["im2col"] = own
+    return calls
+
+
+@pytest.mark.points(1)
+def test_backward_reuses_the_cached_columns(kata):
+    gen = rng(61)
+    x, w, b = gen.normal(0, 1, (2, 2, 6, 5)), gen.normal(0, 1, (3, 2, 3, 3)), gen.normal(0, 1, 3)
+    calls = im2col_calls_in_backward(kata, x, w, b, 1, 1, 1)
+    if calls:
+        fail(
+            f"conv2d_backward called im2col {calls} time(s): it rebuilt the columns the forward "
+            "pass had already built. Keep them in the cache (dw = dY @ X^T needs exactly them), "
+            "so that nothing is recomputed [x (2, 2, 6, 5), w (3, 2, 3, 3), stride 1, padding 1]"
+        )
