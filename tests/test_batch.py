@@ -217,7 +217,7 @@ def test_cli_gradebook_tells_why_a_kata_scored_what_it_did(cli_class):
     assert states["stub"] == ("untouched-stub", "untouched-stub")
     assert states["mistaken"] == ("graded", "graded")
     assert book["repo_layout"]["total"] == "5"  # whole repository: exercises/demo/*.py
-    assert book["mistaken"]["matched"] == "demo/add: demo/subtracts; demo/mean: dividing by n - 1"
+    assert book["mistaken"]["matched"] == "demo/add: demo/subtracts; demo/mean: demo/n-minus-one"
     assert book["stub"]["matched"] == ""
 
 
@@ -229,9 +229,8 @@ def test_cli_json_report_names_a_matched_mistake_by_stable_id(cli_class):
         "id": "demo/subtracts",
         "text": "subtracting instead of adding",
     }
-    # a grader that names the mistake by plain text: no id
     assert tests["demo/mean", "test_mean_of_a_few_values"]["misconception"] == {
-        "id": None,
+        "id": "demo/n-minus-one",
         "text": "dividing by n - 1",
     }
     assert tests["demo/add", "test_adds_negative_numbers"]["misconception"] is None
@@ -339,7 +338,7 @@ def test_cli_stats_prints_and_writes_a_self_contained_page(cli_class, tmp_path):
         "untouched-stub": seventh,
         "crashed": pytest.approx(2 / 7, abs=1e-3),
     }
-    assert page.sections["demo/mean"]["mistakes"] == {"dividing by n - 1": 1}
+    assert page.sections["demo/mean"]["mistakes"] == {"demo/n-minus-one": 1}
     assert (
         katakit("stats", str(grades), "--html", str(tmp_path / "class.html")).returncode == 0
         and (tmp_path / "class.html").is_file()

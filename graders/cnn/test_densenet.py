@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import as_number, assert_close, assert_equal, describe, fail, naming, rng
 from katakit.sandbox import kind_of, probe
 
 MISTAKES = misconceptions.of(__file__)
@@ -91,7 +91,7 @@ def run_layer(cls, args, seed, x):
 
 
 def named(mistake):
-    return f"\n  This matches a known mistake: {MISTAKES[mistake]}."
+    return naming(MISTAKES[mistake])
 
 
 def layer_oracle(x, s, prefix="", conv_bias=True):

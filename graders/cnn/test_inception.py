@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import as_plain, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import as_plain, assert_close, assert_equal, describe, fail, naming, rng
 from katakit.sandbox import kind_of, probe
 
 MISTAKES = misconceptions.of(__file__)
@@ -133,9 +133,7 @@ def test_inception_module_matches_the_functional_reference(kata, seed, args, siz
             for a in (0, 2, 3)
             if all(p.shape[1] == parts[0].shape[1] for p in parts)
         ):
-            message += (
-                f"\n  This matches a known mistake: {MISTAKES['inception-concat-wrong-axis']}."
-            )
+            message += naming(MISTAKES["inception-concat-wrong-axis"])
         fail(message)
     assert_close(
         out,

@@ -252,8 +252,7 @@ def check_work_does_not_grow(kata, name, *rest):
             f"{name} ran {small} Python lines for an input of shape {SMALL} but {large} for "
             f"{LARGE}, with the same channels and kernel: its Python work grows with the batch "
             "or the image size. Loop over the kH * kW kernel taps at most, and let each tap "
-            "pick its input for every image and output pixel at once with a strided slice."
-            f"\n  This matches a known mistake: {MISTAKES['python-loop-over-pixels']}.",
+            "pick its input for every image and output pixel at once with a strided slice.",
             MISTAKES["python-loop-over-pixels"],
         )
 

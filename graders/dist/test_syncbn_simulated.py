@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import as_array, assert_close, assert_equal, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -205,7 +205,7 @@ def test_combine_stats_never_returns_a_negative_variance(kata):
     var = as_array(result[1], "var")
     if var.shape == (2,) and var[0] < 0:
         matched = MISTAKES["variance-not-clipped"] if np.isclose(var[0], one_pass[0]) else None
-        shown = f"\n  This matches a known mistake: {matched}." if matched else ""
+        shown = naming(matched) if matched else ""
         fail(
             f"combine_stats: variance {var.tolist()} is negative in channel 0, the constant "
             f"1000.1 over shards of 3 and 4 values [seed 106]; a variance is never below 0: "

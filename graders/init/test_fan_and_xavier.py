@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_equal, describe, fail, rng
+from katakit.checks import as_array, assert_equal, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -248,7 +248,7 @@ def test_xavier_uniform_stays_within_and_reaches_the_bound(kata, seed, shape):
             MISTAKES["uniform-bound-is-std"]: math.sqrt(2 / (fi + fo)),
         }.items():
             if wrong * (1 - 20 / w.size) <= largest <= wrong * (1 + 1e-12):
-                hint, matched = f"\n  This matches a known mistake: {name}.", name
+                hint, matched = naming(name), name
         fail(
             f"xavier_uniform: the largest |sample| is {largest:.5g}, but {w.size} draws from "
             f"U(-{bound:.5g}, {bound:.5g}) come within {bound * 20 / w.size:.2g} of the bound "

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -250,7 +250,7 @@ def test_he_uniform_matches_kaiming_uniform_bound(kata, seed, shape, mode, nonli
         hint, matched = "", None
         if std * (1 - 20 / w.size) <= largest <= std * (1 + 1e-12):
             matched = MISTAKES["uniform-bound-is-std"]
-            hint = f"\n  This matches a known mistake: {matched}."
+            hint = naming(matched)
         fail(
             f"he_uniform: the largest |sample| is {largest:.5g}, but {w.size} draws from "
             f"U(-{bound:.5g}, {bound:.5g}) come within {bound * 20 / w.size:.2g} of the bound "

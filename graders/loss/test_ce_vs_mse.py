@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, describe, fail, rng
+from katakit.checks import as_array, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -137,7 +137,7 @@ def test_results_are_finite_at_logits_of_1e4(kata):
             fail(f"{name}: expected shape {z.shape}, got {result.shape} [{where}]")
         if not np.all(np.isfinite(result)):
             hint = (
-                f"\n  This matches a known mistake: {MISTAKES['sigmoid-derivative-overflow']}."
+                naming(MISTAKES["sigmoid-derivative-overflow"])
                 if name == "mse_sigmoid_grad"
                 else ""
             )

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 REDUCTIONS = ["none", "mean", "sum"]
@@ -61,7 +61,7 @@ def finite(value, what, where, named):
         message = f"{what}: {kind} values for finite inputs [{where}]\n  got: {array}"
         matches = [str(m) for m, wrong in named.items() if same_including_inf(array, wrong)]
         if len(matches) == 1:
-            message += f"\n  This matches a known mistake: {matches[0]}."
+            message += naming(matches[0])
         elif matches:
             message += "\n  This matches one of these known mistakes: " + "; ".join(matches) + "."
         fail(message)

@@ -15,7 +15,16 @@ import numpy as np
 import pytest
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, assert_unchanged, describe, fail, rng, snapshot
+from katakit.checks import (
+    as_array,
+    assert_close,
+    assert_unchanged,
+    describe,
+    fail,
+    naming,
+    rng,
+    snapshot,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -56,7 +65,7 @@ def check_partition(folds, n, what, where, restart_mistake=None):
             mistake = MISTAKES["classes-restart-at-fold-zero"]
         elif sorted(sizes)[:-1] == [n // len(folds)] * (len(folds) - 1):
             mistake = MISTAKES["last-fold-takes-remainder"]
-        named = "" if mistake is None else f"\n  This matches a known mistake: {mistake}."
+        named = "" if mistake is None else naming(mistake)
         fail(f"{what}: fold sizes {sizes} differ by more than one [{where}]{named}", mistake)
 
 

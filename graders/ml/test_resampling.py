@@ -25,6 +25,7 @@ from katakit.checks import (
     assert_unchanged,
     describe,
     fail,
+    naming,
     rng,
     snapshot,
 )
@@ -255,7 +256,7 @@ def test_smote_points_lie_on_segments_to_k_nearest_minority_neighbours(
     elif segment_fit(bad, *knn_segments(M, len(M) - 1))[0].all():
         mistake = MISTAKES["smote-partners-from-all-minority"]
     if mistake is not None:
-        message += f"\n  This matches a known mistake: {mistake}."
+        message += naming(mistake)
     fail(message, mistake)
 
 

@@ -247,8 +247,8 @@ def test_straight_through_backward_is_the_soft_gradient(kata, seed, shape):
     if not got["connected"] or got["grad"] is None:
         fail(
             f"straight_through: the result is not connected to logits by autograd, so no "
-            f"gradient reaches them [{where}]"
-            f"\n  This matches a known mistake: {MISTAKES['straight-through-no-gradient']}."
+            f"gradient reaches them [{where}]",
+            MISTAKES["straight-through-no-gradient"],
         )
     x = logits.clone().requires_grad_(True)
     (torch.softmax((x + noise) / tau, dim=-1) * upstream).sum().backward()

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, describe, fail, rng
+from katakit.checks import as_array, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -175,9 +175,7 @@ def test_each_op_is_called_once_on_the_first_c_over_k_channels(kata):
             f"(2, 4, 4, 4) = the first C // k channels [{describe(seed, x=x, k=k)}]"
         )
         if any(shape_[1] == 12 for _, shape_ in ops.calls):
-            message += (
-                f"\n  This matches a known mistake: {MISTAKES['partial-channel-all-channels']}."
-            )
+            message += naming(MISTAKES["partial-channel-all-channels"])
         fail(message)
 
 

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 L, K = 2, 3
@@ -183,7 +183,7 @@ def test_a_baseline_near_the_mean_reward_cuts_the_variance(kata):
         f"[10, 12]); got {without:.5g} with b = 0 and {with_mean:.5g} with b = E[R] [seed {seed}]"
     )
     if with_mean > without:
-        message += f"\n  This matches a known mistake: {MISTAKES['baseline-added']}."
+        message += naming(MISTAKES["baseline-added"])
     fail(message)
 
 

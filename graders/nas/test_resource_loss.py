@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, describe, fail, rng
+from katakit.checks import as_number, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 OPS = ["k3_e1", "k3_e3", "k5_e6", "skip"]
@@ -81,7 +81,7 @@ def test_cost_matrix_raises_key_error_for_a_missing_measurement(kata):
         zero_there = False
     if zero_there:
         mistake = MISTAKES["missing-latency-as-zero"]
-        fail(message + f"\n  This matches a known mistake: {mistake}.", mistake)
+        fail(message + naming(mistake), mistake)
     fail(message)
 
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import as_array, assert_close, assert_equal, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 CHOICES = [3, 4, 5, 2, 4]
@@ -90,7 +90,7 @@ def test_layers_are_sampled_independently(kata):
         )
         if same > 0.99:
             mistake = MISTAKES["single-path-one-draw-for-all-layers"]
-            message += f"\n  This matches a known mistake: {mistake}."
+            message += naming(mistake)
         fail(message)
 
 

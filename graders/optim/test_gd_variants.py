@@ -24,16 +24,12 @@ from katakit.checks import (
     assert_unchanged,
     describe,
     fail,
+    naming,
     rng,
     snapshot,
 )
 
 MISTAKES = misconceptions.of(__file__)
-
-
-def naming(matched):
-    """The line that names a matched mistake, for messages built by hand ('' for None)."""
-    return "" if matched is None else f"\n  This matches a known mistake: {matched}."
 
 
 def collect(kata, n, batch_size, **kwargs):

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, describe, fail, rng
+from katakit.checks import as_array, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -73,7 +73,7 @@ def test_each_element_is_kept_with_probability_one_minus_p(kata, p):
             f"errors over {n} elements), got {kept:.4f} [{describe(seed, x=x, p=p)}]"
         )
         if abs(kept - p) <= bound:
-            message += f"\n  This matches a known mistake: {MISTAKES['keep-probability-confused']}."
+            message += naming(MISTAKES["keep-probability-confused"])
         fail(message)
     rows, cols = mask.double().mean(dim=1), mask.double().mean(dim=0)
     if bool(((rows == 0) | (rows == 1)).all()) or bool(((cols == 0) | (cols == 1)).all()):
@@ -104,9 +104,9 @@ def test_expectation_of_the_output_equals_the_input(kata, p):
             f"[{describe(seed, x=x, p=p)}]"
         )
         if abs(got - (1 - p) * expected) <= 6 * se:
-            message += f"\n  This matches a known mistake: {MISTAKES['training-without-rescale']}."
+            message += naming(MISTAKES["training-without-rescale"])
         elif abs(got - (1 - p) ** 2 * expected) <= 6 * se:
-            message += f"\n  This matches a known mistake: {MISTAKES['scales-at-test-time']}."
+            message += naming(MISTAKES["scales-at-test-time"])
         fail(message)
 
 
@@ -273,7 +273,7 @@ def test_mc_dropout_averages_f_over_dropout_draws(kata):
     if all(bool((t != 0).all()) for t in seen):
         message = f"none of the {samples} inputs f received had a dropped element [{where}]"
         if all(torch.allclose(t, x) for t in seen):
-            message += f"\n  This matches a known mistake: {MISTAKES['mc-dropout-off']}."
+            message += naming(MISTAKES["mc-dropout-off"])
         fail(message)
     expected = torch.stack([torch.tanh(t @ weight) for t in seen]).mean(dim=0)
     assert_close(got, expected, what="mc_dropout_predict (mean of f over the draws)", where=where)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from katakit import misconceptions
-from katakit.checks import as_number, as_plain, assert_close, assert_equal, fail
+from katakit.checks import as_number, as_plain, assert_close, assert_equal, fail, naming
 from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
@@ -192,7 +192,7 @@ def check_best_weights(best, best_epoch, where):
             fail(
                 f"best_weights[{name!r}]: expected the weights of epoch {best_epoch} (every value "
                 f"{float(best_epoch)}), got {value.tolist()} [{where}]"
-                + (f"\n  This matches a known mistake: {mistake}." if mistake else "")
+                + (naming(mistake) if mistake else "")
             )
 
 

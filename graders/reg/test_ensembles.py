@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, assert_equal, describe, fail
+from katakit.checks import as_array, as_number, assert_close, assert_equal, describe, fail, naming
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -71,7 +71,7 @@ def test_simulation_agrees_with_the_formula_within_six_standard_errors(kata, v, 
             ("mean-of-squares-not-square-of-mean", v),
         ]:
             if abs(got - value) <= 6 * value * (2.0 / trials) ** 0.5 + 1e-12:
-                message += f"\n  This matches a known mistake: {MISTAKES[mistake]}."
+                message += naming(MISTAKES[mistake])
                 break
         fail(message)
 
@@ -162,9 +162,7 @@ def test_bootstrap_draws_with_replacement(kata):
             f"(drawn with replacement), got {distinct:.3f} on average [seed {seed}, n={n}, k={k}]"
         )
         if distinct == 1.0:
-            message += (
-                f"\n  This matches a known mistake: {MISTAKES['bootstrap-without-replacement']}."
-            )
+            message += naming(MISTAKES["bootstrap-without-replacement"])
         fail(message)
     # uniform over points: each point is drawn k*n*(1/n) = k times on average, variance ~ k
     counts = np.bincount(idx.ravel(), minlength=n)

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, rng
+from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -147,7 +147,7 @@ def test_soft_threshold_gives_exact_zeros_up_to_and_at_the_threshold(kata):
             f"soft_threshold with t = {t}: entries with |w| <= t must be exactly 0.0 (|w| == t "
             f"included)\n  w:   {w.tolist()}\n  got: {got.tolist()}"
             + (
-                f"\n  This matches a known mistake: {MISTAKES['soft-threshold-no-clamp']}."
+                naming(MISTAKES["soft-threshold-no-clamp"])
                 if np.allclose(got, w - t * np.sign(w))
                 else ""
             )
@@ -254,7 +254,7 @@ def test_lasso_ista_path_has_exact_zeros_where_the_lasso_solution_is_zero(kata):
             )
             if np.all(np.abs(tiny) < 10 * lr * lam):
                 mistake = MISTAKES["subgradient-step-not-proximal"]
-                message += f"\n  This matches a known mistake: {mistake}."
+                message += naming(mistake)
             fail(message)
         if np.any(got[~zeros] == 0.0):
             fail(

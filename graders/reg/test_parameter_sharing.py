@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import as_number, assert_close, assert_equal, describe, fail, naming, rng
 from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
@@ -104,7 +104,7 @@ def test_output_weight_is_the_embedding_parameter_itself(kata):
             f"(same storage: {facts['same_storage']}) [{where}]"
         )
         if facts["equal_values"]:
-            message += f"\n  This matches a known mistake: {MISTAKES['copies-instead-of-ties']}."
+            message += naming(MISTAKES["copies-instead-of-ties"])
         fail(message)
     if not facts["in_parameters"]:
         fail(f"the shared matrix is not among model.parameters() [{where}]")

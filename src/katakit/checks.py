@@ -27,6 +27,7 @@ __all__ = [
     "assert_unchanged",
     "describe",
     "fail",
+    "naming",
     "rng",
     "snapshot",
     "to_numpy",
@@ -67,7 +68,7 @@ def fail(message: str, misconception: Any = None) -> None:
     with the line that names it (unless it already does)."""
     __tracebackhide__ = True
     if misconception is not None and str(misconception) not in message:
-        message += _naming(misconception)
+        message += naming(misconception)
     raise Mismatch(message, misconception)
 
 
@@ -223,10 +224,12 @@ def _only(matches: Iterable[Any]) -> Any:
     return found[0] if len(found) == 1 else None
 
 
-def _naming(matched: Any) -> str:
-    if matched is None:
+def naming(mistake: Any) -> str:
+    """The line that names a known mistake (with its newline), in the learner's language; ""
+    for None. For messages built by hand; ``fail(message, mistake)`` appends it itself."""
+    if mistake is None:
         return ""
-    return "\n" + _("  This matches a known mistake: {mistake}.").format(mistake=matched)
+    return "\n" + _("  This matches a known mistake: {mistake}.").format(mistake=mistake)
 
 
 def _labels() -> tuple[str, str]:
