@@ -17,3 +17,8 @@ def test_a_spent_budget_stops_the_call_and_is_lifted_afterwards():
     with pytest.raises(OutOfComparisons, match="more than 10 comparisons between items"):
         counter.run(sorted, keys, limit=10)
     assert counter.run(sorted, keys)[1] > 10
+
+
+def test_a_keys_repr_gives_away_neither_its_value_nor_its_position():
+    key = Key(42, 7, Counter())
+    assert "42" not in repr(key) and "7" not in repr(key) and "42" not in str(key)

@@ -80,4 +80,6 @@ class Key:
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"{self.value}@{self.tag}"
+        # not the value nor the position: a learner's code may ask a key's repr (across the door,
+        # the grader's side answers), and reading values would sort them without counting
+        return "<counted key>"
