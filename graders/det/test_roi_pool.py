@@ -191,8 +191,9 @@ def test_roi_pool_rounds_half_away_from_zero(kata):
         what="roi_pool with corners at exactly .5 after scaling",
         where=describe(seed, features=features, rois=rois, scale=scale),
         misconceptions={
-            "corners rounded half to even (torch.round / Python round); Fast R-CNN uses C's "
-            "round, half away from zero": ref_roi_pool(features, rois, size, scale, "half-even"),
+            MISTAKES["roi-round-half-to-even"]: ref_roi_pool(
+                features, rois, size, scale, "half-even"
+            ),
             **pool_mistakes(features, rois, size, scale),
         },
     )
@@ -232,9 +233,7 @@ def test_roi_pool_reads_the_image_of_its_batch_index(kata):
         ref_roi_pool(features, rois, (2, 2), 1.0),
         what="roi_pool with batch indices 2 and 1",
         where=describe(seed, features=features, rois=rois),
-        misconceptions={
-            "the RoI's batch index (column 0) was ignored; it selects the image": wrong
-        },
+        misconceptions={MISTAKES["roi-batch-index-ignored"]: wrong},
     )
 
 

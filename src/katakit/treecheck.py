@@ -56,14 +56,17 @@ def _grader_problems(grader: ast.Module) -> list[str]:
             names += [alias.name for alias in node.names]
             if any(name.split(".")[0] == "solutions" for name in names):
                 problems.append("grader imports from solutions/; it must work without them")
-        if isinstance(node, ast.keyword) and node.arg == "misconceptions":
-            if isinstance(node.value, ast.Dict) and any(
-                isinstance(key, ast.Constant | ast.JoinedStr) for key in node.value.keys
-            ):
-                problems.append(
-                    f"line {node.value.lineno}: a mistake named by plain text; give it an id in "
-                    "misconceptions.toml (en and zh) and pass MISTAKES[id]"
-                )
+        named_by_text = (
+            isinstance(node, ast.keyword)
+            and node.arg == "misconceptions"
+            and isinstance(node.value, ast.Dict)
+            and any(isinstance(key, ast.Constant | ast.JoinedStr) for key in node.value.keys)
+        )
+        if named_by_text:
+            problems.append(
+                f"line {node.value.lineno}: a mistake named by plain text; give it an id in "
+                "misconceptions.toml (en and zh) and pass MISTAKES[id]"
+            )
     for node in grader.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test"):
             marks = " ".join(ast.unparse(d) for d in node.decorator_list)
