@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = FIXTURES / "project"
 SUBMISSIONS = FIXTURES / "submissions"
 REPO = Path(__file__).parent.parent
+_JOURNAL = shutil.ignore_patterns(".katakit")
+
+# The suite starts a few hundred short grading processes; each one's fork server would otherwise
+# spend 1.3 s of CPU warming torch.func (tests/test_sandbox.py checks the warm-up on its own).
+os.environ.setdefault("KATAKIT_WARM", "0")
 
 
 def dead_or_dying(pid: int | str) -> bool:
@@ -42,7 +48,8 @@ def demo_catalog() -> Catalog:
 @pytest.fixture
 def demo_project(tmp_path: Path) -> Path:
     """A writable copy of the fixture project."""
-    return Path(shutil.copytree(PROJECT, tmp_path / "project"))
+    # not the journal a test that graded the fixture project itself may have left there
+    return Path(shutil.copytree(PROJECT, tmp_path / "project", ignore=_JOURNAL))
 
 
 @pytest.fixture

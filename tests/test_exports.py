@@ -76,8 +76,10 @@ def test_gradescope_bundle_holds_graders_but_no_solutions(tmp_path):
     assert "source/src/katakit/plugin.py" in names
     assert not [n for n in names if "solutions/" in n or "mutants/" in n]
     tomls = [n for n in names if n.endswith(".toml")]
-    assert not [n for n in tomls if Path(n).name not in ("katas.toml", "pyproject.toml")]
+    allowed = ("katas.toml", "pyproject.toml", "misconceptions.toml")
+    assert not [n for n in tomls if Path(n).name not in allowed]
     assert "source/exercises/bn/katas.toml" in names and "source/pyproject.toml" in names
+    assert "source/graders/bn/misconceptions.toml" in names  # the grader names mistakes by id
     assert "--format gradescope" in run and "bn/batchnorm_forward" in run and mode & 0o111
 
 

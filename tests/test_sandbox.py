@@ -266,9 +266,14 @@ def first_transform_cpu_seconds():
     return time.process_time() - start
 
 
-def test_a_learner_forked_after_a_quiet_moment_finds_torch_func_warm(tmp_path):
+def test_a_learner_forked_after_a_quiet_moment_finds_torch_func_warm(tmp_path, monkeypatch):
     """The zygote warms up at its first quiet moment (a spawn asked meanwhile waits for it):
     unwarmed, a first transform imports torch._dynamo, over a second of the test's CPU."""
+    from katakit.sandbox import zygote as fork_server
+
+    # a fork server of this test's own, with the warm-up the suite's conftest turns off
+    monkeypatch.setenv("KATAKIT_WARM", "1")
+    monkeypatch.setattr(fork_server, "_zygote", fork_server.Zygote())
     path = tmp_path / "learner.py"
     path.write_text("")
     LearnerProcess(Budget()).close()  # the zygote is up (a first learner, maybe unwarmed)

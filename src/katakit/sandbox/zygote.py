@@ -29,20 +29,20 @@ PRELOAD = ("numpy", "torch", "torch.nn.functional", "katakit.sandbox.learner")
 
 
 # -- the zygote's side ---------------------------------------------------------------------------
-def main(control_fd: int) -> None:
+def main(control_fd: int, warm: bool = True) -> None:
     control = socket.socket(fileno=control_fd)
     try:
         _preload(PRELOAD)
         control.send(pickle.dumps(("ready",)))
-        _serve(control)
+        _serve(control, warm)
     except OSError:  # the trusted side went away mid-answer: nothing to report to anyone
         pass
     os._exit(0)
 
 
-def _serve(control: socket.socket) -> None:
+def _serve(control: socket.socket, warm: bool) -> None:
     killed: set[int] = set()  # learners the trusted side killed and no longer waits for
-    warmed = False
+    warmed = not warm
     while True:
         if not warmed and not select.select([control], [], [], IDLE_SECONDS)[0]:
             # the first quiet moment (the first katas are being graded): warm up then, off the
@@ -171,7 +171,8 @@ class Zygote:
         bootstrap = (
             "import os, sys; os.fork() and os._exit(0); os.setsid(); "
             "sys.path[:0] = [" + repr(package_parent) + "]; "
-            "from katakit.sandbox.zygote import main; main(" + str(theirs.fileno()) + ")"
+            "from katakit.sandbox.zygote import main; "
+            f"main({theirs.fileno()}, warm={os.environ.get('KATAKIT_WARM', '1') != '0'})"
         )
         environment = contain.environment()
         environment["PATH"] = os.environ.get("PATH", environment["PATH"])
