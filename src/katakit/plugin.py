@@ -90,11 +90,14 @@ class KatakitSession:
         test_timeout: float = DEFAULT_TEST_TIMEOUT,
         limits: isolation.Limits | None = None,
         enough: Callable[[str, list[TestResult]], bool] = lambda kata_id, tests: False,
+        cost: Callable[[str, str], float] | None = None,
     ) -> None:
         """``enough(kata_id, tests so far)`` true skips the kata's remaining tests: the
-        self-check stops grading a mutant once a test has failed as it must."""
+        self-check stops grading a mutant once a test has failed as it must. ``cost(kata_id,
+        test name)`` orders each kata's tests, cheapest first (the self-check's mutants)."""
         self.catalog = catalog
         self.enough = enough
+        self.cost = cost
         self.target = target
         self.show_table = show_table
         self.test_timeout = test_timeout
@@ -186,6 +189,8 @@ class KatakitSession:
 
     @pytest.hookimpl
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if self.cost is not None:
+            self._cheapest_first(items)
         declared: dict[str, int] = {}
         for item in items:
             kata, is_grader = self._kata_of(item.path)
@@ -204,6 +209,20 @@ class KatakitSession:
                     f"grader error: the tests of {kata_id} carry {total} points but katas.toml "
                     f"says {kata.points}; make the @pytest.mark.points markers add up"
                 )
+
+    def _cheapest_first(self, items: list[pytest.Item]) -> None:
+        """Each kata's tests by ``cost``, the katas in their order (a stable sort)."""
+        assert self.cost is not None
+        first: dict[str, int] = {}
+        keys = {}
+        for index, item in enumerate(items):
+            kata, is_grader = self._kata_of(item.path)
+            if kata is None or not is_grader:
+                keys[item] = (index, 0.0)
+                continue
+            group = first.setdefault(kata.id, index)
+            keys[item] = (group, self.cost(kata.id, item.nodeid.split("::", 1)[-1]))
+        items.sort(key=keys.__getitem__)
 
     # -- running -------------------------------------------------------------------------------
     def _guard(self, kata: Kata) -> guard.Guard | None:
@@ -376,6 +395,7 @@ class KatakitSession:
                     properties.get("katakit_message", ""),
                     misconception=properties.get("katakit_misconception"),
                     cause=properties.get("katakit_cause", ""),
+                    seconds=report.duration,
                 )
             )
 

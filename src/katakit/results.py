@@ -42,6 +42,7 @@ class TestResult:
     # why it failed where that sets the kata's state: syntax-error, import-error,
     # not-implemented; "" otherwise
     cause: str = ""
+    seconds: float = 0.0  # how long it ran (the self-check runs quick tests first)
 
     @property
     def score(self) -> int:

@@ -34,12 +34,13 @@ def grade(
     limits: Limits | None = DEFAULT_LIMITS,
     pytest_args: tuple[str, ...] = (),
     enough: Callable[[str, list[TestResult]], bool] | None = None,
+    cost: Callable[[str, str], float] | None = None,
 ) -> Report:
     """Grade ``katas`` of ``catalog`` against ``target``; katas without a grader stay 'ungraded'.
 
     With ``limits`` (the default) each kata's learner code runs in its own contained process;
     ``None`` runs them all in this process. ``enough(kata_id, tests so far)`` true skips the
-    rest of that kata's tests.
+    rest of that kata's tests; ``cost(kata_id, test name)`` orders each kata's tests.
     """
     if limits is not None:
         zygote().start()  # the learners' fork server imports torch while the graders load
@@ -48,6 +49,7 @@ def grade(
     )
     if enough is not None:
         session.enough = enough
+    session.cost = cost
     graders = [catalog.files(kata).grader for kata in katas]
     paths = [str(path) for path in graders if path.is_file()]
     if not paths:

@@ -137,12 +137,22 @@ def committed_stubs(catalog: Catalog, katas: list[Kata], folder: Path) -> Target
 def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
     checks = {kata.id: KataCheck(kata) for kata in katas}
 
-    def results(target: Target, selected: list[Kata], enough=None) -> dict[str, KataResult]:
-        report = grade(catalog, selected, target, enough=enough)
+    def results(
+        target: Target, selected: list[Kata], enough=None, cost=None
+    ) -> dict[str, KataResult]:
+        report = grade(catalog, selected, target, enough=enough, cost=cost)
         return {result.id: result for result in report.katas}
 
+    # how long each test took on the reference: mutants run the quick ones first, so that the
+    # test that kills one (and the rest are skipped) comes early
+    seconds: dict[str, dict[str, float]] = {}
     for kata_id, result in results(Target("solutions", catalog.root / "solutions"), katas).items():
         checks[kata_id].reference = (result.score, result.max_score)
+        seconds[kata_id] = {test.name: test.seconds for test in result.tests}
+
+    def cost(kata_id: str, name: str) -> float:
+        return seconds.get(kata_id, {}).get(name, 0.0)
+
     with tempfile.TemporaryDirectory(prefix="katakit-stubs-") as folder:
         stubs = committed_stubs(catalog, katas, Path(folder))
         for kata_id, result in results(stubs, katas).items():
@@ -167,7 +177,7 @@ def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
             def enough(kata_id: str, tests: list[TestResult], chosen=chosen) -> bool:
                 return MutantCheck.seen_enough(chosen[kata_id][0], tests)
 
-            for kata_id, result in results(target, selected, enough).items():
+            for kata_id, result in results(target, selected, enough, cost).items():
                 mutant = chosen[kata_id][0]
                 checks[kata_id].mutants[mutant.name] = MutantCheck.of(mutant, result)
     return list(checks.values())
