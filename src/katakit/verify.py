@@ -151,7 +151,8 @@ def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
         seconds[kata_id] = {test.name: test.seconds for test in result.tests}
 
     def cost(kata_id: str, name: str) -> float:
-        return seconds.get(kata_id, {}).get(name, 0.0)
+        # in steps of 50 ms: tests quicker than that keep the grader's order, whatever the noise
+        return round(seconds.get(kata_id, {}).get(name, 0.0) / 0.05)
 
     with tempfile.TemporaryDirectory(prefix="katakit-stubs-") as folder:
         stubs = committed_stubs(catalog, katas, Path(folder))
