@@ -79,7 +79,7 @@ def check_variance(w, var, what, where, mistakes, band=chi2_band):
         wrong_scale = math.sqrt(3 * wrong_var) if band is uniform_band else wrong_var
         wlo, whi = band(n, wrong_scale)
         if wlo <= ms <= whi:
-            message += f"\n  This matches a known mistake: {name} (variance {wrong_var:.5g})."
+            message += naming(name) + f" (variance {wrong_var:.5g})"
             matched = name
             break
     fail(message, matched)

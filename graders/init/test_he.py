@@ -76,7 +76,7 @@ def check_variance(w, var, what, where, mistakes, band=chi2_band):
     for name, wrong in mistakes.items():
         wlo, whi = band(n, wrong)
         if wlo <= ms <= whi:
-            message += f"\n  This matches a known mistake: {name} (variance {wrong:.5g})."
+            message += naming(name) + f" (variance {wrong:.5g})"
             matched = name
             break
     fail(message, matched)

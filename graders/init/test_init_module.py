@@ -17,7 +17,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, fail
+from katakit.checks import as_array, assert_close, fail, naming
 from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
@@ -154,7 +154,7 @@ def check_distribution(w, var, what, mistakes, band=chi2_band):
     for name, wrong in mistakes.items():
         wlo, whi = band(n, wrong)
         if wlo <= ms <= whi:
-            message += f"\n  This matches a known mistake: {name} (variance {wrong:.5g})."
+            message += naming(name) + f" (variance {wrong:.5g})"
             matched = name
             break
     fail(message, matched)

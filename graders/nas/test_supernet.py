@@ -44,7 +44,7 @@ def paths_of(kata, choices, n, seed):
 def test_each_layer_is_uniform_over_its_choices(kata):
     seed, n = 1, 60_000
     paths = paths_of(kata, CHOICES, n, seed)
-    lines = []
+    lines, matched = [], None
     for layer, k in enumerate(CHOICES):
         column = paths[:, layer]
         if bool(((column < 0) | (column >= k)).any()):
@@ -61,13 +61,12 @@ def test_each_layer_is_uniform_over_its_choices(kata):
                 f"within {bound:.4f}"
             )
             if float(freq[k - 1]) == 0.0:
-                lines.append(
-                    f"  This matches a known mistake: {MISTAKES['single-path-misses-last-choice']}."
-                )
+                matched = MISTAKES["single-path-misses-last-choice"]
     if lines:
         fail(
             f"sampled choices are not uniform (six standard errors over {n} paths) "
-            f"[seed {seed}, num_choices={CHOICES}]\n" + "\n".join(lines)
+            f"[seed {seed}, num_choices={CHOICES}]\n" + "\n".join(lines),
+            matched,
         )
 
 
@@ -104,7 +103,7 @@ def test_the_generator_decides_the_paths(kata):
         mistake = MISTAKES["global-random-state"]
         fail(
             "sample_single_path: two calls with generators seeded 5 gave different paths "
-            f"[num_choices={CHOICES}, n=200]\n  This matches a known mistake: {mistake}.",
+            f"[num_choices={CHOICES}, n=200]",
             mistake,
         )
 
