@@ -63,7 +63,6 @@ def door(repeat: int) -> None:
         path.write_text("def echo(value):\n    return value\n")
         learner = LearnerProcess(Budget())
         echo = learner.load("bench/door", path, [], False).echo
-        time.sleep(3.0)  # the fork server's one-time warm-up (about 1.3 s of CPU) is over
         for label, value in (("a float", 1.5), ("a 1 MiB float64 array", np.ones(1 << 17))):
             runs = []
             for _ in range(repeat):

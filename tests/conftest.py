@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -19,10 +18,6 @@ PROJECT = FIXTURES / "project"
 SUBMISSIONS = FIXTURES / "submissions"
 REPO = Path(__file__).parent.parent
 _JOURNAL = shutil.ignore_patterns(".katakit")
-
-# The suite starts a few hundred short grading processes; each one's fork server would otherwise
-# spend 1.3 s of CPU warming torch.func (tests/test_sandbox.py checks the warm-up on its own).
-os.environ.setdefault("KATAKIT_WARM", "0")
 
 
 def dead_or_dying(pid: int | str) -> bool:

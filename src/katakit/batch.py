@@ -159,9 +159,6 @@ def _start(
             os.close(read_end)
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)  # a learner that signals its process group reaches only this
-            # one learner per process: the fork server's warm-up (see sandbox.zygote) would be
-            # paid again for every learner, most of whose katas never need it
-            os.environ["KATAKIT_WARM"] = "0"
             outcome = _grade_one(root, selection, folder, out, limits, test_timeout)
             message = {"score": outcome.score, "max_score": outcome.max_score}
         except BaseException as exc:  # whatever grading raised, the parent records it

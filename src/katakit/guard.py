@@ -94,8 +94,10 @@ class Guard:
                 self, dotted, original
             )
             self._patches.append((owner, attr, original, stand_in))
-            if everywhere:
-                self._patches.extend(_other_bindings(original, stand_in, (owner, attr)))
+        if everywhere:
+            if not _BINDINGS:
+                index_bindings()
+            self._patches.extend(_other_bindings(self._patches))
 
     def learner_on_stack(self) -> bool:
         if self.everywhere:
@@ -183,18 +185,32 @@ _DISPATCH_KEYS = (
 _KEEP: list[Any] = []  # registrations stay for the life of the learner's process
 
 
-def _other_bindings(original: Any, stand_in: Any, known: tuple[Any, str]) -> list:
-    """(owner, attr, original, stand_in) for every other module attribute bound to
-    ``original`` (``numpy.cov`` is also ``numpy.lib._function_base_impl.cov``)."""
+def _other_bindings(patches: list[tuple[Any, str, Any, Any]]) -> list:
+    """(owner, attr, original, stand_in) for every other module attribute bound to one of the
+    ``patches``' originals (``numpy.cov`` is also ``numpy.lib._function_base_impl.cov``)."""
     found = []
+    for owner, attr, original, stand_in in patches:
+        for module, name in _BINDINGS.get(id(original), ()):
+            if module.__dict__.get(name) is original and (module, name) != (owner, attr):
+                found.append((module, name, original, stand_in))
+    return found
+
+
+# Every module attribute, by the id of its value: (module, name) pairs. Scanning the thousand
+# modules that torch loads takes a learner process tens of milliseconds, most of it the kernel
+# copying the pages whose reference counts the scan touches (the process is a fork); so the
+# zygote builds this index once, before it forks, and every learner inherits it.
+_BINDINGS: dict[int, list[tuple[Any, str]]] = {}
+
+
+def index_bindings() -> None:
+    """(Re)build the index of module attributes from every module loaded now."""
+    _BINDINGS.clear()
     for module in list(sys.modules.values()):
         namespace = getattr(module, "__dict__", None)
-        if not isinstance(namespace, dict):
-            continue
-        for attr, value in list(namespace.items()):
-            if value is original and (module, attr) != known:
-                found.append((module, attr, original, stand_in))
-    return found
+        if isinstance(namespace, dict):
+            for name, value in list(namespace.items()):
+                _BINDINGS.setdefault(id(value), []).append((module, name))
 
 
 class _FunctionStandIn:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import linecache
 import os
 import re
@@ -186,6 +187,13 @@ class KatakitSession:
         if kata is not None and module_path == self.catalog.files(kata).stub:
             return NotATestModule.from_parent(parent, path=module_path)
         return None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # torch, hypothesis and the graders are loaded now and live until the end: kept out of
+        # the garbage collector's sight, every later collection is quick, pytest's two at the
+        # end of a run among them (a third of a second with torch's objects in view). The next
+        # run in this process (katakit watch) lets them be collected again first.
+        gc.freeze()
 
     @pytest.hookimpl
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -692,6 +700,7 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.tbstyle = "no"
             config.option.reportchars = "s"
     config.stash[_SESSION] = session
+    gc.unfreeze()  # what an earlier run in this process froze (see pytest_collection_finish)
     _settle_environment()
 
 

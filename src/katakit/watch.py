@@ -32,6 +32,7 @@ class Watcher:
     def __init__(self, catalog: Catalog, katas: list[Kata], target: Target) -> None:
         self.catalog, self.katas, self.target = catalog, katas, target
         self._by_path: dict[Path, Kata] = {}
+        self._warmed = False
         for kata in katas:
             files = catalog.files(kata)
             for path in (target.locate(kata.id) or files.stub, files.examples):
@@ -48,9 +49,13 @@ class Watcher:
 
     def warm(self) -> None:
         """Start what every grading needs before the first save: the fork server (which
-        imports torch) and a spare learner process."""
+        imports torch, then pays torch's first-use costs while the learner edits) and a spare
+        learner process."""
         zygote().start()
         remote.start_spare(learner_budget(DEFAULT_LIMITS, DEFAULT_TEST_TIMEOUT))
+        if not self._warmed:
+            zygote().warm()
+            self._warmed = True
 
     def grade(self, kata: Kata) -> Report:
         """Grade ``kata`` (the journal of best scores is kept by the run itself)."""

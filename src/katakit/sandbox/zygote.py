@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import os
 import pickle
-import select
 import socket
 import subprocess
 import sys
@@ -24,31 +23,24 @@ from typing import Any
 
 from katakit.sandbox import contain
 
-IDLE_SECONDS = 0.05  # no request for this long: a quiet moment to warm up in
 PRELOAD = ("numpy", "torch", "torch.nn.functional", "katakit.sandbox.learner")
 
 
 # -- the zygote's side ---------------------------------------------------------------------------
-def main(control_fd: int, warm: bool = True) -> None:
+def main(control_fd: int) -> None:
     control = socket.socket(fileno=control_fd)
     try:
         _preload(PRELOAD)
         control.send(pickle.dumps(("ready",)))
-        _serve(control, warm)
+        _serve(control)
     except OSError:  # the trusted side went away mid-answer: nothing to report to anyone
         pass
     os._exit(0)
 
 
-def _serve(control: socket.socket, warm: bool) -> None:
+def _serve(control: socket.socket) -> None:
     killed: set[int] = set()  # learners the trusted side killed and no longer waits for
-    warmed = not warm
     while True:
-        if not warmed and not select.select([control], [], [], IDLE_SECONDS)[0]:
-            # the first quiet moment (the first katas are being graded): warm up then, off the
-            # path of a cold run's first result
-            _warm()
-            warmed = True
         data = control.recv(1 << 16)
         if not data:
             return
@@ -61,6 +53,8 @@ def _serve(control: socket.socket, warm: bool) -> None:
             control.send(pickle.dumps(("status", status)))
         elif request[0] == "reap":  # no answer: the caller goes on while the kernel tears down
             killed.add(request[1])
+        elif request[0] == "warm":  # no answer: asked at a quiet moment, nobody waits for it
+            _warm()
 
 
 def _preload(names: tuple[str, ...] | list[str]) -> None:
@@ -74,15 +68,24 @@ def _preload(names: tuple[str, ...] | list[str]) -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)  # a forked learner must not inherit a thread pool
+    from katakit import guard
+
+    guard.index_bindings()  # once here, not in every learner (see there)
 
 
 def _warm() -> None:
     """Pay here, once, what a library costs on its first use, so that the learners forked from
-    now on are not charged for it: torch.func's first transform imports torch._dynamo (about
-    1.3 s of CPU; a learner forked before pays it within its test's budget)."""
+    now on are not charged for it: torch.func's first transform and the first torch.optim
+    optimizer import torch._dynamo (about 1.3 s of CPU; a learner forked before pays it within
+    its test's budget). Only a long-lived grader asks for it (``katakit watch``, between saves):
+    in a single run it would delay every learner behind it, for the rare learner code that uses
+    either."""
     torch = sys.modules.get("torch")
     with contextlib.suppress(Exception):  # no torch, or one without torch.func: nothing to warm
         torch.func.grad(lambda x: (x * x).sum())(torch.ones(2))
+    from katakit import guard
+
+    guard.index_bindings()  # torch._dynamo's modules too
 
 
 def _spawn(control: socket.socket, options: contain.Options) -> None:
@@ -172,7 +175,7 @@ class Zygote:
             "import os, sys; os.fork() and os._exit(0); os.setsid(); "
             "sys.path[:0] = [" + repr(package_parent) + "]; "
             "from katakit.sandbox.zygote import main; "
-            f"main({theirs.fileno()}, warm={os.environ.get('KATAKIT_WARM', '1') != '0'})"
+            f"main({theirs.fileno()})"
         )
         environment = contain.environment()
         environment["PATH"] = os.environ.get("PATH", environment["PATH"])
@@ -225,6 +228,14 @@ class Zygote:
             if self._control is not None and self._owner == os.getpid():
                 with contextlib.suppress(OSError):
                     self._control.send(pickle.dumps(("reap", pid)))
+
+    def warm(self) -> None:
+        """Have the zygote pay torch's first-use costs now (see :func:`_warm`); it answers
+        spawns again when done."""
+        with self._lock:
+            if self._control is not None and self._owner == os.getpid():
+                with contextlib.suppress(OSError):
+                    self._control.send(pickle.dumps(("warm",)))
 
     def wait(self, pid: int) -> int:
         with self._lock:
