@@ -15,7 +15,14 @@ import torch
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import assert_close, assert_equal, assert_unchanged, fail, rng, snapshot
+from katakit.checks import (
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    assert_unchanged,
+    rng,
+    snapshot,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -176,12 +183,12 @@ def test_byte_counts_are_python_ints(kata):
     if isinstance(memory, dict):
         counts |= {f"training_memory(...)[{key!r}]": value for key, value in memory.items()}
     for what, value in counts.items():
-        if type(value) is not int:
-            fail(
-                f"{what} is {value!r} ({type(value).__name__}); byte counts are Python ints. "
-                "Element sizes from torch.finfo(dtype).bits / 8 are floats: use "
-                f"dtype.itemsize, an int [{where}]"
-            )
+        assert_python_ints(
+            value,
+            f"{what} [{where}]",
+            hint="element sizes from torch.finfo(dtype).bits / 8 are floats: use "
+            "dtype.itemsize, an int",
+        )
 
 
 @pytest.mark.points(1)

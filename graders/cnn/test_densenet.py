@@ -9,24 +9,24 @@ autograd here; channel counts are checked against that rebuilt block's shapes.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, assert_equal, describe, fail, naming, rng
-from katakit.sandbox import kind_of, probe
+from katakit.checks import (
+    as_number,
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    describe,
+    fail,
+    naming,
+    rng,
+)
+from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
-
-
-def python_int_problem(call, value):
-    """The statement promises Python ints; the value tests compare numbers of any type."""
-    if type(value) is int:
-        return None
-    shown = f" {value!r}" if isinstance(value, float | np.generic | torch.Tensor) else ""
-    return f"{call}: expected a Python int, got {kind_of(value)}{shown}"
 
 
 @probe
@@ -155,9 +155,7 @@ def test_dense_channels_formula(kata, c0, num_layers, growth):
 
 @pytest.mark.points(1)
 def test_dense_channels_is_a_python_int(kata):
-    problem = python_int_problem("dense_channels(16, 4, 12)", kata.dense_channels(16, 4, 12))
-    if problem:
-        fail(problem)
+    assert_python_ints(kata.dense_channels(16, 4, 12), "dense_channels(16, 4, 12)")
 
 
 @pytest.mark.points(2)

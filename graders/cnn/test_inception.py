@@ -12,25 +12,25 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import as_plain, assert_close, assert_equal, describe, fail, naming, rng
+from katakit.checks import (
+    as_plain,
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    describe,
+    fail,
+    naming,
+    rng,
+)
 from katakit.sandbox import kind_of, probe
 
 MISTAKES = misconceptions.of(__file__)
-
-
-def python_int_problem(call, value):
-    """The statement promises Python ints; the value tests compare numbers of any type."""
-    if type(value) is int:
-        return None
-    shown = f" {value!r}" if isinstance(value, float | np.generic | torch.Tensor) else ""
-    return f"{call}: expected a Python int, got {kind_of(value)}{shown}"
 
 
 @probe
@@ -226,10 +226,7 @@ def test_factorisation_params_are_python_ints(kata):
     got = kata.factorisation_params(4)
     if kind_of(got) != "builtins.dict":
         fail(f"factorisation_params(4): expected a dict, got {kind_of(got)}")
-    for key, value in got.items():
-        problem = python_int_problem(f"factorisation_params(4)[{key!r}]", value)
-        if problem:
-            fail(problem)
+    assert_python_ints(got, "factorisation_params(4)")
 
 
 @pytest.mark.points(1)

@@ -9,25 +9,24 @@ the parameter counts of torch modules and a count of output positions.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import as_plain, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import (
+    as_plain,
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    describe,
+    fail,
+    rng,
+)
 from katakit.sandbox import kind_of, probe
 
 MISTAKES = misconceptions.of(__file__)
-
-
-def python_int_problem(call, value):
-    """The statement promises Python ints; the value tests compare numbers of any type."""
-    if type(value) is int:
-        return None
-    shown = f" {value!r}" if isinstance(value, float | np.generic | torch.Tensor) else ""
-    return f"{call}: expected a Python int, got {kind_of(value)}{shown}"
 
 
 @probe
@@ -154,10 +153,7 @@ def test_separable_cost_values_are_python_ints(kata):
     got = kata.separable_cost(32, 64, 3, 10, 10)
     if kind_of(got) != "builtins.dict":
         fail(f"separable_cost(32, 64, 3, 10, 10): expected a dict, got {kind_of(got)}")
-    for key, value in got.items():
-        problem = python_int_problem(f"separable_cost(32, 64, 3, 10, 10)[{key!r}]", value)
-        if problem:
-            fail(problem)
+    assert_python_ints(got, "separable_cost(32, 64, 3, 10, 10)")
 
 
 # ---------------------------------------------------------------- DepthwiseSeparable

@@ -15,8 +15,16 @@ import torch
 import torch.nn.functional as F
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, assert_equal, describe, fail, rng
-from katakit.sandbox import kind_of
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    describe,
+    fail,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -216,10 +224,6 @@ def test_grouped_pointwise_params_counts_like_conv2d(kata, c_in, c_out, groups, 
 @pytest.mark.points(1)
 def test_grouped_pointwise_params_is_a_python_int(kata):
     # Its own test: a float count of the right value loses this point only.
-    got = kata.grouped_pointwise_params(8, 16, 4, True)
-    if type(got) is not int:
-        shown = f" {got!r}" if isinstance(got, float | np.generic | torch.Tensor) else ""
-        fail(
-            "grouped_pointwise_params(8, 16, 4, True): expected a Python int, got "
-            f"{kind_of(got)}{shown}"
-        )
+    assert_python_ints(
+        kata.grouped_pointwise_params(8, 16, 4, True), "grouped_pointwise_params(8, 16, 4, True)"
+    )

@@ -7,15 +7,22 @@ rebuilt here with torch.nn.functional from the weights a probe reads off the lea
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, assert_equal, describe, fail, rng
-from katakit.sandbox import kind_of, probe
+from katakit.checks import (
+    as_number,
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    describe,
+    fail,
+    rng,
+)
+from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -72,9 +79,7 @@ def test_counts_are_python_ints(kata):
         ("stacked_receptive_field(3, 3)", kata.stacked_receptive_field(3, 3)),
         ("conv_stack_params(2, 8, 3, True)", kata.conv_stack_params(2, 8, 3, True)),
     ]:
-        if type(value) is not int:
-            shown = f" {value!r}" if isinstance(value, float | np.generic | torch.Tensor) else ""
-            fail(f"{call}: expected a Python int, got {kind_of(value)}{shown}")
+        assert_python_ints(value, call)
 
 
 @probe

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from katakit import misconceptions
-from katakit.checks import assert_equal, fail
+from katakit.checks import assert_equal, assert_python_ints, fail
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -373,10 +373,8 @@ def test_every_function_returns_a_python_int(kata):
         ("receptive_field", ([(3, 1), (3, 2, 2)],)),
     ]
     for name, args in calls:
-        result = call(getattr(kata, name), *args)
-        if type(result) is not int:
-            fail(
-                f"{name}{args} returned {result!r} of type {type(result).__name__}; every "
-                "function returns a Python int (use integer arithmetic, // for the floor, or "
-                "int(...) around a NumPy result)"
-            )
+        assert_python_ints(
+            call(getattr(kata, name), *args),
+            f"{name}{args}",
+            hint="use integer arithmetic, // for the floor, or int(...) around a NumPy result",
+        )

@@ -14,6 +14,7 @@ from katakit import misconceptions
 from katakit.checks import (
     assert_close,
     assert_equal,
+    assert_python_ints,
     assert_unchanged,
     describe,
     fail,
@@ -196,13 +197,6 @@ def test_bottleneck_params_match_the_modules(kata, c_in, c_mid, c_out, kernel, b
     )
 
 
-def not_python_ints(result):
-    """The parts of a result that are not Python ints (NumPy and torch scalars, floats, bools)."""
-    parts = list(result.values()) if isinstance(result, dict) else result
-    parts = list(parts) if isinstance(parts, (tuple, list)) else [parts]
-    return [f"{part!r} ({type(part).__name__})" for part in parts if type(part) is not int]
-
-
 @pytest.mark.points(1)
 def test_parameter_counts_are_python_ints(kata):
     calls = {
@@ -214,9 +208,4 @@ def test_parameter_counts_are_python_ints(kata):
         ),
     }
     for text, run in calls.items():
-        wrong = not_python_ints(run())
-        if wrong:
-            fail(
-                f"{text}: the counts must be Python ints, got {', '.join(wrong)} (np.prod and "
-                "array sizes give NumPy integers: wrap them in int(...) or use math.prod)"
-            )
+        assert_python_ints(run(), text)

@@ -11,6 +11,7 @@ from katakit import misconceptions
 from katakit.checks import (
     assert_close,
     assert_equal,
+    assert_python_ints,
     assert_unchanged,
     describe,
     fail,
@@ -376,10 +377,8 @@ def test_unchanged_after_shift_returns_a_python_int(kata):
     seed, kernel, shift = 11, 2, (1, 0)
     x, _ = draw(seed, (1, 2, 4, 6))
     for mode in ("max", "avg"):
-        got = kata.unchanged_after_shift(x.copy(), kernel, shift, mode)
-        if type(got) is not int:
-            fail(
-                f"unchanged_after_shift(mode={mode!r}) returned {got!r} of type "
-                f"{type(got).__name__}; the count is a Python int (np.sum of a mask gives a NumPy "
-                f"integer: wrap it in int(...)) [{describe(seed, x=x, shift=shift)}]"
-            )
+        assert_python_ints(
+            kata.unchanged_after_shift(x.copy(), kernel, shift, mode),
+            f"unchanged_after_shift(mode={mode!r}) [{describe(seed, x=x, shift=shift)}]",
+            hint="np.sum of a mask gives a NumPy integer: wrap it in int(...)",
+        )

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, assert_equal, describe, fail
+from katakit.checks import as_number, assert_close, assert_equal, assert_python_ints, describe, fail
 from katakit.sandbox import probe
 
 # (c_in, c_out, kernel_size, stride, padding, input H, W, bias)
@@ -311,13 +311,6 @@ def test_module_does_no_more_work_than_the_formula(kata, case):
     )
 
 
-def not_python_ints(result):
-    """The parts of a result that are not Python ints (NumPy and torch scalars, floats, bools)."""
-    parts = list(result.values()) if isinstance(result, dict) else result
-    parts = list(parts) if isinstance(parts, (tuple, list)) else [parts]
-    return [f"{part!r} ({type(part).__name__})" for part in parts if type(part) is not int]
-
-
 @pytest.mark.points(1)
 def test_counts_are_python_ints(kata):
     calls = {
@@ -331,9 +324,4 @@ def test_counts_are_python_ints(kata):
         "separable_mult_adds(3, 16, 3, (8, 8))": lambda: kata.separable_mult_adds(3, 16, 3, (8, 8)),
     }
     for text, run in calls.items():
-        wrong = not_python_ints(run())
-        if wrong:
-            fail(
-                f"{text}: every count is a Python int, got {', '.join(wrong)} (np.prod and "
-                "array sizes give NumPy integers: wrap them in int(...) or use math.prod)"
-            )
+        assert_python_ints(run(), text)

@@ -19,6 +19,7 @@ from katakit.checks import (
     as_plain,
     assert_close,
     assert_equal,
+    assert_python_ints,
     assert_unchanged,
     describe,
     fail,
@@ -452,18 +453,10 @@ def test_locality_without_sharing_is_not_a_small_kernel_conv(kata):
 
 @pytest.mark.points(1)
 def test_parameter_counts_are_python_ints(kata):
-    result = as_plain_dict(kata.parameter_counts(3, 16, 32, 32, (3, 5), 2, (1, 2), True))
-    wrong = {key: value for key, value in result.items() if type(value) is not int}
-    if wrong:
-        fail(
-            "parameter_counts(3, 16, 32, 32, (3, 5), 2, (1, 2), True): the three counts must be "
-            "Python ints, got "
-            + ", ".join(
-                f"{key}: {value!r} ({type(value).__name__})" for key, value in wrong.items()
-            )
-            + " (np.prod, tensor.numel() sums kept as tensors and array sizes give other types: "
-            "wrap them in int(...))"
-        )
+    assert_python_ints(
+        as_plain_dict(kata.parameter_counts(3, 16, 32, 32, (3, 5), 2, (1, 2), True)),
+        "parameter_counts(3, 16, 32, 32, (3, 5), 2, (1, 2), True)",
+    )
 
 
 def as_plain_dict(result):

@@ -17,7 +17,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_equal, describe, fail, naming, rng
+from katakit.checks import (
+    as_array,
+    assert_equal,
+    assert_float64_array,
+    assert_python_ints,
+    describe,
+    fail,
+    naming,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -307,15 +316,9 @@ def test_same_seed_gives_same_samples_from_the_passed_generator(kata):
 def test_fans_are_a_pair_of_python_ints(kata):
     for shape in [(300, 100), (64, 32, 3, 5), (8, 4, 2, 2, 2)]:
         result = kata.fan_in_fan_out(shape)
-        parts = list(result) if isinstance(result, (tuple, list)) else [result]
-        wrong = [f"{part!r} ({type(part).__name__})" for part in parts if type(part) is not int]
-        if not isinstance(result, tuple) or len(result) != 2 or wrong:
-            fail(
-                f"fan_in_fan_out({shape}): expected a tuple of two Python ints, got {result!r}"
-                + (f"; not Python ints: {', '.join(wrong)}" if wrong else "")
-                + " (np.prod gives NumPy numbers, and np.prod(()) is the float 1.0: use "
-                "math.prod or int(...))"
-            )
+        if not isinstance(result, tuple) or len(result) != 2:
+            fail(f"fan_in_fan_out({shape}): expected a tuple of two Python ints, got {result!r}")
+        assert_python_ints(result, f"fan_in_fan_out({shape})")
 
 
 @pytest.mark.points(1)
@@ -326,12 +329,4 @@ def test_samplers_return_float64_numpy_arrays(kata):
         "xavier_normal",
         "xavier_uniform",
     ):
-        got = getattr(kata, name)(shape, rng(90))
-        kind = type(got).__name__
-        dtype = str(getattr(got, "dtype", "")).replace("torch.", "")
-        if kind != "ndarray" or dtype != "float64":
-            fail(
-                f"{name}{shape}: expected a float64 numpy array, got {kind} of dtype "
-                f"{dtype or '?'}; the samplers return float64 NumPy arrays (what rng.normal and "
-                "rng.uniform give: do not cast to float32 or convert to a tensor)"
-            )
+        assert_float64_array(getattr(kata, name)(shape, rng(90)), f"{name}{shape}")

@@ -16,7 +16,16 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
+from katakit.checks import (
+    as_array,
+    as_number,
+    assert_close,
+    assert_float64_array,
+    describe,
+    fail,
+    naming,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -296,12 +305,4 @@ def test_samplers_return_float64_numpy_arrays(kata):
         "he_normal",
         "he_uniform",
     ):
-        got = getattr(kata, name)(shape, rng(90))
-        kind = type(got).__name__
-        dtype = str(getattr(got, "dtype", "")).replace("torch.", "")
-        if kind != "ndarray" or dtype != "float64":
-            fail(
-                f"{name}{shape}: expected a float64 numpy array, got {kind} of dtype "
-                f"{dtype or '?'}; the samplers return float64 NumPy arrays (what rng.normal and "
-                "rng.uniform give: do not cast to float32 or convert to a tensor)"
-            )
+        assert_float64_array(getattr(kata, name)(shape, rng(90)), f"{name}{shape}")

@@ -13,7 +13,16 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_number, assert_close, assert_equal, describe, fail, naming, rng
+from katakit.checks import (
+    as_number,
+    assert_close,
+    assert_equal,
+    assert_python_ints,
+    describe,
+    fail,
+    naming,
+    rng,
+)
 from katakit.sandbox import probe
 
 MISTAKES = misconceptions.of(__file__)
@@ -303,10 +312,9 @@ def test_count_parameters_counts_shared_tensors_once_and_skips_buffers(kata):
 
 @pytest.mark.points(1)
 def test_count_parameters_returns_a_python_int(kata):
-    result = kata.count_parameters(shared_stack())
-    if type(result) is not int:
-        fail(
-            f"count_parameters returned {type(result).__module__}.{type(result).__name__} "
-            f"{result!r}; the statement asks for a Python int (sum(p.numel() ...) is one; "
-            "np.prod(p.shape) gives a NumPy integer, a tensor sum a tensor)"
-        )
+    assert_python_ints(
+        kata.count_parameters(shared_stack()),
+        "count_parameters",
+        hint="sum(p.numel() ...) is one; np.prod(p.shape) gives a NumPy integer, a tensor sum a "
+        "tensor",
+    )

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from katakit.i18n import _
+from katakit.sandbox.rpc import kind_of
 
 __all__ = [
     "Mismatch",
@@ -24,6 +25,8 @@ __all__ = [
     "as_plain",
     "assert_close",
     "assert_equal",
+    "assert_float64_array",
+    "assert_python_ints",
     "assert_unchanged",
     "describe",
     "fail",
@@ -265,7 +268,8 @@ def as_plain(value: Any, what: str) -> Any:
     if isinstance(value, np.ndarray) or (hasattr(value, "detach") and hasattr(value, "tolist")):
         return to_numpy(value).tolist()
     if isinstance(value, list | tuple):
-        return [as_plain(item, what) for item in value]
+        # scalars inline: tables and histories are thousands of them
+        return [item if type(item) in _SCALARS else as_plain(item, what) for item in value]
     if isinstance(value, dict):
         return {as_plain(k, what): as_plain(v, what) for k, v in value.items()}
     fail(
@@ -304,6 +308,59 @@ def assert_equal(
         if actual_plain == as_plain(wrong, "misconception")
     )
     fail(message, matched)
+
+
+def assert_python_ints(value: Any, what: str, *, hint: str = "") -> None:
+    """Assert that ``value`` is a Python int, or a tuple, list or dict whose values all are.
+
+    Counts and sizes that a statement promises as Python ints are checked by a test of their
+    own: a NumPy integer compares equal to the right int, so the value tests pass it, and only
+    this promise is lost. ``hint`` replaces the usual advice where the kata's likely cause is
+    another (a true division, say).
+    """
+    __tracebackhide__ = True
+    if isinstance(value, dict):
+        parts = {f"{key!r}: ": part for key, part in value.items()}
+    elif isinstance(value, tuple | list):
+        parts = {f"[{index}] ": part for index, part in enumerate(value)}
+    else:
+        parts = {"": value}
+    wrong = [
+        f"{label}{_shorten(part, 60)} ({_kind(part)})"
+        for label, part in parts.items()
+        if type(part) is not int
+    ]
+    if wrong:
+        advice = hint or _(
+            "np.prod, .size and sums over arrays give NumPy numbers (np.prod(()) even the float "
+            "1.0): wrap them in int(...) or use math.prod"
+        )
+        expected = _("a Python int") if list(parts) == [""] else _("Python ints")
+        fail(
+            _("{what}: expected {expected}, got {wrong}; {advice}").format(
+                what=what, expected=expected, wrong=", ".join(wrong), advice=advice
+            )
+        )
+
+
+def assert_float64_array(value: Any, what: str) -> None:
+    """Assert that ``value`` is a float64 NumPy array (not a tensor, not float32), as the
+    statement promises; checked by a test of its own, apart from the values."""
+    __tracebackhide__ = True
+    dtype = str(getattr(value, "dtype", "?")).replace("torch.", "")
+    if _kind(value) != "numpy.ndarray" or dtype != "float64":
+        fail(
+            _(
+                "{what}: expected a float64 NumPy array, got {kind} of dtype {dtype}; keep what "
+                "the generator's draws give (float64 NumPy): do not cast to float32 or convert "
+                "to a tensor"
+            ).format(what=what, kind=_kind(value), dtype=dtype)
+        )
+
+
+def _kind(value: Any) -> str:
+    """``numpy.int64``, ``float``: the type of a learner's value (or of what its proxy is for)."""
+    return kind_of(value).removeprefix("builtins.")
 
 
 def snapshot(**inputs: Any) -> dict[str, Any]:
