@@ -8,6 +8,8 @@ from katakit.checks import (
     as_number,
     assert_close,
     assert_equal,
+    assert_float64_array,
+    assert_python_ints,
     assert_unchanged,
     describe,
     snapshot,
@@ -178,3 +180,39 @@ def test_fail_with_a_mistake_names_it_once():
     assert message == "count: expected 3, got 2\n  This matches a known mistake: off by one."
     named = "x\n  This matches a known mistake: off by one."
     assert message_of(lambda: fail(named, "off by one")) == named
+
+
+@pytest.mark.parametrize("value", [3, (1, 2), [0], {"a": 1, "b": 2}, ()])
+def test_python_ints_pass(value):
+    assert_python_ints(value, "count")
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (np.int64(5), "count: expected a Python int, got np.int64(5) (numpy.int64)"),
+        (True, "count: expected a Python int, got True (bool)"),
+        (torch.tensor(5), "(torch.Tensor)"),
+        ((3, 1.0), "count: expected Python ints, got [1] 1.0 (float)"),
+        ({"weights": 4, "bias": np.int32(2)}, "got 'bias': np.int32(2) (numpy.int32)"),
+    ],
+)
+def test_anything_but_a_python_int_is_named_with_its_type(value, says):
+    message = message_of(lambda: assert_python_ints(value, "count"))
+    assert says in message
+    assert "math.prod" in message  # the usual advice, where the grader gives none of its own
+
+
+def test_a_graders_hint_replaces_the_usual_advice():
+    message = message_of(lambda: assert_python_ints(2.0, "bytes", hint="use dtype.itemsize"))
+    assert message.endswith("; use dtype.itemsize")
+
+
+def test_float64_numpy_arrays_pass_and_others_are_named():
+    assert_float64_array(np.zeros(3), "he_normal")
+    assert "numpy.ndarray of dtype float32" in message_of(
+        lambda: assert_float64_array(np.zeros(3, np.float32), "he_normal")
+    )
+    assert "torch.Tensor of dtype float64" in message_of(
+        lambda: assert_float64_array(torch.zeros(3, dtype=torch.float64), "he_normal")
+    )
