@@ -7,6 +7,8 @@ from katakit.catalog import (
     CatalogError,
     coverage,
     find_root,
+    katas_at,
+    learner_libraries,
     load_questions,
     read_manifest,
 )
@@ -112,3 +114,24 @@ def test_every_kata_of_the_repository_names_known_questions():
     known = {q.id for q in load_questions()}
     for kata in Catalog.load(REPO).katas:
         assert kata.questions and set(kata.questions) <= known, kata.id
+
+
+def test_learner_libraries_are_what_a_katas_files_import():
+    """torch is preloaded for the learners only where a kata's stub, examples or grader (whose
+    probes and tensors run over there) import it."""
+    catalog = Catalog.load(REPO)
+    assert "torch" not in learner_libraries(catalog, catalog.select(["python"]))
+    assert learner_libraries(catalog, catalog.select(["algo/sorting"])) == ()
+    assert learner_libraries(catalog, catalog.select(["bn"])) == ("numpy", "torch")
+
+
+def test_katas_at_the_paths_a_pytest_run_was_given():
+    catalog = Catalog.load(REPO)
+    assert katas_at(catalog, [REPO / "exercises" / "bn"]) == catalog.select(["bn"])
+    assert katas_at(catalog, [REPO / "exercises" / "bn" / "weight_norm.py"]) == catalog.select(
+        ["bn/weight_norm"]
+    )
+    assert katas_at(catalog, [REPO / "graders" / "python" / "test_closures.py"]) == (
+        catalog.select(["python/closures"])
+    )
+    assert katas_at(catalog, [REPO]) == catalog.katas

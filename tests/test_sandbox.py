@@ -290,6 +290,56 @@ def test_the_zygote_pays_torch_func_first_cost_when_asked_to_warm_up(tmp_path, m
         process.close()
 
 
+@probe
+def what_a_learner_inherits():
+    import gc
+    import sys
+
+    return "torch" in sys.modules, gc.get_freeze_count()
+
+
+def test_the_zygote_loads_only_the_libraries_asked_for_and_more_when_asked(tmp_path, monkeypatch):
+    """A run whose katas never touch torch does not wait for its import; a later run in the same
+    process that needs it has it loaded for the learners after. Whatever is loaded is frozen out
+    of the learners' garbage collection (so a collection does not copy the zygote's memory)."""
+    from katakit.sandbox import zygote as fork_server
+
+    server = fork_server.Zygote()
+    monkeypatch.setattr(fork_server, "_zygote", server)
+    path = tmp_path / "learner.py"
+    path.write_text("")
+    seen = []
+    for libraries in [("numpy",), ("numpy", "torch")]:
+        server.start(libraries)
+        process = LearnerProcess(Budget())
+        CURRENT[:] = [process]
+        try:
+            process.load("demo/learner", path, [], False)
+            seen.append(what_a_learner_inherits())
+        finally:
+            CURRENT.clear()
+            process.close()
+    (torch_first, frozen_first), (torch_then, frozen_then) = seen
+    assert (torch_first, torch_then) == (False, True)
+    assert 0 < frozen_first < frozen_then
+
+
+def test_a_learners_polling_for_answers_is_allowed_for_in_its_cpu_limit(learner):
+    """The learner side polls briefly for each answer; the trusted side allows for it by the
+    number of messages (fixed by the learner's code, not by the machine's load), at most
+    doubling the limit."""
+    _module, process = learner
+    link = process.link
+    link.start_test()
+    assert link.test_cpu_limit() == link.budget.test_cpu
+    link.test_messages = 1000
+    assert link.test_cpu_limit() == pytest.approx(
+        link.budget.test_cpu + 1000 * wire.LEARNER_SPIN_SECONDS
+    )
+    link.test_messages = 10**9
+    assert link.test_cpu_limit() == 2 * link.budget.test_cpu
+
+
 def test_probes_run_on_the_learner_side(learner):
     grad = tensor_grad(torch.tensor([1.0, 2.0]))
     assert torch.equal(grad, torch.tensor([2.0, 4.0]))

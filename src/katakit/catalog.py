@@ -7,7 +7,9 @@ knows about pytest.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -260,6 +262,41 @@ class Catalog:
         else:
             return None
         return self.by_id.get(f"{topic}/{name}")
+
+
+# The libraries worth loading in the learners' fork server before any learner starts (torch takes
+# seconds); a kata's learner side needs one when its stub, its public examples or its grader (whose
+# probes and tensors go over there) import it.
+HEAVY_LIBRARIES = ("numpy", "torch")
+
+
+def learner_libraries(catalog: Catalog, katas: Iterable[Kata]) -> tuple[str, ...]:
+    """The :data:`HEAVY_LIBRARIES` that the learner side of ``katas`` uses."""
+    used: set[str] = set()
+    for kata in katas:
+        files = catalog.files(kata)
+        for path in (files.stub, files.examples, files.grader):
+            with contextlib.suppress(OSError):
+                used.update(
+                    re.findall(
+                        r"^\s*(?:import|from)\s+(numpy|torch)\b",
+                        path.read_text(encoding="utf-8"),
+                        re.MULTILINE,
+                    )
+                )
+    return tuple(name for name in HEAVY_LIBRARIES if name in used)
+
+
+def katas_at(catalog: Catalog, paths: Iterable[Path]) -> list[Kata]:
+    """The katas that a pytest run of ``paths`` (files or folders of the project) collects."""
+    chosen = []
+    resolved = [path.resolve() for path in paths]
+    for kata in catalog.katas:
+        files = catalog.files(kata)
+        mine = (files.stub, files.examples, files.grader)
+        if any(path == file or path in file.parents for path in resolved for file in mine):
+            chosen.append(kata)
+    return chosen
 
 
 def coverage(catalog: Catalog, questions: Sequence[Question]) -> list[tuple[Question, list[str]]]:

@@ -33,7 +33,7 @@ from katakit import guard, isolation, journal
 
 if sys.version_info < (3, 11):  # pragma: no cover - pytest brings the backport on 3.10
     from exceptiongroup import BaseExceptionGroup
-from katakit.catalog import Catalog, Kata, find_root
+from katakit.catalog import Catalog, Kata, find_root, katas_at, learner_libraries
 from katakit.i18n import _
 from katakit.integrity import Tampering, Watch
 from katakit.readonly import ReadOnlyInputs
@@ -690,7 +690,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
         config.pluginmanager.register(session, "katakit-session")
         if session.limits is not None and _is_kata_run(config, root):
-            zygote().start()  # the learners' fork server imports torch while pytest collects
+            # the learners' fork server imports torch (where the katas use it) while pytest
+            # collects
+            starts = [config.invocation_params.dir / arg.split("::")[0] for arg in config.args]
+            katas = katas_at(catalog, starts) or catalog.katas
+            zygote().start(learner_libraries(catalog, katas))
         if (
             _is_kata_run(config, root)
             and config.option.verbose <= 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from katakit.catalog import Catalog, Kata
+from katakit.catalog import Catalog, Kata, learner_libraries
 from katakit.isolation import DEFAULT_LIMITS, Limits
 from katakit.plugin import DEFAULT_TEST_TIMEOUT, KatakitSession
 from katakit.results import Report, TestResult
@@ -43,7 +43,8 @@ def grade(
     rest of that kata's tests; ``cost(kata_id, test name)`` orders each kata's tests.
     """
     if limits is not None:
-        zygote().start()  # the learners' fork server imports torch while the graders load
+        # the learners' fork server imports torch (where the katas use it) while graders load
+        zygote().start(learner_libraries(catalog, katas))
     session = KatakitSession(
         catalog, target, katas, show_table=False, test_timeout=test_timeout, limits=limits
     )

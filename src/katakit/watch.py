@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from katakit.catalog import Catalog, Kata
+from katakit.catalog import Catalog, Kata, learner_libraries
 from katakit.isolation import DEFAULT_LIMITS
 from katakit.plugin import DEFAULT_TEST_TIMEOUT, learner_budget
 from katakit.results import Report
@@ -51,7 +51,7 @@ class Watcher:
         """Start what every grading needs before the first save: the fork server (which
         imports torch, then pays torch's first-use costs while the learner edits) and a spare
         learner process."""
-        zygote().start()
+        zygote().start(learner_libraries(self.catalog, self.katas))
         remote.start_spare(learner_budget(DEFAULT_LIMITS, DEFAULT_TEST_TIMEOUT))
         if not self._warmed:
             zygote().warm()

@@ -18,7 +18,10 @@ import builtins
 import contextlib
 import linecache
 import math
+import os
+import socket
 import sys
+import time
 import types
 from typing import Any
 
@@ -78,6 +81,23 @@ class Learner:
         return self._function(source, name)
 
 
+class PollingLink(wire.Link):
+    """The learner side's end: a wait for an answer polls for ``LEARNER_SPIN_SECONDS``, yielding
+    the CPU between tries, before it sleeps (see :data:`wire.LEARNER_SPIN_SECONDS`)."""
+
+    def read_some(self) -> memoryview:
+        deadline = time.perf_counter() + wire.LEARNER_SPIN_SECONDS
+        while True:
+            try:
+                size = self.sock.recv_into(self._scratch, 0, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                if time.perf_counter() < deadline:
+                    os.sched_yield()
+                    continue
+                return super().read_some()
+            return memoryview(self._scratch)[:size]
+
+
 class Interrupted(BaseException):
     """Raised into the learner's code when it ran out of time, so its answer says where."""
 
@@ -88,11 +108,10 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 def serve(sock: Any) -> None:
     """Answer requests on ``sock`` until the trusted side closes it; never returns."""
-    import os
     import signal
 
     signal.signal(signal.SIGUSR1, _interrupt)
-    peer = rpc.Peer(wire.Link(sock))
+    peer = rpc.Peer(PollingLink(sock))
     peer.write_back = True
     Learner(peer)
     status = 0

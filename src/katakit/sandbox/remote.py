@@ -129,6 +129,13 @@ class WatchedLink(wire.Link):
         self.output.clear()
         self.test_started_cpu = self.cpu_seconds()
         self.test_started_wall = time.monotonic()
+        self.test_messages = 0  # received in this test: each may follow a learner's poll
+
+    def test_cpu_limit(self) -> float:
+        """The test's CPU seconds, plus the most the learner side spent polling for answers
+        (``wire.LEARNER_SPIN_SECONDS`` per message; at most doubling the limit)."""
+        allowance = self.test_messages * wire.LEARNER_SPIN_SECONDS
+        return self.budget.test_cpu + min(allowance, self.budget.test_cpu)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the learner's process (and the children it waited for)."""
@@ -156,6 +163,7 @@ class WatchedLink(wire.Link):
             self._drain_output()
 
     def receive(self) -> Any:
+        self.test_messages += 1
         try:
             return super().receive()
         except wire.WireError:
@@ -228,7 +236,7 @@ class WatchedLink(wire.Link):
         if self.gone is not None:
             raise self.gone
         cpu = self.cpu_seconds()
-        if cpu - self.test_started_cpu > self.budget.test_cpu:
+        if cpu - self.test_started_cpu > self.test_cpu_limit():
             self.stop("timeout", _test_cpu(), seconds=self.budget.test_cpu)
         if cpu > self.budget.kata_cpu:
             self.stop("timeout", _kata_cpu(), seconds=self.budget.kata_cpu)

@@ -23,14 +23,16 @@ from typing import Any
 
 from katakit.sandbox import contain
 
-PRELOAD = ("numpy", "torch", "torch.nn.functional", "katakit.sandbox.learner")
+# What each library asked for means loading; the learner's own loop is always loaded.
+_MODULES = {"numpy": ("numpy",), "torch": ("torch", "torch.nn.functional")}
+ALWAYS = ("katakit.sandbox.learner",)
 
 
 # -- the zygote's side ---------------------------------------------------------------------------
-def main(control_fd: int) -> None:
+def main(control_fd: int, libraries: tuple[str, ...]) -> None:
     control = socket.socket(fileno=control_fd)
     try:
-        _preload(PRELOAD)
+        _preload(libraries)
         control.send(pickle.dumps(("ready",)))
         _serve(control)
     except OSError:  # the trusted side went away mid-answer: nothing to report to anyone
@@ -55,12 +57,15 @@ def _serve(control: socket.socket) -> None:
             killed.add(request[1])
         elif request[0] == "warm":  # no answer: asked at a quiet moment, nobody waits for it
             _warm()
+        elif request[0] == "preload":  # no answer: a later spawn waits until it is done
+            _preload(request[1])
 
 
-def _preload(names: tuple[str, ...] | list[str]) -> None:
+def _preload(libraries: tuple[str, ...] | list[str]) -> None:
     import importlib
 
-    for name in names:
+    names = [module for library in libraries for module in _MODULES.get(library, ())]
+    for name in [*names, *ALWAYS]:
         try:
             importlib.import_module(name)
         except Exception:  # a module that only imports in some state is simply not preloaded
@@ -68,9 +73,21 @@ def _preload(names: tuple[str, ...] | list[str]) -> None:
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.set_num_threads(1)  # a forked learner must not inherit a thread pool
+    _settle()
+
+
+def _settle() -> None:
+    """Make what is loaded now cheap for every learner forked from here on."""
+    import gc
+
     from katakit import guard
 
     guard.index_bindings()  # once here, not in every learner (see there)
+    # Out of the garbage collector's sight: a learner's first full collection would otherwise
+    # walk torch's hundreds of thousands of objects and write to each, and the kernel would
+    # copy every page of the zygote's memory into the learner, tenths of a second of its CPU.
+    gc.collect()
+    gc.freeze()
 
 
 def _warm() -> None:
@@ -83,9 +100,7 @@ def _warm() -> None:
     torch = sys.modules.get("torch")
     with contextlib.suppress(Exception):  # no torch, or one without torch.func: nothing to warm
         torch.func.grad(lambda x: (x * x).sum())(torch.ones(2))
-    from katakit import guard
-
-    guard.index_bindings()  # torch._dynamo's modules too
+    _settle()  # torch._dynamo's modules too
 
 
 def _spawn(control: socket.socket, options: contain.Options) -> None:
@@ -162,10 +177,17 @@ class Zygote:
         self._control: socket.socket | None = None
         self._ready = False
         self._owner = os.getpid()
+        self._libraries: tuple[str, ...] = ()
 
-    def start(self) -> None:
-        """Start the zygote without waiting for it (it imports torch meanwhile)."""
+    def start(self, libraries: tuple[str, ...] = ("numpy", "torch")) -> None:
+        """Start the zygote without waiting for it, loading ``libraries`` (``numpy``, ``torch``:
+        what the katas to be graded use) meanwhile; a running one loads those it lacks."""
         if self._control is not None and self._owner == os.getpid():
+            missing = tuple(name for name in libraries if name not in self._libraries)
+            if missing:
+                self._libraries += missing
+                with self._lock, contextlib.suppress(OSError):
+                    self._control.send(pickle.dumps(("preload", missing)))
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         package_parent = str(Path(__file__).resolve().parents[2])
@@ -175,7 +197,7 @@ class Zygote:
             "import os, sys; os.fork() and os._exit(0); os.setsid(); "
             "sys.path[:0] = [" + repr(package_parent) + "]; "
             "from katakit.sandbox.zygote import main; "
-            f"main({theirs.fileno()})"
+            f"main({theirs.fileno()}, {tuple(libraries)!r})"
         )
         environment = contain.environment()
         environment["PATH"] = os.environ.get("PATH", environment["PATH"])
@@ -190,12 +212,13 @@ class Zygote:
         )
         theirs.close()
         self._control, self._ready, self._owner = ours, False, os.getpid()
+        self._libraries = tuple(libraries)
 
     def _ask(self, request: tuple, fds: int = 0) -> tuple[Any, list[int]]:
         for attempt in range(2):
             if self._owner != os.getpid() or self._control is None:
                 self._control = None
-                self.start()
+                self.start(self._libraries or ("numpy", "torch"))
             assert self._control is not None
             try:
                 if not self._ready:
