@@ -11,7 +11,7 @@ from katakit.cli import main
 from katakit.mutation import PatchError, Replacement, apply, build, mutants_of
 from katakit.mutation_import import diff_replacements
 from katakit.treecheck import check_tree
-from katakit.verify import verify
+from katakit.verify import verify, verify_table
 
 from .conftest import PROJECT
 
@@ -147,3 +147,20 @@ def test_the_self_check_judges_the_committed_stub_not_a_learners_answer(demo_pro
     (demo_project / "exercises/demo/add.py").write_text("def add(a, b):\n    return a + b\n")
     [check] = verify(Catalog.load(demo_project), [Catalog.load(demo_project).by_id["demo/add"]])
     assert check.stub == (0, 3) and not check.problems
+
+
+def test_every_test_runs_each_mutant_through_all_tests_and_lists_what_it_loses(demo_project):
+    """``verify --every-test`` shows what one mistake costs (to find tests of another promise
+    that fail with it); the plain self-check stops each mutant at its first failure."""
+    catalog = Catalog.load(demo_project)
+    (quick,) = verify(catalog, catalog.select(["demo/add"]))
+    (full,) = verify(catalog, catalog.select(["demo/add"]), every_test=True)
+    assert quick.mutants["off_by_one"].failed == ("test_adds_small_numbers",)
+    assert full.mutants["off_by_one"].failed == (
+        "test_adds_small_numbers",
+        "test_adds_negative_numbers",
+        "test_adds_fractions",
+    )
+    table = verify_table([full], every_test=True)
+    assert "mutant off_by_one: loses 3 in 3 tests: test_adds_small_numbers, " in table
+    assert "killed by" not in table

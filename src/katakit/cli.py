@@ -362,8 +362,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from katakit.verify import verify, verify_table
 
     catalog = Catalog.load(_root(args))
-    results = verify(catalog, catalog.select(args.selection))
-    print(verify_table(results))
+    results = verify(catalog, catalog.select(args.selection), every_test=args.every_test)
+    print(verify_table(results, every_test=args.every_test))
     failures = [check for check in results if check.problems]
     print(f"\n{len(results) - len(failures)} of {len(results)} katas pass the self-check")
     return 1 if failures else 0
@@ -578,6 +578,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checking.add_argument(
         "selection", nargs="*", metavar="SELECTION", help="topics or kata ids (default all)"
+    )
+    checking.add_argument(
+        "--every-test",
+        action="store_true",
+        help="run each mutant through every test and list the tests it fails and the points it "
+        "loses (one mistake should cost the tests of its own promise only); slower",
     )
     checking.set_defaults(run=cmd_verify)
 

@@ -31,6 +31,7 @@ class MutantCheck:
     max_score: int
     killed_by: str = ""  # "test_name" or "test_name (timeout)"; empty if no test failed
     messages: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()  # every test that failed (all of them with ``every_test``)
 
     @staticmethod
     def seen_enough(mutant: Mutant, tests: list[TestResult]) -> bool:
@@ -52,7 +53,8 @@ class MutantCheck:
             first = failed[0]
             killed_by = first.name + ("" if first.outcome == "failed" else f" ({first.outcome})")
         messages = tuple(test.message for test in failed)
-        return cls(mutant, result.score, result.max_score, killed_by, messages)
+        names = tuple(test.name for test in failed)
+        return cls(mutant, result.score, result.max_score, killed_by, messages, names)
 
     @property
     def survives(self) -> bool:
@@ -134,7 +136,10 @@ def committed_stubs(catalog: Catalog, katas: list[Kata], folder: Path) -> Target
     return Target("exercises", files=files)
 
 
-def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
+def verify(catalog: Catalog, katas: list[Kata], *, every_test: bool = False) -> list[KataCheck]:
+    """The self-check of ``katas``. With ``every_test`` each mutant runs through every test (no
+    stop at the first that kills it), so that :func:`verify_table` can list what one mistake
+    costs: one mistake should lose the tests of its own promise, not unrelated ones."""
     checks = {kata.id: KataCheck(kata) for kata in katas}
 
     def results(
@@ -178,14 +183,16 @@ def verify(catalog: Catalog, katas: list[Kata]) -> list[KataCheck]:
             def enough(kata_id: str, tests: list[TestResult], chosen=chosen) -> bool:
                 return MutantCheck.seen_enough(chosen[kata_id][0], tests)
 
-            for kata_id, result in results(target, selected, enough, cost).items():
+            stop = None if every_test else enough
+            for kata_id, result in results(target, selected, stop, cost).items():
                 mutant = chosen[kata_id][0]
                 checks[kata_id].mutants[mutant.name] = MutantCheck.of(mutant, result)
     return list(checks.values())
 
 
-def verify_table(results: list[KataCheck]) -> str:
-    """One line per kata: reference, stub and mutant scores, then any problems found."""
+def verify_table(results: list[KataCheck], *, every_test: bool = False) -> str:
+    """One line per kata: reference, stub and mutant scores, then any problems found; with
+    ``every_test`` (the mutants ran every test), each mutant's failing tests and points lost."""
     id_width = max([4, *(len(check.kata.id) for check in results)])
     lines = [f"{'kata':<{id_width}}  reference  stub    mutants killed  verdict"]
     for check in results:
@@ -198,12 +205,15 @@ def verify_table(results: list[KataCheck]) -> str:
             f"{killed:>6}/{len(check.mutants):<7}  {verdict}"
         )
         for name, mutant in check.mutants.items():
-            # a killed mutant's other tests were skipped: its score would say nothing
-            verdict = (
-                f"killed by {mutant.killed_by}"
-                if not mutant.survives
-                else f"survives with {mutant.score}/{mutant.max_score}"
-            )
+            # a killed mutant's other tests were skipped (unless every test ran): its score
+            # would say nothing
+            if mutant.survives:
+                verdict = f"survives with {mutant.score}/{mutant.max_score}"
+            elif every_test:
+                lost = mutant.max_score - mutant.score
+                verdict = f"loses {lost} in {len(mutant.failed)} tests: {', '.join(mutant.failed)}"
+            else:
+                verdict = f"killed by {mutant.killed_by}"
             lines.append(f"{'':<{id_width}}    mutant {name}: {verdict}")
         lines.extend(f"{'':<{id_width}}    ! {problem}" for problem in check.problems)
     return "\n".join(lines)
