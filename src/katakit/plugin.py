@@ -725,6 +725,19 @@ def _settle_environment() -> None:
     """One thread per process, and property tests that are the same on every run."""
     for name in _THREAD_VARIABLES:
         os.environ.setdefault(name, "1")
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+
+    try:
+        # registered by an earlier run in this process (katakit watch, a test of the suite):
+        # registering again inside a test's own settings is deprecated
+        settings.get_profile("katakit")
+    except InvalidArgument:
+        _register_profile()
+    settings.load_profile("katakit")
+
+
+def _register_profile() -> None:
     from hypothesis import HealthCheck, Phase, settings
 
     settings.register_profile(
@@ -738,7 +751,6 @@ def _settle_environment() -> None:
         # no "explain" phase: it lists engine and grader lines, which say nothing to a learner
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     )
-    settings.load_profile("katakit")
 
 
 def _is_kata_run(config: pytest.Config, root: Path) -> bool:
