@@ -53,8 +53,9 @@ def state_changes(before, module):
 @probe
 def closure_facts(fn):
     """Plain facts about ``fn``, gathered where it lives: whether it is a plain function, its
-    type and name, whether it has closure cells, what each filled cell holds (the object, its
-    type, whether it is an iterator, its size, a namespace's variables), its own attributes."""
+    type and name, whether it has closure cells, what each filled cell holds (the object, a
+    fingerprint that changes when it does, its type, whether it is an iterator, its size, a
+    namespace's variables), its own attributes."""
     import types
     from collections.abc import Iterator, Sized
 
@@ -71,9 +72,14 @@ def closure_facts(fn):
             continue
         sized = isinstance(item, Sized) and not isinstance(item, str)
         namespace = isinstance(item, types.SimpleNamespace)
+        fingerprint = repr(item)
+        plain = not isinstance(item, types.FunctionType | types.ModuleType | type)
+        if plain and hasattr(item, "__dict__"):  # a box object of the learner's: its variables
+            fingerprint += repr(sorted(vars(item).items(), key=lambda kv: kv[0]))
         facts["cells"].append(
             {
                 "value": item,
+                "fingerprint": fingerprint,
                 "type": type(item).__name__,
                 "iterator": isinstance(item, Iterator),
                 "size": len(item) if sized else None,
@@ -103,24 +109,40 @@ def closure_contents(fn, what):
     return facts["cells"], facts["attributes"]
 
 
-def holds(cells, value):
-    """Whether the closure keeps ``value``: in a cell directly, inside a small box (a list, a
-    dict, a namespace) or in an iterator such as ``itertools.count`` that a cell holds."""
-    for cell in cells:
-        item = cell["value"]
-        if isinstance(item, bool):
-            continue
-        if isinstance(item, int | float) and item == value:
-            return True
-        if isinstance(item, list | tuple) and value in item:
-            return True
-        if isinstance(item, dict) and value in item.values():
-            return True
-        if cell["namespace"] is not None and value in cell["namespace"].values():
-            return True
-        if cell["iterator"]:
-            return True
-    return False
+def fingerprints(cells):
+    return [cell["fingerprint"] for cell in cells]
+
+
+@probe
+def stored_sizes(fn):
+    """``(where, type, size)`` for every container ``fn`` keeps: in its closure cells, in its
+    own attributes (a function's or a callable object's), one level into a box object."""
+    import types
+    from collections.abc import Sized
+
+    found = []
+
+    def look(where, item, depth=0):
+        if isinstance(item, Sized) and not isinstance(item, str | bytes):
+            found.append((where, type(item).__name__, len(item)))
+        elif (
+            depth == 0
+            and hasattr(item, "__dict__")
+            and not isinstance(item, types.FunctionType | types.ModuleType | type)
+        ):
+            for name, value in vars(item).items():
+                look(f"{where}.{name}", value, depth + 1)
+
+    if isinstance(fn, types.FunctionType):
+        for name, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=False):
+            try:
+                look(f"closure cell {name!r}", cell.cell_contents)
+            except ValueError:  # an empty cell
+                continue
+    for name, value in getattr(fn, "__dict__", {}).items():
+        if not name.startswith("__"):
+            look(f"attribute {name!r}", value)
+    return found
 
 
 @pytest.mark.points(1)
@@ -142,17 +164,25 @@ def test_counter_adds_step_and_returns_the_new_count(kata, args):
 
 @pytest.mark.points(2)
 def test_two_counters_never_share_a_count_and_a_new_one_restarts(kata):
+    # The reference is the learner's own counters, each called alone: this test judges
+    # independence only (the counts themselves are test_counter_adds_step_...'s).
+    alone = kata.make_counter()
+    first_alone = [alone() for _ in range(4)]
+    alone = kata.make_counter(100, 10)
+    second_alone = [alone() for _ in range(3)]
     before = module_state(kata)
     first, second = kata.make_counter(), kata.make_counter(100, 10)
     got = [first(), first(), second(), first(), second(), second()]
     third = kata.make_counter()
     got += [third(), first(), third()]
-    expected = [1, 2, 110, 3, 120, 130, 1, 4, 2]
+    f, s = first_alone, second_alone
+    expected = [f[0], f[1], s[0], f[2], s[1], s[2], f[0], f[3], f[1]]
     if got != expected:
         fail(
             "interleaved calls of first = make_counter(), second = make_counter(100, 10) and, "
             "after six calls, third = make_counter():\n"
-            f"  expected {expected}\n  got      {got}\n"
+            f"  expected {expected} (what the same counters return when each is called alone)\n"
+            f"  got      {got}\n"
             "  Each counter must keep its own count, and a new counter starts from its own start."
             + state_changes(before, kata)
         )
@@ -162,14 +192,16 @@ def test_two_counters_never_share_a_count_and_a_new_one_restarts(kata):
 @pytest.mark.points(1)
 def test_counter_keeps_its_count_in_a_closure_cell(kata):
     counter = kata.make_counter(100, 7)
-    for expected in (107, 114, 121):
-        assert_equal(counter(), expected, what="counter()", where="make_counter(100, 7)")
+    cells, attributes = closure_contents(counter, "make_counter(100, 7)")
+    for call in range(1, 4):
+        before = fingerprints(cells)
+        returned = counter()
         cells, attributes = closure_contents(counter, "make_counter(100, 7)")
-        if not holds(cells, expected):
+        if fingerprints(cells) == before:
             contents = [cell["value"] for cell in cells]
             fail(
-                f"after the counter returned {expected}, none of its closure cells holds "
-                f"{expected} (the cells hold {contents!r}"
+                f"call {call} of the counter (it returned {returned!r}) changed none of its "
+                f"closure cells (they hold {contents!r}"
                 + (f"; the function carries attributes {attributes!r}" if attributes else "")
                 + "). The count must live in a variable of make_counter, rebound through "
                 "nonlocal, not in a function attribute or elsewhere"
@@ -219,45 +251,69 @@ def test_averager_returns_the_running_mean(kata, seed):
 
 
 @pytest.mark.points(1)
-def test_averagers_are_independent_closures_without_history(kata):
+def test_averagers_are_independent_closures(kata):
+    # The reference is the learner's own averagers, each fed alone: this test judges
+    # independence only; the means themselves are test_averager_returns_the_running_mean's.
+    n = 300
+    first_values = [float(k) for k in range(n + 1)]
+    second_values = [1.0] * len(range(0, n, 3)) + [4.0]
+    alone = kata.make_averager()
+    first_alone = [alone(v) for v in first_values]
+    alone = kata.make_averager()
+    second_alone = [alone(v) for v in second_values]
     first, second = kata.make_averager(), kata.make_averager()
+    first_got, second_got = [], []
+    for k in range(n):
+        first_got.append(first(first_values[k]))
+        if k % 3 == 0:
+            second_got.append(second(1.0))
+    first_got.append(first(float(n)))
+    second_got.append(second(4.0))
+    where = (
+        "first fed 0.0, 1.0, ..., 300.0 and second fed 1.0 after every third of them, then 4.0, "
+        "compared with the same averagers each fed alone: each averager must keep its own "
+        "running numbers"
+    )
+    assert_close(first_got, first_alone, what="first averager", where=where, rtol=1e-12)
+    assert_close(second_got, second_alone, what="second averager", where=where, rtol=1e-12)
+
+
+@pytest.mark.points(1)
+def test_averager_keeps_running_numbers_not_past_values(kata):
+    average = kata.make_averager()
     n = 300
     for k in range(n):
-        first(float(k))
-        if k % 3 == 0:
-            second(1.0)
-    assert_close(first(float(n)), n / 2, what="first averager after 0..300", rtol=1e-12)
-    assert_close(second(4.0), (n // 3 + 4) / (n // 3 + 1), what="second averager", rtol=1e-12)
-    cells, _ = closure_contents(first, "make_averager()")
-    for cell in cells:
-        if cell["size"] is not None and cell["size"] >= n:
+        average(float(k))
+    for where, kind, size in stored_sizes(average):
+        if size >= n:
             fail(
-                f"a closure cell of the averager holds a {cell['type']} of {cell['size']} "
-                "past values; keep only a running total and a count (rebound with nonlocal), so "
-                "the memory stays constant"
+                f"after {n} values, the averager keeps a {kind} of {size} items ({where}); keep "
+                "only a running total and a count (rebound with nonlocal), so the memory stays "
+                "constant"
             )
 
 
 @pytest.mark.points(1)
 def test_averager_keeps_its_running_numbers_in_closure_cells(kata):
     average = kata.make_averager()
-    values = [4.0, 10.0, 1.0]
-    for value in values:
-        average(value)
     cells, attributes = closure_contents(average, "make_averager()")
-    if attributes:
-        fail(
-            f"the averager carries the function attributes {attributes!r}; keep the running "
-            "total and count in variables of make_averager, rebound with nonlocal, not on the "
-            "function"
-        )
-    if not (holds(cells, sum(values)) or holds(cells, len(values))):
-        contents = [cell["value"] for cell in cells]
-        fail(
-            f"after the values {values}, no closure cell of the averager holds the total "
-            f"{sum(values)} or the count {len(values)} (the cells hold {contents!r}); keep the "
-            "running numbers in variables of make_averager, rebound with nonlocal"
-        )
+    for value in (4.0, 10.0, 1.0):
+        before = fingerprints(cells)
+        average(value)
+        cells, attributes = closure_contents(average, "make_averager()")
+        if attributes:
+            fail(
+                f"the averager carries the function attributes {attributes!r}; keep the "
+                "running total and count in variables of make_averager, rebound with nonlocal, "
+                "not on the function"
+            )
+        if fingerprints(cells) == before:
+            contents = [cell["value"] for cell in cells]
+            fail(
+                f"average({value}) changed none of the averager's closure cells (they hold "
+                f"{contents!r}); keep the running numbers in variables of make_averager, "
+                "rebound with nonlocal"
+            )
 
 
 @pytest.mark.points(1)

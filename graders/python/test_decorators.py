@@ -10,6 +10,8 @@ with a probe.
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from katakit import misconceptions
@@ -39,7 +41,7 @@ DECORATE = {
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("which", list(DECORATE))
-def test_decorator_keeps_metadata_and_passes_arguments_through(kata, which):
+def test_decorator_keeps_metadata(kata, which):
     target = make_target()
     decorated = DECORATE[which](kata, target)
     for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
@@ -57,6 +59,12 @@ def test_decorator_keeps_metadata_and_passes_arguments_through(kata, which):
             "__doc__ by hand loses it, functools.wraps sets it (inspect.signature and "
             "inspect.unwrap rely on it)"
         )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("which", list(DECORATE))
+def test_decorator_passes_arguments_through(kata, which):
+    decorated = DECORATE[which](kata, make_target())
     got = decorated(1, 5, 6, 7, c=8, z=9, y=10)
     assert_equal(
         got,
@@ -89,9 +97,8 @@ def test_logged_logs_the_call_and_the_result(kata):
     ]
     for args, kwargs in cases:
         lines.clear()
-        result = decorated(*args, **kwargs)
+        decorated(*args, **kwargs)  # the value returned is test_decorator_passes_arguments_...'s
         expected = join_words(*args, **kwargs)
-        assert_equal(result, expected, what="the decorated function's return value")
         assert_equal(
             lines,
             [expected_call_line("join_words", args, kwargs), f"join_words returned {expected!r}"],
@@ -100,28 +107,49 @@ def test_logged_logs_the_call_and_the_result(kata):
         )
 
 
-@pytest.mark.points(1)
-def test_logged_logs_and_reraises_the_same_exception(kata):
-    lines, raised = [], []
+def check_positive_raising(raised):
+    """A function that always raises a fresh ValueError, kept in ``raised``."""
 
     def check_positive(x):
         error = ValueError(f"{x} is not positive")
         raised.append(error)
         raise error
 
-    decorated = kata.logged(log=lines.append)(check_positive)
+    return check_positive
+
+
+@pytest.mark.points(1)
+def test_logged_reraises_the_same_exception(kata):
+    raised = []
+    decorated = kata.logged(log=lambda line: None)(check_positive_raising(raised))
     try:
         result = decorated(-7)
     except ValueError as exc:
         if exc is not raised[0]:
             fail("logged raised a new ValueError; re-raise the original exception (bare raise)")
+    except Exception as exc:
+        fail(
+            f"logged raised {type(exc).__name__}: {exc} instead of the function's own "
+            "ValueError; log it, then re-raise it unchanged (bare raise)"
+        )
     else:
         fail(f"logged swallowed the exception and returned {result!r}; log it, then re-raise it")
-    assert_equal(
-        lines,
-        ["call check_positive(-7)", "check_positive raised ValueError: -7 is not positive"],
-        what="logged lines for a call that raises",
-    )
+
+
+@pytest.mark.points(1)
+def test_logged_logs_the_exception_as_the_second_line(kata):
+    lines = []
+    decorated = kata.logged(log=lines.append)(check_positive_raising([]))
+    with contextlib.suppress(Exception):  # whether it propagates is another test's concern
+        decorated(-7)
+    # The last line only: the call line is test_logged_logs_the_call_and_the_result's concern.
+    expected = "check_positive raised ValueError: -7 is not positive"
+    if not lines or lines[-1] != expected:
+        fail(
+            f"logged lines for check_positive(-7), which raises ValueError('-7 is not positive'): "
+            f"{lines!r}; the line after the call line must be {expected!r}, "
+            "'<name> raised <type name>: <str(exception)>'"
+        )
 
 
 @probe
@@ -141,12 +169,21 @@ def test_bare_logged_prints(kata):
     def double(x):
         return 2 * x
 
+    expected = "call double(21)\ndouble returned 42\n"
+    # The lines' format is test_logged_logs_the_call_and_the_result's concern: what the learner's
+    # own @logged(log=...) writes for the same call is accepted as well.
+    own = []
+    try:
+        kata.logged(log=own.append)(double)(21)
+    except Exception:
+        own = None
     decorated = kata.logged(double)
-    result, printed = call_printing(decorated, 21)
-    assert_equal(result, 42, what="@logged double(21)")
+    _, printed = call_printing(decorated, 21)
+    if own is not None and printed == "".join(f"{line}\n" for line in own):
+        return
     assert_equal(
         printed,
-        "call double(21)\ndouble returned 42\n",
+        expected,
         what="what bare @logged prints",
         where="@logged without arguments logs with print",
     )
@@ -207,10 +244,9 @@ def test_retry_calls_until_the_function_succeeds(kata, times, failures):
     assert_equal(
         flaky.calls, [(("arg",), {"key": 1})] * (failures + 1), what="arguments of every call"
     )
-    assert_close(sleeps, [0.25] * failures, what="sleeps between attempts (backoff 1)")
 
 
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 @pytest.mark.parametrize("times", [3])
 def test_retry_gives_up_after_times_calls_with_the_last_exception(kata, times):
     flaky, sleeps = Flaky(failures=100), []
@@ -244,11 +280,30 @@ def test_retry_gives_up_after_times_calls_with_the_last_exception(kata, times):
             f"retry({times}) made {made} calls before giving up, expected {times}"
             + call_count_problem(made, times)
         )
+
+
+@pytest.mark.points(1)
+def test_retry_sleeps_delay_then_backoff_between_calls(kata):
+    # The sleeps are judged against the calls the learner's retry really made: how many calls
+    # it makes is the other retry tests' concern.
+    flaky, sleeps = Flaky(failures=3), []
+    kata.retry(6, ValueError, delay=0.5, backoff=2.0, sleep=sleeps.append)(flaky)()
     assert_close(
         sleeps,
-        [0.5 * 2.0**k for k in range(times - 1)],
+        [0.5 * 2.0**k for k in range(len(flaky.calls) - 1)],
         what="sleeps between attempts",
-        where="delay=0.5, backoff=2.0: one sleep before each retry, none after the last call",
+        where=f"retry(6, delay=0.5, backoff=2.0), {len(flaky.calls)} calls (3 failures, then "
+        "success): one sleep before each retry, none before the first call",
+    )
+    flaky, sleeps = Flaky(failures=100), []
+    with contextlib.suppress(Exception):  # what propagates is test_retry_gives_up_...'s concern
+        kata.retry(3, ValueError, delay=0.5, backoff=2.0, sleep=sleeps.append)(flaky)()
+    assert_close(
+        sleeps,
+        [0.5 * 2.0**k for k in range(len(flaky.calls) - 1)],
+        what="sleeps between attempts",
+        where=f"retry(3, delay=0.5, backoff=2.0), {len(flaky.calls)} calls that all failed: one "
+        "sleep before each retry, none after the last call",
     )
 
 
@@ -269,7 +324,8 @@ class EveryThird:
 @pytest.mark.points(1)
 def test_retry_starts_afresh_on_every_call(kata):
     func, sleeps = EveryThird(), []
-    decorated = kata.retry(3, ValueError, delay=0.5, backoff=2.0, sleep=sleeps.append)(func)
+    # retry(5) leaves room: a count of calls off by one is test_retry_calls_until_...'s concern.
+    decorated = kata.retry(5, ValueError, delay=0.5, backoff=2.0, sleep=sleeps.append)(func)
     results = []
     for call in (1, 2):
         try:
@@ -277,16 +333,20 @@ def test_retry_starts_afresh_on_every_call(kata):
         except ValueError as exc:
             fail(
                 f"call {call} of the decorated function gave up with {exc!r} after "
-                f"{func.calls} attempts in all; each call needs 3 attempts and retry(3) allows "
-                "3 per call: keep the attempt count in the wrapper's own local variables"
+                f"{func.calls} attempts in all; each call needs 3 attempts and retry(5) allows "
+                "5 per call: keep the attempt count in the wrapper's own local variables"
             )
     assert_equal(results, [3, 6], what="results of two calls, each after two failures")
+    # The second call's sleeps against the first call's: the waits themselves are
+    # test_retry_sleeps_delay_then_backoff_between_calls' concern.
+    half = len(sleeps) // 2
     assert_close(
-        sleeps,
-        [0.5, 1.0, 0.5, 1.0],
-        what="sleeps over two calls of the decorated function",
-        where="delay=0.5, backoff=2.0: every call starts again from delay; keep wait a local "
-        "variable of the wrapper, not state shared by all calls",
+        sleeps[half:],
+        sleeps[:half],
+        what="sleeps of the second call of the decorated function",
+        where=f"delay=0.5, backoff=2.0, all sleeps {sleeps}, compared with the first call's: "
+        "every call starts again from delay; keep wait a local variable of the wrapper, not "
+        "state shared by all calls",
     )
 
 
@@ -301,7 +361,7 @@ def test_retry_lets_unlisted_exceptions_through_at_once(kata):
         propagated = exc
     else:
         fail("a TypeError (not in exceptions) was swallowed; it must propagate")
-    if len(flaky.calls) != 1 or sleeps:
+    if len(flaky.calls) != 1:  # the sleeps themselves are another test's concern
         fail(
             f"a TypeError is not in exceptions=(KeyError, ValueError), yet the function was "
             f"called {len(flaky.calls)} times with {len(sleeps)} sleeps; exceptions that are "
@@ -309,12 +369,13 @@ def test_retry_lets_unlisted_exceptions_through_at_once(kata):
         )
     if propagated is not flaky.raised[0]:
         fail("the TypeError that propagated is not the function's own exception object")
-    # A single class is accepted, and subclasses of a listed class are retried.
+    # A single class is accepted, and subclasses of a listed class are retried; retry(5)
+    # leaves room for a count of calls off by one (test_retry_calls_until_...'s concern).
     lookup = Flaky(failures=2, error=KeyError)
     assert_equal(
-        kata.retry(3, LookupError, sleep=lambda s: None)(lookup)(),
+        kata.retry(5, LookupError, sleep=lambda s: None)(lookup)(),
         "ok",
-        what="retry(3, LookupError) around a function raising KeyError twice",
+        what="retry(5, LookupError) around a function raising KeyError twice",
     )
     assert_equal(len(lookup.calls), 3, what="calls made (KeyError is a LookupError)")
 
@@ -338,9 +399,11 @@ def memo_info(decorated, what):
     return info()
 
 
+# Each memoize test calls with arguments no other test uses, so that a cache shared across
+# functions (test_memoized_functions_have_own_caches' concern) changes no other test's verdict.
 @pytest.mark.points(2)
 @pytest.mark.parametrize("seed", [41])
-def test_memoize_answers_repeats_from_the_cache_and_counts(kata, seed):
+def test_memoize_answers_repeats_from_the_cache(kata, seed):
     real_calls = []
 
     def power(base, exponent=2, *, offset=0):
@@ -350,9 +413,8 @@ def test_memoize_answers_repeats_from_the_cache_and_counts(kata, seed):
     decorated = kata.memoize(power)
     gen = rng(seed)
     seen_orders = {}  # call identity -> keyword order of its first appearance
-    hits = 0
     for step in range(60):
-        base = int(gen.integers(0, 4))
+        base = 700 + int(gen.integers(0, 4))
         kwargs = {}
         if gen.random() < 0.6:
             kwargs["exponent"] = int(gen.integers(1, 3))
@@ -363,9 +425,7 @@ def test_memoize_answers_repeats_from_the_cache_and_counts(kata, seed):
         kwargs = dict(items)
         key = (base, frozenset(kwargs.items()))
         first_order = seen_orders.get(key)
-        if first_order is not None:
-            hits += 1
-        else:
+        if first_order is None:
             seen_orders[key] = list(kwargs)
         got = decorated(base, **kwargs)
         call = f"step {step}: decorated({base}, **{kwargs})"
@@ -374,8 +434,8 @@ def test_memoize_answers_repeats_from_the_cache_and_counts(kata, seed):
             got,
             expected,
             what=call,
-            where="a cached answer must come from this function and these very arguments: one "
-            "cache per decorated function, keywords in the key",
+            where=f"{describe(seed)}; a cached answer must come from this very call's "
+            "arguments: keywords in the key",
         )
         misses = len(seen_orders)
         if len(real_calls) > misses:
@@ -388,11 +448,39 @@ def test_memoize_answers_repeats_from_the_cache_and_counts(kata, seed):
             fail(f"{call} ran the function although the same call was made before{reason}")
         if len(real_calls) < misses:
             fail(f"{call} is a new call but was answered from the cache without running it")
+
+
+@pytest.mark.points(1)
+def test_memoize_cache_info_counts_hits_misses_and_size(kata):
+    real_calls = []
+
+    def triple(x):
+        real_calls.append(x)
+        if x == 5003 and real_calls.count(x) == 1:
+            raise KeyError("the first call of triple(5003) fails")
+        return 3 * x
+
+    decorated = kata.memoize(triple)
+    other = kata.memoize(lambda x: -x)  # its calls must not count in triple's numbers
+    for x in (5501, 5502, 5501):
+        other(x)
+    # A cache shared with other functions (another test's concern) starts with their entries:
+    # size is judged by how much it grows.
+    start = memo_info(decorated, "triple")
+    start_size = start.get("size", 0) if isinstance(start, dict) else 0
+    calls = [5001, 5001, 5002, 5003, 5003, 5001, 5003]
+    for x in calls:
+        with contextlib.suppress(KeyError):  # the first triple(5003): a miss, nothing stored
+            decorated(x)
+    expected = {"hits": 3, "misses": 4, "size": start_size + 3}
     assert_equal(
-        memo_info(decorated, "power"),
-        {"hits": hits, "misses": len(seen_orders), "size": len(seen_orders)},
-        what="cache_info() after 60 seeded calls",
-        where=describe(seed),
+        memo_info(decorated, "triple"),
+        expected,
+        what="cache_info()",
+        where=f"triple called with {calls}, the first triple(5003) raising KeyError (a miss "
+        "that stores nothing), after calls of another memoized function: a hit is a "
+        "call answered from the cache, a miss one that ran the function, size the number of "
+        "results stored, each decorated function counting its own",
     )
 
 
@@ -402,37 +490,44 @@ def test_memoize_caches_none_but_not_exceptions(kata):
 
     def lookup(x):
         real_calls.append(x)
-        if x == 0 and real_calls.count(0) == 1:
-            raise KeyError("first call of lookup(0) fails")
+        if x == 900 and real_calls.count(900) == 1:
+            raise KeyError("first call of lookup(900) fails")
         return None if x < 0 else x
 
     decorated = kata.memoize(lookup)
-    assert_equal([decorated(-1), decorated(-1)], [None, None], what="lookup(-1) twice")
-    if real_calls.count(-1) != 1:
+    repeated = [decorated(-901), decorated(-901)]
+    if real_calls.count(-901) != 1:
         fail(
-            "lookup(-1) returned None and was computed again on the repeat call: None is a "
+            "lookup(-901) returned None and was computed again on the repeat call: None is a "
             "result too; test `key in cache`, not `cache.get(key) is None`"
         )
+    assert_equal(repeated, [None, None], what="lookup(-901) twice")
     try:
-        decorated(0)
+        decorated(900)
     except KeyError:
         pass
     else:
-        fail("the first call of lookup(0) raises KeyError; memoize must let it propagate")
-    assert_equal(decorated(0), 0, what="lookup(0) after a failed first call (nothing cached)")
-    assert_equal(real_calls, [-1, 0, 0], what="calls that reached lookup")
+        fail("the first call of lookup(900) raises KeyError; memoize must let it propagate")
+    decorated(900)
     assert_equal(
-        memo_info(decorated, "lookup"),
-        {"hits": 1, "misses": 3, "size": 2},
-        what="cache_info()",
-        where="-1 twice (None cached), 0 raising once then returning",
+        real_calls,
+        [-901, 900, 900],
+        what="calls that reached lookup",
+        where="lookup(-901) twice (None is cached), then lookup(900) raising once and called "
+        "again: a call that raises stores nothing, so the next one runs the function",
     )
 
 
 @pytest.mark.points(1)
-def test_memoized_functions_have_own_caches_and_clear_them(kata):
+def test_memoized_functions_have_own_caches(kata):
+    ten_calls = []
+
+    def ten(x):
+        ten_calls.append(x)
+        return x * 10
+
     plus_one = kata.memoize(lambda x: x + 1)
-    times_ten = kata.memoize(lambda x: x * 10)
+    times_ten = kata.memoize(ten)
     # An argument no other test uses, so that a cache shared across functions (and tests) still
     # shows plus_one's answer here rather than an older one.
     assert_equal(plus_one(1001), 1002, what="plus_one(1001)")
@@ -445,31 +540,45 @@ def test_memoized_functions_have_own_caches_and_clear_them(kata):
         },
     )
     assert_equal(
-        memo_info(plus_one, "plus_one"),
-        {"hits": 0, "misses": 1, "size": 1},
-        what="plus_one.cache_info()",
+        ten_calls,
+        [1001],
+        what="calls that reached times_ten",
+        where="times_ten(1001) twice after plus_one(1001): its own cache answers the repeat",
     )
+
+
+@pytest.mark.points(1)
+def test_memoize_cache_clear_empties_the_cache_and_the_counts(kata):
+    real_calls = []
+
+    def halve(x):
+        real_calls.append(x)
+        return x / 2
+
+    decorated = kata.memoize(halve)
+    for x in (6001, 6001, 6002):
+        decorated(x)
+    clear = getattr(decorated, "cache_clear", None)
+    if not callable(clear):
+        fail("the memoized function has no cache_clear() method")
+    clear()
+    decorated(6001)
+    if real_calls.count(6001) != 2:
+        fail(
+            "halve(6001) after cache_clear() was answered from the cache; cache_clear must "
+            "empty the cache, so the next call runs the function again"
+        )
+    # The learner's own cache_info() of a function memoized afresh is the reference: what
+    # cache_info() returns is test_memoize_cache_info_counts_hits_misses_and_size's concern.
+    fresh = kata.memoize(lambda x: x / 4)
+    fresh(7001)
     assert_equal(
-        memo_info(times_ten, "times_ten"),
-        {"hits": 1, "misses": 1, "size": 1},
-        what="times_ten.cache_info()",
-    )
-    times_ten.cache_clear()
-    assert_equal(
-        memo_info(times_ten, "times_ten"),
-        {"hits": 0, "misses": 0, "size": 0},
-        what="times_ten.cache_info() after cache_clear()",
-    )
-    assert_equal(
-        memo_info(plus_one, "plus_one"),
-        {"hits": 0, "misses": 1, "size": 1},
-        what="plus_one.cache_info() after clearing times_ten only",
-    )
-    assert_equal(times_ten(2), 20, what="times_ten(2) after cache_clear()")
-    assert_equal(
-        memo_info(times_ten, "times_ten"),
-        {"hits": 0, "misses": 1, "size": 1},
-        what="times_ten.cache_info() after one call past cache_clear()",
+        memo_info(decorated, "halve"),
+        memo_info(fresh, "a fresh memoized function"),
+        what="halve.cache_info() after 6001, 6001, 6002, cache_clear() and then 6001",
+        where="compared with a function memoized afresh and called once (expected "
+        "{'hits': 0, 'misses': 1, 'size': 1}): cache_clear empties the cache and sets hits "
+        "and misses back to 0",
     )
 
 
@@ -488,8 +597,10 @@ def test_count_calls_counts_every_call(kata):
     if not is_instance(counted, kata.CountCalls):
         fail("CountCalls(func) must be an instance of CountCalls (a class-based decorator)")
     assert_equal(counted.calls, 0, what="calls before any call")
-    got = [counted(3), counted(3, factor=5), counted(x=1)]
-    assert_equal(got, [6, 15, 2], what="results through CountCalls")
+    # The results are test_decorator_passes_arguments_through's concern: here, the count.
+    counted(3)
+    counted(3, factor=5)
+    counted(x=1)
     assert_equal(counted.calls, 3, what="calls after three calls")
     again = kata.CountCalls(scale)
     assert_equal(again.calls, 0, what="calls of a second CountCalls object (a count of its own)")
