@@ -8,6 +8,7 @@ dropout.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -27,13 +28,18 @@ def inputs(seed, shape, low=0.5, high=1.5, dtype=torch.float64):
 
 
 def as_mask(mask, shape, what="mask"):
-    if not isinstance(mask, torch.Tensor):
-        fail(f"{what}: expected a torch.bool tensor, got {type(mask).__name__}")
-    if mask.dtype != torch.bool:
-        fail(f"{what}: expected dtype torch.bool, got {mask.dtype}")
-    if tuple(mask.shape) != tuple(shape):
-        fail(f"{what}: expected shape {tuple(shape)}, got {tuple(mask.shape)}")
-    return mask
+    """The learner's mask as a bool tensor, for the checks that use it. Its dtype (torch.bool) is
+    a promise of its own, checked in test_output_keeps_the_dtype_of_x_and_the_mask_is_bool: a
+    mask of 0/1 numbers is read here as kept/dropped."""
+    values = as_array(mask, what)
+    if values.shape != tuple(shape):
+        fail(f"{what}: expected shape {tuple(shape)}, got {values.shape}")
+    if not bool(np.isin(values, (0.0, 1.0)).all()):
+        fail(
+            f"{what}: expected True (kept) or False (dropped) per element, got values such as "
+            f"{np.unique(values)[:6].tolist()}"
+        )
+    return torch.from_numpy(values != 0)
 
 
 # ---------------------------------------------------------------- forward, training mode
@@ -179,8 +185,20 @@ def test_p_one_drops_everything_without_nan(kata):
     mask = as_mask(mask, x.shape)
     if bool(mask.any()):
         fail(f"mask with p = 1: expected all False, got {int(mask.sum())} True entries")
+
+
+@pytest.mark.points(1)
+def test_backward_with_p_one_gives_zeros_without_nan(kata):
+    # the mask p = 1 gives (all False), made here: this is the backward pass's promise alone
+    x = inputs(7, (8, 5))
+    mask = torch.zeros(x.shape, dtype=torch.bool)
     dx = kata.dropout_backward(torch.ones_like(x), mask, 1.0)
-    assert_close(dx, torch.zeros_like(x), what="dropout_backward with p = 1", where="dout = ones")
+    assert_close(
+        dx,
+        torch.zeros_like(x),
+        what="dropout_backward with p = 1",
+        where="dout = ones (8, 5), mask all False",
+    )
 
 
 @pytest.mark.points(1)
@@ -197,19 +215,28 @@ def test_p_outside_zero_one_raises_value_error(kata):
 
 
 @pytest.mark.points(1)
-def test_float32_input_gives_float32_output(kata):
+def test_output_keeps_the_dtype_of_x_and_the_mask_is_bool(kata):
+    # dtypes and shapes only: the values are the other tests' promises
     seed, p = 8, 0.4
-    x = inputs(seed, (4, 6, 5), dtype=torch.float32)
-    for training in (True, False):
+    for dtype, training in [(d, t) for d in (torch.float32, torch.float64) for t in (True, False)]:
+        x = inputs(seed, (4, 6, 5), dtype=dtype)
         out, mask = kata.dropout_forward(x.clone(), p, training, gen(seed))
-        if not isinstance(out, torch.Tensor) or out.dtype != torch.float32:
+        where = describe(seed, x=x, p=p) + f", training={training}"
+        if not isinstance(out, torch.Tensor) or out.dtype != dtype:
             fail(
-                f"output (training={training}): expected a float32 tensor for a float32 input, "
-                f"got {getattr(out, 'dtype', type(out).__name__)}"
+                f"output: expected a {str(dtype).replace('torch.', '')} tensor like x, got "
+                f"{getattr(out, 'dtype', type(out).__name__)} [{where}]"
             )
-        mask = as_mask(mask, x.shape)
-        expected = x * mask / (1 - p) if training else x
-        assert_close(out, expected, what=f"float32 output (training={training})", rtol=1e-6)
+        if tuple(out.shape) != tuple(x.shape):
+            fail(
+                f"output: expected the shape of x, {tuple(x.shape)}, got {tuple(out.shape)} "
+                f"[{where}]"
+            )
+        if not isinstance(mask, torch.Tensor) or mask.dtype != torch.bool:
+            fail(
+                f"mask: expected a torch.bool tensor, got "
+                f"{getattr(mask, 'dtype', type(mask).__name__)} of {type(mask).__name__} [{where}]"
+            )
 
 
 # ---------------------------------------------------------------- backward
@@ -218,16 +245,17 @@ def test_float32_input_gives_float32_output(kata):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("p", [0.25, 0.6])
 def test_backward_reuses_the_forward_mask_and_scale(kata, p):
+    # a mask made here, as the forward pass would return it: the backward pass is judged on its
+    # own, whatever the learner's forward pass does
     seed = 9
     x = inputs(seed, (12, 10))
     dout = torch.from_numpy(rng(seed + 1).normal(0, 1, (12, 10)))
-    out, mask = kata.dropout_forward(x, p, True, gen(seed))
-    mask = as_mask(mask, x.shape)
+    mask = torch.rand(x.shape, generator=gen(seed), dtype=torch.float64) >= p
     # oracle: autograd through the forward computation with this mask
     xt = x.clone().requires_grad_(True)
     (xt * mask / (1 - p) * dout).sum().backward()
     dx = kata.dropout_backward(dout.clone(), mask.clone(), p)
-    where = describe(seed, x=x, dout=dout, p=p)
+    where = describe(seed, x=x, dout=dout, p=p) + f", mask with {int((~mask).sum())} dropped"
     assert_close(
         dx,
         xt.grad,
@@ -239,13 +267,27 @@ def test_backward_reuses_the_forward_mask_and_scale(kata, p):
             MISTAKES["backward-inverted-mask"]: dout * ~mask / (1 - p),
         },
     )
-    dropped_in_out = torch.from_numpy(as_array(out, "training output")) == 0
     dropped_in_dx = torch.from_numpy(as_array(dx, "dropout_backward")) == 0
-    if not torch.equal(dropped_in_out, dropped_in_dx):
-        fail(f"the zeros of the gradient are not the zeros of the forward output [{where}]")
+    if not torch.equal(~mask, dropped_in_dx):
+        fail(f"the zeros of the gradient are not exactly the dropped units of the mask [{where}]")
 
 
 # ---------------------------------------------------------------- MC dropout
+
+
+def scales_of_a_draw(kata, x, p, seed):
+    """The factors a dropout draw of x may scale its kept elements by: 1 / (1 - p), and the one
+    the learner's own dropout_forward applies (MC dropout is judged on its use of the draws;
+    the scale is test_forward_scales_the_kept_elements_by_one_over_one_minus_p's promise)."""
+    scales = [1 / (1 - p)]
+    try:
+        out = as_array(kata.dropout_forward(x.clone(), p, True, gen(seed))[0], "output")
+        ratios = out[out != 0] / x.numpy()[out != 0]
+        if ratios.size and np.allclose(ratios, ratios[0], rtol=1e-6):
+            scales.append(float(ratios[0]))
+    except Exception:  # a forward pass that fails is its own tests' concern
+        pass
+    return scales
 
 
 @pytest.mark.points(2)
@@ -265,15 +307,23 @@ def test_mc_dropout_averages_f_over_dropout_draws(kata):
     if len(seen) != samples:
         fail(f"f was called {len(seen)} times; expected once per sample, {samples} times [{where}]")
     for t in seen:
-        kept = t != 0
-        if tuple(t.shape) != tuple(x.shape) or not torch.allclose(
-            t[kept], (x / (1 - p))[kept], rtol=1e-12
-        ):
-            fail(f"f received {t.tolist()}, which is not a dropout draw of x [{where}]")
+        if tuple(t.shape) != tuple(x.shape):
+            fail(
+                f"f received a tensor of shape {tuple(t.shape)}; expected {tuple(x.shape)} "
+                f"[{where}]"
+            )
     if all(bool((t != 0).all()) for t in seen):
         message = f"none of the {samples} inputs f received had a dropped element [{where}]"
         if all(torch.allclose(t, x) for t in seen):
             message += naming(MISTAKES["mc-dropout-off"])
         fail(message)
+    scales = scales_of_a_draw(kata, x, p, seed)
+    for t in seen:
+        kept = t != 0
+        if not any(torch.allclose(t[kept], (x * scale)[kept], rtol=1e-6) for scale in scales):
+            fail(
+                f"f received {t.tolist()}, which is not a dropout draw of x: its kept elements "
+                f"are not x / (1 - p) [{where}]"
+            )
     expected = torch.stack([torch.tanh(t @ weight) for t in seen]).mean(dim=0)
     assert_close(got, expected, what="mc_dropout_predict (mean of f over the draws)", where=where)

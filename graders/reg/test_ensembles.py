@@ -136,15 +136,23 @@ def bootstrap(kata, n, k, seed):
 
 
 @pytest.mark.points(1)
-def test_bootstrap_indices_are_integers_in_range_from_the_generator(kata):
+def test_bootstrap_indices_are_an_integer_array_of_shape_k_n_in_range(kata):
     n, k = 9, 4
-    first = bootstrap(kata, n, k, 3)
+    bootstrap(kata, n, k, 3)  # shape (k, n), whole numbers in 0 .. n-1
     dtype = getattr(kata.bootstrap_indices(n, k, np.random.default_rng(3)), "dtype", None)
     if dtype is None or np.dtype(str(dtype).replace("torch.", "")).kind not in "iu":
         fail(f"bootstrap_indices: expected an integer array, got dtype {dtype}")
+    assert_equal(bootstrap(kata, 1, 3, 0), [[0], [0], [0]], what="bootstrap_indices(1, 3, ...)")
+
+
+@pytest.mark.points(1)
+def test_bootstrap_indices_come_from_the_given_generator(kata):
+    n, k = 9, 4
+    first = bootstrap(kata, n, k, 3)
     if not np.array_equal(first, bootstrap(kata, n, k, 3)):
         fail("bootstrap_indices: generators seeded alike (3) gave different samples")
-    assert_equal(bootstrap(kata, 1, 3, 0), [[0], [0], [0]], what="bootstrap_indices(1, 3, ...)")
+    if np.array_equal(first, bootstrap(kata, n, k, 4)):
+        fail("bootstrap_indices: generators seeded 3 and 4 gave the same samples")
 
 
 @pytest.mark.points(2)
