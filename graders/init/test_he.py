@@ -107,7 +107,14 @@ def mistakes(shape, mode, nonlinearity="leaky_relu", a=0.0):
     if nonlinearity == "leaky_relu" and a not in (0.0, 1.0):
         named[MISTAKES["slope-not-squared"]] = 2 / (1 + a) / fan
         named[MISTAKES["slope-ignored"]] = 2 / fan
-    return {name: var for name, var in named.items() if not math.isclose(var, g**2 / fan)}
+    # a mistake is named only when it alone gives this variance (a square weight makes some of
+    # them coincide: naming one would be a guess)
+    return {
+        name: var
+        for name, var in named.items()
+        if not math.isclose(var, g**2 / fan)
+        and not any(math.isclose(var, other) for n, other in named.items() if n != name)
+    }
 
 
 # -- gains -------------------------------------------------------------------------------------
@@ -222,7 +229,9 @@ def test_he_normal_fan_out_mode_uses_fan_out(kata):
 @pytest.mark.points(1)
 @pytest.mark.parametrize("a", [0.2, 3.0])
 def test_leaky_relu_slope_sets_the_gain(kata, a):
-    seed, shape = 301, (200, 300)
+    # A square weight: fan_in == fan_out, so only the slope decides the variance here (a fan
+    # taken from the wrong mode is the mode tests' business).
+    seed, shape = 301, (250, 250)
     var = torch_std(shape, "fan_in", "leaky_relu", a) ** 2
     where = describe(seed, shape=shape, a=a) + ", mode 'fan_in', nonlinearity 'leaky_relu'"
     w = kata.he_normal(shape, rng(seed), mode="fan_in", nonlinearity="leaky_relu", a=a)
