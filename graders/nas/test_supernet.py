@@ -23,18 +23,20 @@ def gen(seed):
 
 
 def paths_of(kata, choices, n, seed):
-    got = kata.sample_single_path(list(choices), n, gen(seed))
-    if not isinstance(got, torch.Tensor) or got.dtype != torch.long:
+    """The learner's paths as an int64 tensor, for the checks that use them: whole numbers of
+    any dtype are read as they are (the int64 promise has a test of its own)."""
+    got = as_array(kata.sample_single_path(list(choices), n, gen(seed)), "sample_single_path")
+    if got.shape != (n, len(choices)):
         fail(
-            f"sample_single_path: expected an int64 tensor, got "
-            f"{getattr(got, 'dtype', type(got).__name__)} [seed {seed}, num_choices={choices}]"
-        )
-    if tuple(got.shape) != (n, len(choices)):
-        fail(
-            f"sample_single_path: expected shape {(n, len(choices))}, got {tuple(got.shape)} "
+            f"sample_single_path: expected shape {(n, len(choices))}, got {got.shape} "
             f"[seed {seed}, num_choices={choices}, n={n}]"
         )
-    return got
+    if not bool((got == np.round(got)).all()):
+        fail(
+            f"sample_single_path: expected whole numbers (candidate indices) "
+            f"[seed {seed}, num_choices={choices}]"
+        )
+    return torch.from_numpy(got).long()
 
 
 # ---------------------------------------------------------------- single-path sampling
@@ -108,6 +110,22 @@ def test_the_generator_decides_the_paths(kata):
         )
 
 
+@pytest.mark.points(1)
+def test_paths_are_an_int64_tensor_of_shape_n_by_layers(kata):
+    seed, n = 3, 10
+    got = kata.sample_single_path(list(CHOICES), n, gen(seed))
+    if not isinstance(got, torch.Tensor) or got.dtype != torch.long:
+        fail(
+            f"sample_single_path: expected an int64 tensor, got "
+            f"{getattr(got, 'dtype', type(got).__name__)} [seed {seed}, num_choices={CHOICES}]"
+        )
+    if tuple(got.shape) != (n, len(CHOICES)):
+        fail(
+            f"sample_single_path: expected shape {(n, len(CHOICES))}, got {tuple(got.shape)} "
+            f"[seed {seed}, num_choices={CHOICES}, n={n}]"
+        )
+
+
 # ---------------------------------------------------------------- elastic width
 
 
@@ -175,11 +193,13 @@ def test_elastic_width_ranks_by_l1_not_l2(kata):
 
 @pytest.mark.points(1)
 def test_elastic_width_ties_keep_the_lower_channel(kata):
+    # four equal norms before a smaller one: the top 3 by importance are the first channels,
+    # so only the order among equals is judged (keeping the first k is right here)
     weight = torch.ones(5, 2, 1, 1, dtype=torch.float64)
     weight[3] = -1.0  # |.| equal everywhere: every norm is 2
-    weight[1] = 0.25
+    weight[4] = 0.25
     nxt = torch.from_numpy(rng(14).normal(0, 1, (6, 5, 3, 3)))
-    check_index(kata, weight, nxt, 3, "weight (5, 2, 1, 1): L1 norms 2, 0.5, 2, 2, 2; k=3")
+    check_index(kata, weight, nxt, 3, "weight (5, 2, 1, 1): L1 norms 2, 2, 2, 2, 0.5; k=3")
 
 
 @pytest.mark.points(2)
