@@ -102,26 +102,32 @@ def test_bce_grad_matches_autograd(kata):
 
 @pytest.mark.points(2)
 def test_saturation_at_a_confidently_wrong_logit(kata):
-    # z = -10, y = 1: sigmoid(z) ~ 4.5e-5, the model is sure of the wrong class.
-    z, y = np.array([-10.0, 10.0, -6.0]), np.array([1.0, 0.0, 1.0])
+    # z = -10, y = 1 (and z = 10, y = 0): sigmoid(z) ~ 4.5e-5, the model is sure of the wrong
+    # class. Judged is the statement's contrast, not the exact values (the value tests' business):
+    # the MSE gradient has vanished, the BCE gradient still has magnitude about 1.
+    z, y = np.array([-10.0, 10.0]), np.array([1.0, 0.0])
     expected_mse, expected_bce = autograd_dz(z, y)
     where = f"z = {z.tolist()}, y = {y.tolist()}"
     g_mse = as_array(kata.mse_sigmoid_grad(z.copy(), y.copy()), "mse_sigmoid_grad")
     g_bce = as_array(kata.bce_grad(z.copy(), y.copy()), "bce_grad")
-    assert_close(
-        g_mse,
-        expected_mse,
-        what="mse_sigmoid_grad when saturated",
-        where=where,
-        rtol=1e-9,
-        atol=1e-15,
-        misconceptions={MISTAKES["drops-sigmoid-derivative"]: 2 * (sigmoid(z) - y)},
-    )
-    assert_close(g_bce, expected_bce, what="bce_grad when saturated", where=where, rtol=1e-9)
-    if g_mse.shape == (3,) and not (abs(g_mse[0]) < 1e-3 and abs(g_bce[0] + 1) < 1e-4):
+    for what, got in (("mse_sigmoid_grad", g_mse), ("bce_grad", g_bce)):
+        if got.shape != z.shape:
+            fail(f"{what}: expected shape {z.shape}, got {got.shape} [{where}]")
+    if not np.all(np.abs(g_mse) < 1e-3):
         fail(
-            f"at z = -10, y = 1 expected |MSE grad| < 1e-3 and BCE grad ~ -1, got {g_mse[0]}, "
-            f"{g_bce[0]}"
+            f"mse_sigmoid_grad when saturated: expected magnitudes below 1e-3 (torch: "
+            f"{expected_mse.tolist()}), got {g_mse.tolist()} [{where}]\n  The sigmoid's derivative "
+            "s (1 - s), about 4.5e-5 here, is part of the chain rule: it is what makes MSE on a "
+            "sigmoid stall.",
+            MISTAKES["drops-sigmoid-derivative"]
+            if np.allclose(g_mse, 2 * (sigmoid(z) - y), rtol=1e-9)
+            else None,
+        )
+    if not np.all(np.abs(np.abs(g_bce) - 1) < 1e-4):
+        fail(
+            f"bce_grad when saturated: expected magnitudes about 1 (torch: "
+            f"{expected_bce.tolist()}), got {g_bce.tolist()} [{where}]\n  BCE's gradient with "
+            "respect to the logit is s - y: it stays large while the prediction is wrong."
         )
 
 
@@ -183,8 +189,16 @@ def test_weight_gradients_match_autograd(kata, which, seed, n, d):
     else:
         wrong = {MISTAKES["bce-gradient-sign-flipped"]: -expected}
     wrong[MISTAKES["gradient-summed-over-samples"]] = expected * n
+    got = as_array(result[0 if which == "mse" else 1], f"weight_gradients grad_{which}")
+    if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-9, atol=1e-8):
+        return
+    # What the chain rule gives from the learner's own dL/dz: a mistake there is charged by the
+    # tests of mse_sigmoid_grad and bce_grad, not again here.
+    own = chain_rule_on_own_dz(kata, which, X, w, y)
+    if own is not None and got.shape == own.shape and np.allclose(got, own, rtol=1e-9, atol=1e-8):
+        return
     assert_close(
-        result[0 if which == "mse" else 1],
+        got,
         expected,
         what=f"weight_gradients grad_{which}",
         where=describe(seed, X=X, w=w),
@@ -193,13 +207,48 @@ def test_weight_gradients_match_autograd(kata, which, seed, n, d):
     )
 
 
-def simulate(loss, z0, y, lr, steps):
-    """The gradient-descent path, with autograd gradients."""
+def own_dz(kata, which):
+    """The learner's dL/dz function for ``which`` ("mse" or "bce")."""
+    return kata.mse_sigmoid_grad if which == "mse" else kata.bce_grad
+
+
+def chain_rule_on_own_dz(kata, which, X, w, y):
+    """X.T @ dL/dz / n with the learner's own dL/dz, or None when that cannot be computed."""
+    try:
+        dz = as_array(own_dz(kata, which)(X @ w, y.copy()), "dL/dz")
+    except Exception:
+        return None
+    return X.T @ dz / X.shape[0] if dz.shape == y.shape else None
+
+
+def simulate(loss, z0, y, lr, steps, dz=None):
+    """The gradient-descent path, with autograd gradients (or with ``dz(z, y)`` on arrays of one
+    element, the learner's own gradient function)."""
     path = [z0]
     for _ in range(steps):
-        g_mse, g_bce = autograd_dz(np.array([path[-1]]), np.array([y]))
-        path.append(path[-1] - lr * float((g_mse if loss == "mse" else g_bce)[0]))
+        if dz is None:
+            g_mse, g_bce = autograd_dz(np.array([path[-1]]), np.array([y]))
+            g = (g_mse if loss == "mse" else g_bce)[0]
+        else:
+            g = as_array(dz(np.array([path[-1]]), np.array([y])), "dL/dz").reshape(-1)[0]
+        path.append(path[-1] - lr * float(g))
     return np.array(path)
+
+
+def descends(kata, path, expected, loss, z0, y, lr, steps):
+    """Whether ``path`` is gradient descent: with the true gradient (``expected``), or with the
+    learner's own dL/dz, whose mistakes are charged by that function's tests, not again here."""
+    try:
+        got = as_array(path, "train_logit path")
+    except Exception:
+        return False
+    if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-9, atol=1e-8):
+        return True
+    try:
+        own = simulate(loss, z0, y, lr, steps, own_dz(kata, loss))
+    except Exception:
+        return False
+    return got.shape == own.shape and bool(np.allclose(got, own, rtol=1e-9, atol=1e-8))
 
 
 @pytest.mark.points(2)
@@ -210,6 +259,8 @@ def test_train_logit_follows_gradient_descent(kata, loss):
     ascent = simulate(loss, z0, y, -lr, steps)
     where = f"loss={loss!r}, z0={z0}, y={y}, lr={lr}, steps={steps}"
     path = kata.train_logit(loss, z0, y, lr, steps)
+    if descends(kata, path, expected, loss, z0, y, lr, steps):
+        return
     assert_close(
         path,
         expected,
@@ -229,4 +280,5 @@ def test_train_logit_other_starts_and_rates(kata):
         expected = simulate(loss, z0, y, lr, steps)
         where = f"loss={loss!r}, z0={z0}, y={y}, lr={lr}, steps={steps}"
         path = kata.train_logit(loss, z0, y, lr, steps)
-        assert_close(path, expected, what="train_logit path", where=where, rtol=1e-9)
+        if not descends(kata, path, expected, loss, z0, y, lr, steps):
+            assert_close(path, expected, what="train_logit path", where=where, rtol=1e-9)

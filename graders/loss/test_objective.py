@@ -123,21 +123,32 @@ def test_objective_is_cost_plus_regulariser(kata, reduction):
 
 @pytest.mark.points(2)
 def test_regulariser_is_not_averaged_over_the_batch(kata):
-    # The same weights on batches of 2, 7 and 40 samples: objective - cost is lam * R(w) each time.
+    # The same weights on batches of 2, 7 and 40 samples. objective(lam) - objective(0) leaves the
+    # regulariser alone (the cost cancels, right or wrong), and it must be the same number for
+    # every batch; its value is the other tests' business.
     seed, lam = 51, 0.5
     w, b, X, y = problem(seed, 40, 3)
     expected_penalty = lam * float(np.sum(w * w))
-    for n in (2, 7, 40):
-        got = as_number(kata.objective(w.copy(), b, X[:n].copy(), y[:n].copy(), lam), "objective")
-        cost = F.mse_loss(torch.tensor(X[:n] @ w + b), torch.tensor(y[:n])).item()
-        assert_close(
-            got - cost,
-            expected_penalty,
-            what=f"objective - cost for a batch of {n}",
-            where=describe(seed, X=X[:n], w=w, lam=lam),
-            rtol=1e-9,
-            misconceptions={MISTAKES["regulariser-averaged-over-batch"]: expected_penalty / n},
-        )
+    batches = (2, 7, 40)
+    penalties = []
+    for n in batches:
+        batch = (w.copy(), b, X[:n].copy(), y[:n].copy())
+        with_lam = as_number(kata.objective(*batch, lam), "objective")
+        batch = (w.copy(), b, X[:n].copy(), y[:n].copy())
+        without = as_number(kata.objective(*batch, 0.0), "objective")
+        penalties.append(with_lam - without)
+    penalties = np.array(penalties)
+    assert_close(
+        penalties,
+        np.full(len(batches), penalties[-1]),
+        what=f"objective(lam={lam}) - objective(lam=0) for batches of {batches}: the regulariser "
+        "must be the same number for every batch",
+        where=describe(seed, X=X, w=w, lam=lam) + f"; lam * sum(w**2) = {expected_penalty:.6g}",
+        rtol=1e-9,
+        misconceptions={
+            MISTAKES["regulariser-averaged-over-batch"]: expected_penalty / np.array(batches)
+        },
+    )
 
 
 def learner_grad(kata, w, b, X, y, lam, kind, reduction):
@@ -173,17 +184,27 @@ def test_objective_grad_matches_autograd(kata, kind, reduction):
 
 @pytest.mark.points(1)
 def test_l1_subgradient_at_zero_weights_is_zero(kata):
+    # grad_w(2 lam) - grad_w(lam) is the regulariser's part alone (the cost's gradient cancels,
+    # right or wrong): at w = 0 it must be lam * sign(0) = 0.
     seed, lam = 71, 0.8
     w, b, X, y = problem(seed, 7, 5, zero_weights=2)
-    _, expected_w, _, _, _ = oracle(w, b, X, y, lam, "l1", "mean")  # torch: sign(0) = 0
-    grad_w, _ = learner_grad(kata, w, b, X, y, lam, "l1", "mean")
+    _, torch_twice, _, _, _ = oracle(w, b, X, y, 2 * lam, "l1", "mean")  # torch: sign(0) = 0
+    _, torch_once, _, _, _ = oracle(w, b, X, y, lam, "l1", "mean")
+    twice, _ = learner_grad(kata, w, b, X, y, 2 * lam, "l1", "mean")
+    once, _ = learner_grad(kata, w, b, X, y, lam, "l1", "mean")
+    if twice.shape != w.shape or once.shape != w.shape:
+        fail(f"grad_w: expected shape {w.shape}, got {once.shape} [{describe(seed, X=X, w=w)}]")
+    zero = w == 0
+    expected = (torch_twice - torch_once)[zero]
     assert_close(
-        grad_w,
-        expected_w,
-        what="grad_w for kind='l1' with w[0] = w[1] = 0",
+        (twice - once)[zero],
+        expected,
+        what="the regulariser's part of grad_w at w[0] = w[1] = 0 (kind='l1'; grad_w with "
+        f"lam={2 * lam:g} minus grad_w with lam={lam:g})",
         where=describe(seed, X=X, w=w, lam=lam),
         rtol=1e-9,
-        misconceptions={MISTAKES["sign-at-zero-not-zero"]: expected_w + lam * (w == 0)},
+        atol=1e-12,
+        misconceptions={MISTAKES["sign-at-zero-not-zero"]: expected + lam},
     )
 
 
