@@ -112,11 +112,33 @@ def test_data_parallel_grad_skips_a_shard_with_no_samples(kata):
 @probe
 def run_over_gloo(kata, function, per_rank_args, timeout):
     """On the learner's side: rank r calls the learner's ``function(*per_rank_args[r])`` in ranks
-    joined by gloo; returns what each rank returned."""
+    joined by gloo; returns, for each rank, what it returned and the positions of the arguments
+    it changed in place. The function is called past katakit's read-only check (inspect.unwrap),
+    which would fail the whole run: a changed argument costs only the test of that promise."""
+    import inspect
+
+    import torch
+
     from katakit.distributed import run_ranks
 
+    def copy(value):
+        if isinstance(value, torch.Tensor):
+            return value.detach().clone()
+        return [copy(v) for v in value] if isinstance(value, list | tuple) else value
+
+    def same(before, after):
+        if isinstance(before, torch.Tensor):
+            return before.shape == after.shape and bool(torch.equal(before, after.detach()))
+        if isinstance(before, list):
+            return len(before) == len(after) and all(map(same, before, after))
+        return before == after
+
     def one_rank(rank, world_size):
-        return getattr(kata, function)(*per_rank_args[rank])
+        args = per_rank_args[rank]
+        before = [copy(a) for a in args]
+        result = inspect.unwrap(getattr(kata, function))(*args)
+        changed = [i for i, (b, a) in enumerate(zip(before, args, strict=True)) if not same(b, a)]
+        return {"result": result, "changed": changed}
 
     return run_ranks(one_rank, len(per_rank_args), timeout=timeout)
 
@@ -125,6 +147,7 @@ _RUNS: dict = {}
 
 
 def cached_run(key, kata, function, per_rank_args):
+    """Each rank's {"result", "changed"} (run once, then cached); a failed run fails the test."""
     if key not in _RUNS:
         try:
             _RUNS[key] = run_over_gloo(kata, function, per_rank_args, RANK_TIMEOUT)
@@ -135,19 +158,38 @@ def cached_run(key, kata, function, per_rank_args):
     return _RUNS[key]
 
 
-@pytest.mark.points(2)
-def test_allreduce_mean_grads_gives_every_rank_the_full_batch_gradient(kata):
-    seed, sizes = 411, (1, 4, 2)
+ALLREDUCE_CASE = (411, (1, 4, 2))
+
+
+def allreduce_run(kata):
+    seed, sizes = ALLREDUCE_CASE
     params, shards = classification_batch(seed, sizes)
     # each rank's mean-loss gradient over its own shard, and its number of samples
     per_rank_args = [(mean_loss_grad(params, x, y), x.shape[0]) for x, y in shards]
-    answers = cached_run(("grads", id(kata)), kata, "allreduce_mean_grads", per_rank_args)
-    # (a rank that modified its grads argument was stopped by katakit's read-only check)
-    for rank, answer in enumerate(answers):
+    return cached_run(("grads", id(kata)), kata, "allreduce_mean_grads", per_rank_args)
+
+
+@pytest.mark.points(2)
+def test_allreduce_mean_grads_gives_every_rank_the_full_batch_gradient(kata):
+    seed, sizes = ALLREDUCE_CASE
+    params, shards = classification_batch(seed, sizes)
+    for rank, answer in enumerate(allreduce_run(kata)):
         where = (
             f"rank {rank} of {len(sizes)} over gloo, seed {seed}, samples per rank {list(sizes)}"
         )
-        check_grads(answer, params, shards, where)
+        check_grads(answer["result"], params, shards, where)
+
+
+@pytest.mark.points(1)
+def test_allreduce_mean_grads_leaves_grads_unchanged(kata):
+    _, sizes = ALLREDUCE_CASE
+    for rank, answer in enumerate(allreduce_run(kata)):
+        if 0 in answer["changed"]:
+            fail(
+                f"rank {rank} of {len(sizes)} over gloo: allreduce_mean_grads modified its "
+                "argument 'grads' in place; dist.all_reduce(t) overwrites t, so reduce new "
+                "tensors (grad * count) and leave grads as they were"
+            )
 
 
 def row_blocks(seed, batch=5, in_features=7, out_features=4, sizes=(3, 1, 3)):
@@ -169,10 +211,17 @@ def test_row_parallel_linear_dist_reduces_partial_products_over_gloo(kata):
     ]
     answers = cached_run(("row", id(kata)), kata, "row_parallel_linear_dist", per_rank_args)
     expected = x @ weight.T + bias
+    names = ("x_part", "weight_part", "bias")
     for rank, answer in enumerate(answers):
+        if answer["changed"]:
+            changed = ", ".join(f"'{names[i]}'" for i in answer["changed"])
+            fail(
+                f"rank {rank}: row_parallel_linear_dist modified its argument {changed} in "
+                "place; leave inputs unchanged (all-reduce a new tensor)"
+            )
         partial = x_parts[rank] @ w_parts[rank].T
         assert_close(
-            answer,
+            answer["result"],
             expected,
             what=f"rank {rank}: output",
             rtol=RTOL,
