@@ -419,3 +419,41 @@ def test_a_read_only_kata_takes_a_list_of_grader_callables(tmp_path):
     finally:
         CURRENT.clear()
         process.close()
+
+
+READ_ONLY = """
+def reverse_sum(values):
+    values.reverse()
+    return sum(values)
+"""
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_changing_a_read_only_input_fails_one_test_then_copies_are_given(tmp_path, isolated):
+    """One mistake, one loss: the first call that changes its argument fails (naming it); the
+    calls after it get copies, so later tests judge their values and see their inputs intact."""
+    from types import ModuleType
+
+    from katakit.readonly import ReadOnlyInputs
+
+    path = tmp_path / "learner.py"
+    path.write_text(READ_ONLY)
+    if isolated:
+        process = LearnerProcess(Budget())
+        CURRENT[:] = [process]
+        module = process.load("demo/learner", path, [], True)
+    else:
+        plain = ModuleType("demo_learner")
+        exec(compile(READ_ONLY, str(path), "exec"), plain.__dict__)
+        module = ReadOnlyInputs(plain)
+    try:
+        first = [1, 2, 3]
+        with pytest.raises(AssertionError, match="modified its argument 'values' in place"):
+            module.reverse_sum(first)
+        later = [4, 5, 6]
+        assert module.reverse_sum(later) == 15
+        assert later == [4, 5, 6]
+    finally:
+        if isolated:
+            CURRENT.clear()
+            process.close()

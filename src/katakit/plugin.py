@@ -124,16 +124,18 @@ class KatakitSession:
                 self._modules[kata.id] = (
                     self._load_remote(kata)
                     if self.limits is not None
-                    else load_kata_module(self.target, kata.id)
+                    else self._load_here(kata)
                 )
             except (KataMissing, KataImportError) as exc:
                 self._modules[kata.id] = exc
         loaded = self._modules[kata.id]
         if isinstance(loaded, BaseException):
             raise loaded
-        if self.limits is None and kata.read_only_inputs:
-            return ReadOnlyInputs(loaded)
         return loaded
+
+    def _load_here(self, kata: Kata) -> Any:
+        module = load_kata_module(self.target, kata.id)
+        return ReadOnlyInputs(module) if kata.read_only_inputs else module
 
     def _load_remote(self, kata: Kata) -> Any:
         path = learner_file(self.target, kata.id)
