@@ -51,10 +51,55 @@ def fitted(kata, kind, train, feature_range=(0.0, 1.0)):
         scaler = kata.MinMaxScaler(feature_range=feature_range)
     else:
         scaler = kata.StandardScaler()
-    returned = scaler.fit(train)
+    returned = scaler.fit(train.copy())  # whether fit leaves its input alone is another test's
     if returned is not scaler:
         fail(f"{kind}.fit must return the scaler itself (self), got {type(returned).__name__}")
     return scaler
+
+
+def own_statistics(scaler, kind):
+    """The statistics the learner's fit stored (read before any transform), or None: the tests
+    of transform and inverse_transform also accept a result that is right for them, whose
+    values are the fit tests' concern."""
+    names = ("data_min_", "data_max_") if kind == "MinMaxScaler" else ("mean_", "scale_")
+    try:
+        return tuple(np.asarray(getattr(scaler, name), dtype=np.float64) for name in names)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def own_transform(statistics, kind, X, feature_range=(0.0, 1.0)):
+    """``transform(X)`` by the statement's formula with the learner's own statistics."""
+    if statistics is None:
+        return None
+    if kind == "MinMaxScaler":
+        return minmax(X, *statistics, feature_range)
+    mean, scale = statistics
+    with np.errstate(all="ignore"):
+        return (X - mean) / scale
+
+
+def own_inverse(statistics, kind, Z, feature_range=(0.0, 1.0)):
+    """``inverse_transform(Z)`` by the statement's formula with the learner's own statistics."""
+    if statistics is None:
+        return None
+    if kind == "MinMaxScaler":
+        low, high = statistics
+        lo, hi = feature_range
+        return (Z - lo) * np.where(high == low, 1.0, high - low) / (hi - lo) + low
+    mean, scale = statistics
+    return Z * scale + mean
+
+
+def close(actual, expected, *, rtol, atol):
+    """Whether ``actual`` converts to an array of ``expected``'s shape and values."""
+    if expected is None:
+        return False
+    try:
+        actual = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return actual.shape == np.shape(expected) and np.allclose(actual, expected, rtol, atol)
 
 
 def minmax(X, low, high, feature_range):
@@ -71,12 +116,10 @@ def zscore(X, mean, std, constant):
 def test_min_max_fit_stores_the_training_min_and_max(kata):
     seed = 1
     train, _ = draw(seed)
-    before = snapshot(train=train)
     scaler = fitted(kata, "MinMaxScaler", train)
     where = describe(seed, train=train)
     assert_close(attribute(scaler, "data_min_"), train.min(axis=0), what="data_min_", where=where)
     assert_close(attribute(scaler, "data_max_"), train.max(axis=0), what="data_max_", where=where)
-    assert_unchanged(before, train=train)
 
 
 @pytest.mark.points(1)
@@ -104,9 +147,8 @@ def test_min_max_maps_the_training_data_onto_the_feature_range(kata, feature_ran
 def test_min_max_reuses_the_training_statistics_on_test_data(kata):
     seed, feature_range = 3, (-1.0, 2.0)
     train, test = draw(seed)
-    before = snapshot(test=test)
     scaler = fitted(kata, "MinMaxScaler", train, feature_range)
-    out = scaler.transform(test)
+    out = scaler.transform(test.copy())
     low, high = train.min(axis=0), train.max(axis=0)
     assert_close(
         out,
@@ -128,14 +170,12 @@ def test_min_max_reuses_the_training_statistics_on_test_data(kata):
         what="data_min_ after transform(test)",
         where="transform must not change the fitted statistics",
     )
-    assert_unchanged(before, test=test)
 
 
 @pytest.mark.points(1)
 def test_standard_fit_stores_the_mean_and_the_population_std(kata):
     seed = 4
     train, _ = draw(seed)
-    before = snapshot(train=train)
     scaler = fitted(kata, "StandardScaler", train)
     where = describe(seed, train=train)
     assert_close(attribute(scaler, "mean_"), train.mean(axis=0), what="mean_", where=where)
@@ -149,7 +189,6 @@ def test_standard_fit_stores_the_mean_and_the_population_std(kata):
             MISTAKES["variance-not-std"]: train.var(axis=0),
         },
     )
-    assert_unchanged(before, train=train)
 
 
 @pytest.mark.points(1)
@@ -162,6 +201,8 @@ def test_standard_fit_stays_exact_for_columns_far_from_zero(kata):
     train = np.column_stack([offset + gen.uniform(0, 36000, 20), gen.normal(3.0, 2.0, 20)])
     scale = attribute(fitted(kata, "StandardScaler", train), "scale_")
     expected = train.std(axis=0)
+    if close(scale, train.std(axis=0, ddof=1), rtol=1e-9, atol=0):
+        return  # exact, with the ddof=1 of test_standard_fit_stores_...'s concern
     mistake = None
     if scale.shape == expected.shape and not np.allclose(scale, expected, rtol=1e-9, atol=0):
         # the same data moved near zero: when that is right, the offset is the cause
@@ -185,11 +226,16 @@ def test_standard_reuses_the_training_statistics_on_test_data(kata):
     seed = 5
     train, test = draw(seed)
     scaler = fitted(kata, "StandardScaler", train)
+    own = own_statistics(scaler, "StandardScaler")
     where = describe(seed, train=train, test=test)
     no_constant = np.zeros(train.shape[1], dtype=bool)
-    before = snapshot(test=test)
+    out = scaler.transform(train.copy())
+    if close(out, own_transform(own, "StandardScaler", train), rtol=1e-10, atol=1e-12):
+        out_test = scaler.transform(test.copy())
+        if close(out_test, own_transform(own, "StandardScaler", test), rtol=1e-10, atol=1e-12):
+            return  # the fitted statistics, whatever their convention (the fit tests' concern)
     assert_close(
-        scaler.transform(train.copy()),
+        out,
         zscore(train, train.mean(axis=0), train.std(axis=0), no_constant),
         what="StandardScaler.transform(train)",
         where=where,
@@ -204,7 +250,7 @@ def test_standard_reuses_the_training_statistics_on_test_data(kata):
     expected = zscore(test, train.mean(axis=0), train.std(axis=0), no_constant)
     refit = zscore(test, test.mean(axis=0), test.std(axis=0), no_constant)
     assert_close(
-        scaler.transform(test),
+        scaler.transform(test.copy()),
         expected,
         what="StandardScaler.transform(test) after fit(train)",
         where=where,
@@ -214,8 +260,6 @@ def test_standard_reuses_the_training_statistics_on_test_data(kata):
             MISTAKES["statistics-refit-on-test"]: refit,
         },
     )
-    # the manifest's input check covers module functions, not methods: the grader looks itself
-    assert_unchanged(before, test=test)
 
 
 @pytest.mark.points(1)
@@ -232,6 +276,7 @@ def test_constant_columns_are_scaled_by_one_without_nan(kata, kind):
         expected = zscore(test, train.mean(axis=0), train.std(axis=0), constant)
         expected_train = zscore(train, train.mean(axis=0), train.std(axis=0), constant)
     where = describe(seed, train=train) + ", columns 1 (all 5.0) and 3 (all 0.1) constant"
+    # Only the constant columns are compared: the other columns are the other tests' concern.
     for name, data, target in (("train", train, expected_train), ("test", test, expected)):
         out = as_array(scaler.transform(data.copy()), f"{kind}.transform({name})")
         if out.shape == data.shape and not np.isfinite(out).all():
@@ -245,47 +290,64 @@ def test_constant_columns_are_scaled_by_one_without_nan(kata, kind):
         with np.errstate(all="ignore"):
             raw_std = train.std(axis=0)
             tiny = zscore(data, train.mean(axis=0), raw_std, raw_std == 0)
+        if out.shape != data.shape:
+            fail(f"{kind}.transform({name}): expected shape {data.shape}, got {out.shape}")
         assert_close(
-            out,
-            target,
-            what=f"{kind}.transform({name})",
+            out[:, constant],
+            target[:, constant],
+            what=f"{kind}.transform({name}), constant columns 1 and 3",
             where=where,
             rtol=1e-10,
             atol=1e-9,
             misconceptions={
-                MISTAKES["constancy-by-std-zero"]: tiny,
+                MISTAKES["constancy-by-std-zero"]: tiny[:, constant],
             }
             if kind == "StandardScaler"
             else None,
         )
+    # and back: a constant column's range or scale_ of 1 multiplies in inverse_transform too
+    scaled = rng(seed + 1).normal(0, 2, test.shape)
+    back = scaled + (train.min(axis=0) if kind == "MinMaxScaler" else train.mean(axis=0))
+    restored = as_array(scaler.inverse_transform(scaled.copy()), f"{kind}.inverse_transform")
+    if restored.shape != scaled.shape:
+        fail(f"{kind}.inverse_transform: expected shape {scaled.shape}, got {restored.shape}")
+    assert_close(
+        restored[:, constant],
+        back[:, constant],
+        what=f"{kind}.inverse_transform, constant columns 1 and 3",
+        where=where,
+        rtol=1e-10,
+        atol=1e-9,
+    )
 
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("kind", ["MinMaxScaler", "StandardScaler"])
 def test_inverse_transform_returns_to_the_original_units(kata, kind):
+    # No constant column here: those are test_constant_columns_are_scaled_by_one_...'s concern.
     seed = 7
-    train, test = with_constant_columns(seed)
+    train, test = draw(seed)
     feature_range = (-1.0, 2.0)
     scaler = fitted(kata, kind, train, feature_range)
-    constant = train.max(axis=0) == train.min(axis=0)
+    own = own_statistics(scaler, kind)
     scaled = rng(seed + 1).normal(0, 2, test.shape)
-    before = snapshot(scaled=scaled)
     if kind == "MinMaxScaler":
         lo, hi = feature_range
-        span = np.where(constant, 1.0, train.max(axis=0) - train.min(axis=0))
+        span = train.max(axis=0) - train.min(axis=0)
         expected = (scaled - lo) * span / (hi - lo) + train.min(axis=0)
     else:
-        expected = scaled * np.where(constant, 1.0, train.std(axis=0)) + train.mean(axis=0)
+        expected = scaled * train.std(axis=0) + train.mean(axis=0)
     where = describe(seed, train=train, scaled=scaled)
-    assert_close(
-        scaler.inverse_transform(scaled),
-        expected,
-        what=f"{kind}.inverse_transform",
-        where=where,
-        rtol=1e-10,
-        atol=1e-9,
-    )
-    assert_unchanged(before, scaled=scaled)
+    restored = scaler.inverse_transform(scaled.copy())
+    if not close(restored, own_inverse(own, kind, scaled, feature_range), rtol=1e-10, atol=1e-9):
+        assert_close(
+            restored,
+            expected,
+            what=f"{kind}.inverse_transform",
+            where=where,
+            rtol=1e-10,
+            atol=1e-9,
+        )
     round_trip = scaler.inverse_transform(as_array(scaler.transform(test.copy()), "transform"))
     assert_close(
         round_trip,
@@ -312,12 +374,48 @@ def test_fit_transform_is_fit_then_transform(kata):
             expected = zscore(train, train.mean(axis=0), train.std(axis=0), no_constant)
             expected_test = zscore(test, train.mean(axis=0), train.std(axis=0), no_constant)
         where = describe(seed, train=train)
+        later = scaler.transform(test.copy())
+        # The learner's own fit followed by transform is the promise itself: accepted whatever
+        # the statistics (their values are the other tests' concern).
+        reference = kata.MinMaxScaler() if kind == "MinMaxScaler" else kata.StandardScaler()
+        try:
+            reference.fit(train.copy())
+            own, own_test = reference.transform(train.copy()), reference.transform(test.copy())
+            own, own_test = as_array(own, "transform"), as_array(own_test, "transform")
+        except Exception:
+            own = own_test = None
+        if close(out, own, rtol=1e-12, atol=1e-12) and close(
+            later, own_test, rtol=1e-12, atol=1e-12
+        ):
+            continue
         assert_close(out, expected, what=f"{kind}.fit_transform(train)", where=where, atol=1e-12)
         # the fit inside fit_transform must stick: later data are scaled with train statistics
         assert_close(
-            scaler.transform(test.copy()),
+            later,
             expected_test,
             what=f"{kind}.transform(test) after fit_transform(train)",
             where=where,
             atol=1e-12,
         )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("kind", ["MinMaxScaler", "StandardScaler"])
+def test_scalers_leave_their_inputs_unchanged(kata, kind):
+    # The manifest's input check covers module functions, not methods: the grader looks itself.
+    seed = 9
+    train, test = draw(seed)
+    scaled = rng(seed + 1).normal(0, 2, test.shape)
+    scaler = kata.MinMaxScaler() if kind == "MinMaxScaler" else kata.StandardScaler()
+    for method, data in [
+        ("fit", train),
+        ("transform", test),
+        ("inverse_transform", scaled),
+        ("fit_transform", train),
+    ]:
+        before = snapshot(X=data)
+        getattr(scaler, method)(data)
+        try:
+            assert_unchanged(before, X=data)
+        except AssertionError as error:
+            fail(f"{kind}.{method}(X) changed its input X: {error}")
