@@ -57,7 +57,12 @@ def bn(x, state, name):
 def shortcut(x, state, stride):
     if "downsample.0.weight" not in state:
         return x
-    return bn(F.conv2d(x, state["downsample.0.weight"], stride=stride), state, "downsample.1")
+    projected = F.conv2d(x, state["downsample.0.weight"], stride=stride)
+    if "downsample.1.weight" not in state:
+        # a projection without its BatchNorm: the forward is judged as the block is built, the
+        # missing BN by test_parameter_count_matches_torch_modules
+        return projected
+    return bn(projected, state, "downsample.1")
 
 
 def basic_oracle(x, s, stride, relu_before_add=False):
@@ -101,15 +106,8 @@ def check_state_names(state, expected_names, where):
 
 
 def check_projection(state, needed, where):
-    if not needed:
-        return
-    if "downsample.0.weight" not in state:
+    if needed and "downsample.0.weight" not in state:
         fail(f"the shapes change but the block has no downsample.0 (projection conv) [{where}]")
-    if "downsample.1.weight" not in state:
-        fail(
-            f"the projection has no downsample.1 (its BatchNorm2d) [{where}]\n  This matches a "
-            f"known mistake: {MISTAKES['residual-projection-without-bn']}."
-        )
 
 
 BASIC_NAMES = ["conv1.weight", "bn1.weight", "bn1.bias", "conv2.weight", "bn2.weight", "bn2.bias"]
@@ -205,19 +203,17 @@ def reference_count(c_in, c_out, mid=None, stride=1):
     return body, proj
 
 
-@pytest.mark.points(1)
-@pytest.mark.parametrize(
-    "which, args",
-    [
-        ("basic", (6, 6, 1)),
-        ("basic", (6, 6, 2)),
-        ("basic", (4, 8, 1)),
-        ("bottleneck", (16, 4, 1)),
-        ("bottleneck", (16, 4, 2)),
-        ("bottleneck", (8, 4, 1)),
-    ],
-)
-def test_projection_only_when_the_shape_changes_and_parameter_count(kata, which, args):
+BLOCKS = [
+    ("basic", (6, 6, 1)),
+    ("basic", (6, 6, 2)),
+    ("basic", (4, 8, 1)),
+    ("bottleneck", (16, 4, 1)),
+    ("bottleneck", (16, 4, 2)),
+    ("bottleneck", (8, 4, 1)),
+]
+
+
+def block_case(kata, which, args):
     if which == "basic":
         cls, (c_in, c_out, stride), mid = kata.BasicBlock, args, None
     else:
@@ -226,25 +222,43 @@ def test_projection_only_when_the_shape_changes_and_parameter_count(kata, which,
     got = build_and_run(cls, args, 31)
     name = "BasicBlock" if which == "basic" else "Bottleneck"
     where = f"{name}{args}, output channels {c_out}"
-    needs = stride != 1 or c_in != c_out
     if got["downsample"] == "missing":
         fail(f"the block has no attribute downsample (None or the projection) [{where}]")
-    assert_equal(
-        got["downsample"],
-        needs,
-        what="downsample is not None",
-        where=where + ": a projection is needed exactly when stride != 1 or in != out channels",
-    )
+    return got, (c_in, c_out, mid, stride), where
+
+
+@pytest.mark.points(2)
+def test_projection_only_when_the_shape_changes(kata):
+    for which, args in BLOCKS:
+        got, (c_in, c_out, _, stride), where = block_case(kata, which, args)
+        assert_equal(
+            got["downsample"],
+            stride != 1 or c_in != c_out,
+            what="downsample is not None",
+            where=where + ": a projection is needed exactly when stride != 1 or in != out channels",
+        )
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("which, args", BLOCKS)
+def test_parameter_count_matches_torch_modules(kata, which, args):
+    got, (c_in, c_out, mid, _), where = block_case(kata, which, args)
+    # with the projection where the learner's block has one: whether it should is
+    # test_projection_only_when_the_shape_changes's promise
+    has_projection = got["downsample"]
     body, proj = reference_count(c_in, c_out, mid)
-    expected = body + (proj if needs else 0)
+    expected = body + (proj if has_projection else 0)
     # convs with a bias before their BN: the body's only, or the projection's as well
     body_biases = 2 * c_out if mid is None else 2 * mid + c_out
-    with_biases = [expected + body_biases, expected + body_biases + (c_out if needs else 0)]
+    with_biases = [
+        expected + body_biases,
+        expected + body_biases + (c_out if has_projection else 0),
+    ]
     assert_equal(
         got["count"],
         expected,
         what="number of parameters (torch's block.parameters())",
-        where=where,
+        where=where + (", with its projection shortcut" if has_projection else ", no projection"),
         misconceptions={
             MISTAKES["residual-projection-without-bn"]: body + proj - 2 * c_out,
             MISTAKES["residual-conv-bias"]: next(
@@ -317,10 +331,10 @@ def test_residual_stack_input_gradient_matches_autograd(kata, seed, depth, width
 
 
 @pytest.mark.points(1)
-def test_deep_stacks_plain_vanishes_residual_survives_and_inputs_unchanged(kata):
+def test_deep_stacks_plain_vanishes_residual_survives(kata):
+    # (inputs left unchanged: the kata's read_only_inputs checks every call of input_gradient)
     seed, depth, width = 61, 30, 8
     weights, x = stack(seed, depth, width, 0.5)
-    originals = [w.clone() for w in weights], x.clone()
     plain = kata.input_gradient(weights, x, False)
     residual = kata.input_gradient(weights, x, True)
     where = (
@@ -333,8 +347,3 @@ def test_deep_stacks_plain_vanishes_residual_survives_and_inputs_unchanged(kata)
         assert_close(
             got, expected, what=f"input_gradient, {name} stack", where=where, rtol=1e-6, atol=1e-300
         )
-    for w, w0 in zip(weights, originals[0], strict=True):
-        if not torch.equal(w, w0):
-            fail(f"input_gradient modified a weight in place [{where}]")
-    if not torch.equal(x, originals[1]):
-        fail(f"input_gradient modified x in place [{where}]")
