@@ -332,7 +332,7 @@ def test_residual_stack_input_gradient_matches_autograd(kata, seed, depth, width
 
 @pytest.mark.points(1)
 def test_deep_stacks_plain_vanishes_residual_survives(kata):
-    # (inputs left unchanged: the kata's read_only_inputs checks every call of input_gradient)
+    # (inputs left unchanged: the kata's read_only_inputs checks that, centrally)
     seed, depth, width = 61, 30, 8
     weights, x = stack(seed, depth, width, 0.5)
     plain = kata.input_gradient(weights, x, False)
