@@ -208,9 +208,8 @@ def test_input_gradient_reduces_over_n_h_w_for_images(kata):
         dout, x, gamma = draw(seed, shape)
         expected = autograd_gradients(dout, x, gamma)
         result = call(kata, dout, x, gamma)
-        where = describe(seed, x=x)
-        check_input_gradient(result, expected, dout, x, gamma, where, **LOOSE)
-        check_parameter_gradients(result, expected, dout, x, where, **LOOSE)
+        # dx only: dgamma and dbeta of images are graded by test_parameter_gradients_match_autograd
+        check_input_gradient(result, expected, dout, x, gamma, describe(seed, x=x), **LOOSE)
 
 
 @pytest.mark.points(1)
@@ -238,7 +237,6 @@ def test_batch_of_two_gives_an_input_gradient_of_order_eps(kata):
     result = call(kata, dout, x, gamma, eps=eps)
     where = describe(seed, x=x, eps=eps)
     check_input_gradient(result, expected, dout, x, gamma, where, eps=eps, atol=1e-10)
-    check_parameter_gradients(result, expected, dout, x, where, eps=eps, **LOOSE)
 
 
 @pytest.mark.points(1)
@@ -261,12 +259,13 @@ def test_constant_and_near_eps_channels_give_finite_gradients(kata):
 def test_float32_input_gives_float32_gradients(kata):
     seed = 71
     dout, x, gamma = draw(seed, (8, 3, 2, 2), dtype=np.float32)
-    expected = autograd_gradients(dout, x, gamma)
     result = call(kata, dout, x, gamma)
+    # The dtypes only: the values are graded by the float64 tests.
     for name, value in zip(("dx", "dgamma", "dbeta"), result, strict=True):
         dtype = str(getattr(value, "dtype", type(value).__name__)).replace("torch.", "")
         if dtype != "float32":
-            fail(f"{name} dtype: expected float32 for a float32 input, got {dtype}")
-    where = describe(seed, x=x)
-    check_input_gradient(result, expected, dout, x, gamma, where, rtol=1e-4, atol=1e-4)
-    check_parameter_gradients(result, expected, dout, x, where, rtol=1e-4, atol=1e-4)
+            fail(
+                f"{name} dtype: expected float32 for a float32 input, got {dtype} "
+                f"[{describe(seed, x=x)}]; compute in any precision, then cast the gradients "
+                "back to x.dtype"
+            )

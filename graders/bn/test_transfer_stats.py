@@ -288,24 +288,15 @@ def test_layers_registered_out_of_call_order_are_still_exact(kata):
 
 
 @pytest.mark.points(1)
-def test_eval_outputs_match_and_parameters_and_batches_are_untouched(kata):
+def test_eval_outputs_match_the_model_with_the_exact_statistics(kata):
     seed = 91
     model = source_trained(seed, "two BN", (3, 6, 5))
     gen = rng(seed + 100)
     batches = data(gen, [6, 1, 3, 4], (3, 6, 5), shift=3.0)
     fresh = data(gen, [3], (3, 6, 5), shift=3.0)[0]
     expected_model, _ = oracle(model, batches, ["1", "4"])
-    params = {name: p.detach().clone() for name, p in model.named_parameters()}
-    before = snapshot(**{f"batch {i}": b for i, b in enumerate(batches)})
     mine = learner_copy(model, "two BN")
-    kata.recompute_bn_stats(mine, batches)
-    assert_unchanged(before, **{f"batch {i}": b for i, b in enumerate(batches)})
-    for name, p in parameters_of(mine).items():
-        if not torch.equal(p, params[name]):
-            fail(
-                f"the parameter {name} changed; recomputing statistics must leave every "
-                "weight as it is (no optimizer steps, no in-place edits)"
-            )
+    kata.recompute_bn_stats(mine, [b.clone() for b in batches])
     expected_model.eval()
     outputs = eval_outputs(mine, [*batches, fresh])
     with torch.no_grad():
@@ -318,6 +309,31 @@ def test_eval_outputs_match_and_parameters_and_batches_are_untouched(kata):
                 where=describe(seed, x=x),
                 **TIGHT,
             )
+
+
+@pytest.mark.points(1)
+def test_inputs_are_left_unchanged(kata):
+    # Only the inputs: what recompute_bn_stats and blend_stats compute is graded elsewhere.
+    seed = 93
+    model = source_trained(seed, "two BN", (3, 6, 5))
+    batches = data(rng(seed + 100), [6, 1, 3, 4], (3, 6, 5), shift=3.0)
+    params = {name: p.detach().clone() for name, p in model.named_parameters()}
+    before = snapshot(**{f"batch {i}": b for i, b in enumerate(batches)})
+    mine = learner_copy(model, "two BN")
+    kata.recompute_bn_stats(mine, batches)
+    assert_unchanged(before, **{f"batch {i}": b for i, b in enumerate(batches)})
+    for name, p in parameters_of(mine).items():
+        if not torch.equal(p, params[name]):
+            fail(
+                f"the parameter {name} changed; recomputing statistics must leave every "
+                "weight as it is (no optimizer steps, no in-place edits)"
+            )
+    gen = rng(seed + 200)
+    sm, tm = (torch.from_numpy(gen.normal(0, 2, 4)) for _ in range(2))
+    sv, tv = (torch.from_numpy(gen.uniform(0.5, 2, 4)) for _ in range(2))
+    before = snapshot(source_mean=sm, source_var=sv, target_mean=tm, target_var=tv)
+    kata.blend_stats(sm, sv, tm, tv, 0.4)
+    assert_unchanged(before, source_mean=sm, source_var=sv, target_mean=tm, target_var=tv)
 
 
 @pytest.mark.points(1)
@@ -400,10 +416,10 @@ def test_float32_buffers_stay_float32(kata):
     seed = 97
     model = source_trained(seed, "two BN", (3, 6, 5)).float()
     batches = [b.float() for b in data(rng(seed + 100), [4, 2, 5], (3, 6, 5), shift=3.0)]
-    _, inputs = oracle(model, batches, ["1", "4"])
     mine = learner_copy(model, "two BN", "float32")
     kata.recompute_bn_stats(mine, [b.clone() for b in batches])
     where = describe(seed) + ", " + sizes_text(batches) + ", a float32 model"
+    # The dtypes only: the values are graded by the float64 tests.
     for name in ["1", "4"]:
         kind, running_mean, running_var = layer_stats(mine, name)
         for label, value in (("running_mean", running_mean), ("running_var", running_var)):
@@ -414,13 +430,6 @@ def test_float32_buffers_stay_float32(kata):
                     "copy the new values in (buffer.copy_(value)) rather than assigning a "
                     "tensor of another dtype"
                 )
-        mean, var = exact([x.double() for x in inputs[name]])
-        assert_close(
-            running_mean, mean, what=f"running_mean of '{name}'", where=where, rtol=1e-4, atol=1e-5
-        )
-        assert_close(
-            running_var, var, what=f"running_var of '{name}'", where=where, rtol=1e-4, atol=1e-5
-        )
 
 
 def weighted_pool(source, target, alpha):
@@ -446,7 +455,6 @@ def test_blend_stats_is_the_mixture_of_source_and_target(kata, alpha):
     sm, sv, tm, tv = (
         torch.from_numpy(a) for a in (source.mean(0), source.var(0), target.mean(0), target.var(0))
     )
-    before = snapshot(source_mean=sm, source_var=sv, target_mean=tm, target_var=tv)
     mean, var = kata.blend_stats(sm.clone(), sv.clone(), tm.clone(), tv.clone(), alpha)
     expected_mean, expected_var = weighted_pool(source, target, alpha)
     where = describe(seed, source_mean=sm, alpha=alpha)
@@ -472,31 +480,34 @@ def test_blend_stats_is_the_mixture_of_source_and_target(kata, alpha):
             ** 2,
         },
     )
-    sm_, sv_, tm_, tv_ = sm.clone(), sv.clone(), tm.clone(), tv.clone()
-    kata.blend_stats(sm_, sv_, tm_, tv_, alpha)
-    assert_unchanged(before, source_mean=sm_, source_var=sv_, target_mean=tm_, target_var=tv_)
-    for bad in (-0.1, 1.5):
-        try:
-            kata.blend_stats(sm, sv, tm, tv, bad)
-        except ValueError:
-            continue
-        fail(f"blend_stats(..., alpha={bad}) must raise ValueError: alpha is a probability")
 
 
 @pytest.mark.points(1)
-def test_blend_stats_accepts_alpha_0_and_1(kata):
-    # The two ends of the legal range: 0 keeps the source statistics, 1 gives the target's.
+def test_blend_stats_raises_value_error_only_outside_0_and_1(kata):
+    # The rule for alpha alone, both ways, the two ends of the legal range included; the
+    # blended values are graded by the test above.
     gen = rng(103)
     sm, tm = (torch.from_numpy(gen.normal(0, 2, 4)) for _ in range(2))
     sv, tv = (torch.from_numpy(gen.uniform(0.5, 2, 4)) for _ in range(2))
-    for alpha, expected in ((0.0, (sm, sv)), (1.0, (tm, tv))):
+    for bad in (-0.1, 1.5):
         try:
-            mean, var = kata.blend_stats(sm.clone(), sv.clone(), tm.clone(), tv.clone(), alpha)
+            result = kata.blend_stats(sm.clone(), sv.clone(), tm.clone(), tv.clone(), bad)
+        except ValueError:
+            continue
+        except Exception as exc:  # the wrong kind of refusal
+            fail(
+                f"blend_stats(..., alpha={bad}): expected a ValueError, got "
+                f"{type(exc).__name__}: {exc}"
+            )
+        fail(
+            f"blend_stats(..., alpha={bad}) must raise ValueError: alpha is a probability; it "
+            f"returned {type(result).__name__}"
+        )
+    for alpha in (0.0, 1.0):
+        try:
+            kata.blend_stats(sm.clone(), sv.clone(), tm.clone(), tv.clone(), alpha)
         except ValueError as exc:
             fail(
                 f"blend_stats(..., alpha={alpha}) raised ValueError ({exc}); 0 <= alpha <= 1 is "
-                "legal, the ends included"
+                "legal, the ends included: 0 keeps the source statistics, 1 gives the target's"
             )
-        where = f"alpha={alpha}, seed 103"
-        assert_close(mean, expected[0], what="blended mean", where=where)
-        assert_close(var, expected[1], what="blended variance", where=where)
