@@ -118,13 +118,25 @@ def type_name(value):
     return kind_of(value).rsplit(".", 1)[-1]
 
 
-def run(kata, name, items, *, trusted=False, limit=math.inf, key_limit=math.inf, base=None):
+def run(
+    kata,
+    name,
+    items,
+    *,
+    trusted=False,
+    limit=math.inf,
+    key_limit=math.inf,
+    base=None,
+    contract=False,
+):
     """Call the learner's ``<name>_sort`` on ``items``; return (sorted list, item and key counts).
 
     ``trusted``: the items are the grader's ``Key`` objects, counted here (the distribution
     sorts then get the grader's key functions); otherwise they are learner-side items, and the
-    key function is one of the learner's side too. In-place sorts must return None; the others
-    a new list and leave ``items`` as it was.
+    key function is one of the learner's side too. ``contract``: hold the sort to its row's
+    result promise (in-place sorts return None; the others return a new list and leave ``items``
+    as it was); only the test of that promise asks, the others judge whatever came out (the
+    list itself for an in-place sort, the returned list otherwise).
     """
     __tracebackhide__ = True
     function = getattr(kata, f"{name}_sort")
@@ -141,14 +153,19 @@ def run(kata, name, items, *, trusted=False, limit=math.inf, key_limit=math.inf,
     finally:
         ITEMS.limit = KEYS.limit = math.inf
     if name in IN_PLACE:
-        if result is not None:
+        if contract and result is not None:
             fail(f"{name}_sort sorts in place and returns None; it returned {type_name(result)}")
         result = items
     else:
-        if not isinstance(result, list):
+        # outside the contract test a tuple is read as the result, and None as "sorted items"
+        readable = isinstance(result, list) or (not contract and isinstance(result, tuple | None))
+        if not readable:
             fail(f"{name}_sort must return a new list, got {type_name(result)}")
-        if len(items) != len(before) or any(a is not b for a, b in zip(items, before, strict=True)):
+        if contract and (
+            len(items) != len(before) or any(a is not b for a, b in zip(items, before, strict=True))
+        ):
             fail(f"{name}_sort changed its input list; it must return a new list instead")
+        result = items if result is None else list(result)
     return result, ITEMS.count, KEYS.count
 
 
@@ -214,7 +231,7 @@ def draw_values(name, gen, size, kind):
 ALL = [*COMPARISON, *DISTRIBUTION]
 
 
-def run_learner_side(kata, name, values, where, *, base=None):
+def run_learner_side(kata, name, values, where, *, base=None, contract=False):
     """Sort learner-side items holding ``values``, with a runaway limit of 20 (n + 2)^2
     comparisons; return (result, the items in input order)."""
     __tracebackhide__ = True
@@ -222,7 +239,7 @@ def run_learner_side(kata, name, values, where, *, base=None):
     items = learner_keys(values, limit=limit)
     originals = list(items)
     try:
-        result, _, _ = run(kata, name, items, base=base)
+        result, _, _ = run(kata, name, items, base=base, contract=contract)
     except OutOfComparisons:
         fail(
             f"{name}_sort made more than 20 (n + 2)^2 = {limit} comparisons on {len(values)} "
@@ -244,7 +261,7 @@ def test_sort_orders_random_sorted_reversed_and_duplicate_inputs(kata, name):
         for kind in ("random", "sorted", "reversed", "duplicates"):
             values = draw_values(name, gen, size, kind)
             where = f"{kind} input, n={size}, seed {seed}"
-            result, originals = run_learner_side(kata, name, values, where)
+            result, originals = run_learner_side(kata, name, values, where, contract=True)
             check_order(name, result, originals, values, where, stable=False)
 
 
@@ -423,7 +440,8 @@ def test_distribution_sort_never_compares_items_and_barely_compares_keys(kata, n
             "not compared"
         )
         fail(f"{name}_sort made more than {key_budget} comparisons between keys: {hint} [{where}]")
-    check_order(name, result, originals, values, where, stable=True)
+    # sorted, so that the budget was spent sorting; stability is its own test's business
+    check_order(name, result, originals, values, where, stable=False)
 
 
 @pytest.mark.points(1)
@@ -436,11 +454,11 @@ def test_radix_sort_works_in_any_base(kata, base):
         values[0] = base**5 + 2  # the largest key has six digits in this base
         where = f"base {base}, n={size}"
         result, originals = run_learner_side(kata, "radix", values, where, base=base)
-        check_order("radix", result, originals, values, where, stable=True)
+        check_order("radix", result, originals, values, where, stable=False)
     values = [0] * 10
     where = f"base {base}, ten zero keys"
     result, originals = run_learner_side(kata, "radix", values, where, base=base)
-    check_order("radix", result, originals, values, where, stable=True)
+    check_order("radix", result, originals, values, where, stable=False)
 
 
 # -- stability claims ------------------------------------------------------------------------
@@ -455,7 +473,8 @@ def small_inputs():
 
 
 def unstable_witness(kata, name):
-    """The first input on which the learner's sort reorders equal items, or None."""
+    """The first input on which the learner's sort reorders equal items, or None. Only the
+    relative order of equal items is read: whether the sort sorts is the order tests' business."""
     inputs = list(small_inputs())
     limit = 20 * (60 + 2) ** 2
     start, chunk = 0, 16
@@ -471,10 +490,11 @@ def unstable_witness(kata, name):
             except OutOfComparisons:
                 fail(f"{name}_sort made more than {limit} comparisons on {values} and was stopped")
             tags = positions(name, result, originals, where)
-            if [values[i] for i in tags] != sorted(values):
-                fail(f"{name}_sort does not sort {values}")
-            if tags != sorted(tags, key=lambda i: (values[i], i)):
-                return values, tags
+            seen: dict = {}
+            for i in tags:
+                if seen.get(values[i], -1) > i:
+                    return values, tags
+                seen[values[i]] = i
     return None
 
 

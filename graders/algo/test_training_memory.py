@@ -104,6 +104,15 @@ def saved_mistakes(batch, sizes, activation, dtype, frozen_layers) -> dict:
     return {name: value for name, value in mistakes.items() if value is not None}
 
 
+def as_plain_int(value):
+    """``value`` as a Python int when it is a whole number (of any numeric type), else None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number.is_integer() else None
+
+
 def describe_mlp(batch, sizes, activation, dtype, frozen_layers=0, **extra) -> str:
     text = (
         f"batch={batch}, sizes={list(sizes)}, activation={activation!r}, "
@@ -150,6 +159,8 @@ SAVED_CASES = {
     "single_linear_layer": (7, [12, 5], "sigmoid", torch.float32, 0),
     "first_layer_frozen_relu": (4, [6, 10, 8, 3], "relu", torch.float32, 1),
     "two_layers_frozen_gelu": (3, [6, 10, 8, 3, 5], "gelu", torch.float64, 2),
+    # nothing requires grad, so autograd records nothing
+    "every_layer_frozen_gelu": (4, [5, 7, 6, 3], "gelu", torch.float32, 3),
 }
 
 
@@ -192,7 +203,7 @@ def test_byte_counts_are_python_ints(kata):
 
 
 @pytest.mark.points(1)
-def test_nothing_is_saved_without_grad_or_with_every_layer_frozen(kata):
+def test_nothing_is_saved_without_grad(kata):
     batch, sizes, activation, dtype = 4, [5, 7, 6, 3], "sigmoid", torch.float32
     _, _, expected = forward_with_hooks(batch, sizes, activation, dtype, 0, grad_enabled=False)
     assert_equal(
@@ -201,14 +212,6 @@ def test_nothing_is_saved_without_grad_or_with_every_layer_frozen(kata):
         what="saved_activation_bytes with grad_enabled=False",
         where=describe_mlp(batch, sizes, activation, dtype, grad_enabled=False)
         + " (inference under torch.no_grad() records no graph, so it saves nothing)",
-    )
-    _, _, expected = forward_with_hooks(batch, sizes, "gelu", dtype, 3)
-    assert_equal(
-        kata.saved_activation_bytes(batch, list(sizes), "gelu", dtype, frozen_layers=3),
-        expected,
-        what="saved_activation_bytes with every layer frozen",
-        where=describe_mlp(batch, sizes, "gelu", dtype, 3)
-        + " (nothing requires grad, so autograd records nothing)",
     )
 
 
@@ -259,7 +262,17 @@ def test_training_memory_matches_torch(kata, case):
         },
         "activations": saved_mistakes(batch, sizes, activation, dtype, frozen),
     }
+    # "activations" is saved_activation_bytes with grad enabled: the learner's own number for it
+    # is accepted too, so a mistake in that function is charged by its own tests, not again here.
+    try:
+        own = kata.saved_activation_bytes(
+            batch, list(sizes), activation, dtype, frozen_layers=frozen
+        )
+    except Exception:
+        own = None
     for key, value in expected.items():
+        if key == "activations" and own is not None and as_plain_int(result[key]) == own:
+            continue
         assert_equal(
             result[key],
             value,
