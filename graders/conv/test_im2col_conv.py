@@ -187,23 +187,18 @@ def test_conv2d_forward_matches_torch_conv2d(
 
 @pytest.mark.points(1)
 def test_float32_input_gives_float32_output(kata):
+    # The dtype only: the values are the other tests' promise. Stride 1, where padding the
+    # input and padding the output give the same shape, so that mistake still runs here.
     seed = 31
     x, w, b = draw_conv(seed, (2, 3, 8, 7), (4, 3, 2), 1, True, dtype=np.float32)
-    out = kata.conv2d_forward(x, w, b, (2, 1), 1, 1, 1)
+    out = kata.conv2d_forward(x, w, b, 1, 1, 1, 1)
     dtype = str(getattr(out, "dtype", type(out))).replace("torch.", "")
     if dtype != "float32":
         fail(
             f"conv2d_forward output dtype: expected float32 for a float32 input, got {dtype} "
-            "(a padded buffer made with np.zeros defaults to float64; pass dtype=x.dtype)"
+            "(a padded buffer made with np.zeros defaults to float64; pass dtype=x.dtype) "
+            f"[{describe(seed, x=x, w=w, stride=1, padding=1)}]"
         )
-    assert_close(
-        out,
-        torch_conv(x, w, b, (2, 1), 1, 1),
-        what="float32 conv2d_forward output",
-        where=describe(seed, x=x, w=w, stride=(2, 1), padding=1),
-        rtol=1e-4,
-        atol=1e-5,
-    )
 
 
 # -- vectorisation, by counting ------------------------------------------------------------------

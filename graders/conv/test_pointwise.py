@@ -121,20 +121,17 @@ def test_pointwise_conv_matches_conv2d_for_any_shape(kata, n, c_in, c_out, h, w,
 
 @pytest.mark.points(1)
 def test_float32_input_gives_float32_output(kata):
+    # The dtype only: the values are the other tests' promise. As many input as output
+    # channels, so that a weight read the wrong way round still runs.
     seed = 31
-    x, weight, b = draw(seed, 2, 3, 5, 4, 4, dtype=np.float32)
+    x, weight, b = draw(seed, 2, 4, 4, 4, 4, dtype=np.float32)
     out = kata.pointwise_conv(x, weight, b)
     dtype = str(getattr(out, "dtype", type(out).__name__)).replace("torch.", "")
     if dtype != "float32":
-        fail(f"pointwise_conv: expected float32 output for float32 inputs, got {dtype}")
-    assert_close(
-        out,
-        torch_conv(x, weight, b),
-        what="pointwise_conv output (float32)",
-        where=describe(seed, x=x, weight=weight),
-        rtol=1e-5,
-        atol=1e-5,
-    )
+        fail(
+            f"pointwise_conv: expected float32 output for float32 inputs, got {dtype} "
+            f"[{describe(seed, x=x, weight=weight)}]"
+        )
 
 
 def numel(*modules):

@@ -12,11 +12,9 @@ from katakit.checks import (
     assert_close,
     assert_equal,
     assert_python_ints,
-    assert_unchanged,
     describe,
     fail,
     rng,
-    snapshot,
 )
 
 # (seed, x shape, kernel_size, stride, padding): non-overlapping, non-square with padding and a
@@ -333,43 +331,31 @@ def test_avg_pool_output_changes_under_a_shift_and_max_pool_tolerates_it(kata):
 
 
 @pytest.mark.points(1)
-def test_float32_in_float32_out_and_inputs_untouched(kata):
+def test_float32_inputs_give_float32_results(kata):
+    # The dtypes only: the values are the other tests' promise (and inputs left unchanged are
+    # checked after every call of this kata's functions).
     seed, shape, kernel, stride, padding = 10, (2, 2, 5, 6), (2, 3), (1, 2), (1, 1)
     x, gen = draw(seed, shape, dtype=np.float32)
     out_shape = torch_pool("max", x, kernel, stride, padding).shape
     dout = gen.normal(0, 1, out_shape).astype(np.float32)
-    before = snapshot(x=x, dout=dout)
     results = {
-        "max_pool2d": (
-            kata.max_pool2d(x, kernel, stride, padding),
-            torch_pool("max", x, kernel, stride, padding),
+        "max_pool2d": lambda: kata.max_pool2d(x.copy(), kernel, stride, padding),
+        "avg_pool2d": lambda: kata.avg_pool2d(x.copy(), kernel, stride, padding),
+        "max_pool2d_backward": lambda: kata.max_pool2d_backward(
+            dout.copy(), x.copy(), kernel, stride, padding
         ),
-        "avg_pool2d": (
-            kata.avg_pool2d(x, kernel, stride, padding),
-            torch_pool("avg", x, kernel, stride, padding),
-        ),
-        "max_pool2d_backward": (
-            kata.max_pool2d_backward(dout, x, kernel, stride, padding),
-            torch_pool("max", x, kernel, stride, padding, dout),
-        ),
-        "avg_pool2d_backward": (
-            kata.avg_pool2d_backward(dout, shape, kernel, stride, padding),
-            torch_pool("avg", x, kernel, stride, padding, dout),
+        "avg_pool2d_backward": lambda: kata.avg_pool2d_backward(
+            dout.copy(), shape, kernel, stride, padding
         ),
     }
-    for name, (got, expected) in results.items():
+    for name, run in results.items():
+        got = run()
         dtype = str(getattr(got, "dtype", type(got).__name__)).replace("torch.", "")
         if dtype != "float32":
-            fail(f"{name}: expected a float32 result for float32 inputs, got {dtype}")
-        assert_close(
-            got,
-            expected,
-            what=f"{name} (float32)",
-            where=where(seed, x, kernel, stride, padding),
-            rtol=1e-5,
-            atol=1e-6,
-        )
-    assert_unchanged(before, x=x, dout=dout)
+            fail(
+                f"{name}: expected a float32 result for float32 inputs, got {dtype} "
+                f"[{where(seed, x, kernel, stride, padding)}]"
+            )
 
 
 @pytest.mark.points(1)

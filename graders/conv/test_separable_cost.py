@@ -283,11 +283,18 @@ def test_module_forward_is_depthwise_then_pointwise(kata, case):
     x = torch.randn(2, c_in, h, w, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
     dw, pw = facts["depthwise"], facts["pointwise"]
     got = forward(module, x.clone())
+    # Your own two layers, run in that order, whatever their settings: the settings (groups,
+    # stride, padding) are test_module_layers_have_the_stated_shapes' promise.
     hidden = F.conv2d(x, dw["weight"], dw["bias"], dw["stride"], dw["padding"], groups=dw["groups"])
-    expected = F.conv2d(hidden, pw["weight"], pw["bias"])
-    if dw["groups"] != c_in:
-        fail(f"the depthwise conv has groups={dw['groups']}; it must be groups=in_channels={c_in}")
-    assert_close(got, expected, what="DepthwiseSeparableConv output", where=case_text(case))
+    expected = F.conv2d(
+        hidden, pw["weight"], pw["bias"], pw["stride"], pw["padding"], groups=pw["groups"]
+    )
+    assert_close(
+        got,
+        expected,
+        what="DepthwiseSeparableConv output, against self.pointwise(self.depthwise(x))",
+        where=case_text(case),
+    )
 
 
 @pytest.mark.points(1)

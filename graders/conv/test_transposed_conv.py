@@ -206,7 +206,8 @@ def torch_counts(kernel, stride, n):
 @pytest.mark.points(1)
 @pytest.mark.parametrize(
     "kernel, stride, n",
-    [(3, 2, 4), (4, 2, 3), ((3, 4), (2, 3), (3, 5))],
+    # non_square: along W the stride 3 is above the kernel 2, so some pixels get no write
+    [(3, 2, 4), (4, 2, 3), ((3, 2), (2, 3), (3, 5))],
     ids=["kernel_3_stride_2_checkerboard", "kernel_4_stride_2_uniform", "non_square"],
 )
 def test_overlap_counts_match_a_transposed_conv_of_ones(kata, kernel, stride, n):
@@ -249,18 +250,19 @@ def test_overlap_map_is_uniform_inside_exactly_when_the_stride_divides_the_kerne
             "when S divides K and alternately ceil(K / S) and floor(K / S) taps when it does "
             f"not (the checkerboard). Interior rows: {inside[0].tolist()}"
         )
-    expected = torch_counts(k, s, n)
-    assert_close(counts, expected, what=f"overlap_counts({k}, {s}, {n})", rtol=0, atol=0)
+    # the counts themselves are test_overlap_counts_match_a_transposed_conv_of_ones' promise
 
 
 @pytest.mark.points(1)
 def test_results_have_the_stated_dtypes(kata):
-    # float32 in, float32 out (a buffer made with np.zeros defaults to float64); counts are ints
+    # float32 in, float32 out (a buffer made with np.zeros defaults to float64); counts are ints.
+    # The dtypes only, never the values; as many input as output channels, so that weights read
+    # in the wrong channel order still run.
     seed = 31
     gen = rng(seed)
     x = gen.normal(0, 1, (2, 2, 3, 4)).astype(np.float32)
-    w = gen.normal(0, 1, (2, 3, 3, 2)).astype(np.float32)
-    b = gen.normal(0, 1, 3).astype(np.float32)
+    w = gen.normal(0, 1, (2, 2, 3, 2)).astype(np.float32)
+    b = gen.normal(0, 1, 2).astype(np.float32)
     where = describe(seed, x=x, w=w, stride=2, padding=1, output_padding=1)
     results = {
         "dilate_input(x, 2)": (kata.dilate_input(x, 2), "float32"),
@@ -280,11 +282,3 @@ def test_results_have_the_stated_dtypes(kata):
                 f"{text}: expected {wanted}, got {kind} [{where}]; results have the dtype of x, "
                 "and overlap_counts counts in integers"
             )
-    assert_close(
-        results["conv_transpose2d(x, w, b, 2, 1, 1)"][0],
-        torch_transpose(x, w, b, 2, 1, 1, 1),
-        what="float32 conv_transpose2d output",
-        where=where,
-        rtol=1e-4,
-        atol=1e-5,
-    )
