@@ -255,6 +255,8 @@ def sequence_gradients(fn, leaves, upstream):
         return {"error": str(exc).splitlines()[0]}
     return {
         "out": out.detach().clone(),
+        "h": torch.as_tensor(h).detach().clone(),
+        "c": torch.as_tensor(c).detach().clone(),
         "loss": float(loss.detach()),
         "grads": [None if g is None else g.detach().clone() for g in grads],
     }
@@ -297,9 +299,14 @@ def test_gradients_through_the_sequence_match_torch_autograd(kata):
     out, (h_n, c_n) = module(xs, (h0s[None], c0s[None]))
     loss = sum((a * u).sum() for a, u in zip((out, h_n[0], c_n[0]), upstream, strict=True))
     expected = torch.autograd.grad(loss, [xs, h0s, c0s, *params])
-    if not close(got["out"], out.detach()):
-        # The forward pass is wrong (charged elsewhere): check the learner's gradient is the
-        # gradient of the learner's own function, by central differences in float64.
+    forward_is_right = all(
+        close(got[key], value.detach())
+        for key, value in (("out", out), ("h", h_n[0]), ("c", c_n[0]))
+    )
+    if not forward_is_right:
+        # The forward pass is wrong (charged elsewhere: the outputs, or the final state returned
+        # in another order): check the learner's gradient is the gradient of the learner's own
+        # function, by central differences in float64.
         directions = [[torch.tensor(gen.normal(0, 1, tuple(t.shape))) for t in leaves]]
         directions += [[torch.zeros_like(t) for t in leaves] for _ in LEAF_NAMES]
         for k, d in enumerate(directions[1:]):
@@ -368,29 +375,38 @@ def count(module):
     return sum(p.numel() for p in module.parameters())
 
 
+SIZES = ((10, 20), (7, 3))  # (input_size, hidden_size)
+
+
+# One test per function: a slip in the LSTM's count (three blocks, say) leaves the RNN's points.
 @pytest.mark.points(1)
-@pytest.mark.parametrize("n_in, H", [(10, 20), (7, 3)])
-def test_parameter_counts_match_torch_modules(kata, n_in, H):
-    rnn = count(torch.nn.RNN(n_in, H))
-    lstm = count(torch.nn.LSTM(n_in, H))
-    where = f"input_size {n_in}, hidden_size {H}"
-    assert_equal(
-        as_number(kata.rnn_num_parameters(n_in, H), "rnn_num_parameters"),
-        rnn,
-        what="rnn_num_parameters",
-        where=where,
-        misconceptions={MISTAKES["lstm-count-one-bias"]: rnn - H},
-    )
-    assert_equal(
-        as_number(kata.lstm_num_parameters(n_in, H), "lstm_num_parameters"),
-        lstm,
-        what="lstm_num_parameters",
-        where=where + f" (4 x the RNN's {rnn})",
-        misconceptions={
-            MISTAKES["lstm-count-one-bias"]: lstm - 4 * H,
-            MISTAKES["lstm-count-three-blocks"]: 3 * rnn,
-        },
-    )
+def test_rnn_parameter_count_matches_torch_rnn(kata):
+    for n_in, H in SIZES:
+        rnn = count(torch.nn.RNN(n_in, H))
+        assert_equal(
+            as_number(kata.rnn_num_parameters(n_in, H), "rnn_num_parameters"),
+            rnn,
+            what="rnn_num_parameters",
+            where=f"input_size {n_in}, hidden_size {H}",
+            misconceptions={MISTAKES["lstm-count-one-bias"]: rnn - H},
+        )
+
+
+@pytest.mark.points(1)
+def test_lstm_parameter_count_matches_torch_lstm(kata):
+    for n_in, H in SIZES:
+        rnn = count(torch.nn.RNN(n_in, H))
+        lstm = count(torch.nn.LSTM(n_in, H))
+        assert_equal(
+            as_number(kata.lstm_num_parameters(n_in, H), "lstm_num_parameters"),
+            lstm,
+            what="lstm_num_parameters",
+            where=f"input_size {n_in}, hidden_size {H} (4 x the RNN's {rnn})",
+            misconceptions={
+                MISTAKES["lstm-count-one-bias"]: lstm - 4 * H,
+                MISTAKES["lstm-count-three-blocks"]: 3 * rnn,
+            },
+        )
 
 
 @pytest.mark.points(1)
