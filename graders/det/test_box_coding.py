@@ -357,13 +357,30 @@ def test_decode_of_encode_gives_the_boxes_back(kata, seed, weights):
 
 @pytest.mark.points(1)
 def test_decode_clamps_huge_log_sizes(kata):
+    # The clamp only, judged on your own decode: huge dw, dh decode finite, exactly as dw, dh of
+    # log(1000 / 16) do, and values just below log(1000 / 16) are not clamped. The formula's
+    # values are test_decode_matches_the_formula's promise.
     anchors = torch.tensor([[0.0, 0.0, 16.0, 16.0], [10.0, 10.0, 20.0, 40.0]], dtype=torch.float64)
-    deltas = torch.tensor([[0.0, 0.0, 50.0, 1000.0], [0.1, -0.2, 4.0, -3.0]], dtype=torch.float64)
-    got = as_array(kata.decode(anchors, deltas), "decode")
-    where = describe(anchors=anchors, deltas=deltas) + "; dw, dh are clamped to log(1000 / 16)"
-    if got.shape == (2, 4) and not np.isfinite(got).all():
+    huge = torch.tensor([[0.0, 0.0, 50.0, 1000.0], [0.1, -0.2, 1000.0, 60.0]], dtype=torch.float64)
+    at_clip, below = huge.clone(), huge.clone()
+    at_clip[:, 2:] = CLIP
+    below[:, 2:] = CLIP - 0.05
+    where = describe(anchors=anchors, deltas=huge) + "; dw, dh are clamped to log(1000 / 16)"
+    got = as_array(kata.decode(anchors, huge), "decode")
+    if not np.isfinite(got).all():
         fail(
-            f"decode returned inf or NaN for dw = 50, dh = 1000: clamp them to log(1000 / 16) "
-            f"before exp [{where}]"
+            f"decode returned inf or NaN for dw, dh of 50 to 1000: clamp them to "
+            f"log(1000 / 16) before exp [{where}]"
         )
-    assert_close(got, ref_decode(anchors, deltas), what="decode", where=where, rtol=1e-9)
+    assert_close(
+        got,
+        kata.decode(anchors, at_clip),
+        what="decode of huge dw, dh, against your decode of dw = dh = log(1000 / 16)",
+        where=where,
+        rtol=1e-9,
+    )
+    if np.allclose(as_array(kata.decode(anchors, below), "decode"), got, rtol=1e-9, atol=0):
+        fail(
+            "decode gives the same boxes for dw = dh = log(1000 / 16) - 0.05 as for huge dw, "
+            f"dh: it clamps below log(1000 / 16) [{where}]"
+        )

@@ -145,6 +145,22 @@ def feature_map(seed, shape):
     return torch.tensor(rng(seed).normal(0, 1, shape))
 
 
+def constant_map(seed, shape, shift=0.0):
+    """One value per image and channel, the same in every cell: every non-empty bin pools to it,
+    however the bins are cut (rounding, the +1, max or mean), so a test on it charges only what
+    it is about."""
+    values = rng(seed).normal(shift, 1, (*shape[:2], 1, 1))
+    return torch.tensor(np.broadcast_to(values, shape).copy())
+
+
+def same_under_other_bin_cuts(features, rois, size, scale, expected):
+    """A check of the grader's own input: the bin arithmetic's classic slips give the same
+    result here, so the test does not charge them."""
+    for slip in ("not-quantised", "no-plus-one", "average", "half-even"):
+        other = ref_roi_pool(features, rois, size, scale, slip)
+        assert np.allclose(other, expected, rtol=1e-12), slip
+
+
 def random_rois(seed, k, n, image_hw):
     gen = rng(seed)
     h, w = image_hw
@@ -201,38 +217,53 @@ def test_roi_pool_rounds_half_away_from_zero(kata):
 
 @pytest.mark.points(1)
 def test_roi_pool_bins_outside_the_map_are_zero(kata):
+    # RoIs leaving the map to the right and below, to the left and above, and two wholly
+    # outside it. A constant, negative map: a max started at 0 would show, and the bins that
+    # fall outside are the same however the bins are cut.
     seed, scale, size = 4, 1.0, (3, 3)
-    features = feature_map(seed, (1, 2, 6, 7)) - 10.0  # all negative: a max with 0 would show
+    features = constant_map(seed, (1, 2, 6, 7), shift=-10.0)
     rois = torch.tensor(
-        [[0.0, 4.0, 3.0, 12.0, 11.0], [0.0, 20.0, 20.0, 25.0, 22.0]], dtype=torch.float64
+        [
+            [0.0, 1.0, 1.0, 12.0, 11.0],
+            [0.0, -5.0, -5.0, 3.0, 3.0],
+            [0.0, 20.0, 20.0, 25.0, 22.0],
+            [0.0, -12.0, -9.0, -2.0, -1.0],
+        ],
+        dtype=torch.float64,
     )
+    expected = ref_roi_pool(features, rois, size, scale)
+    same_under_other_bin_cuts(features, rois, size, scale, expected)
     assert_close(
         kata.roi_pool(features, rois, size, scale),
-        ref_roi_pool(features, rois, size, scale),
+        expected,
         what="roi_pool of RoIs that leave the map",
-        where=describe(seed, features=features, rois=rois) + "; bins beyond the map are empty",
+        where=describe(seed, features=features, rois=rois)
+        + "; every cell of a channel holds the same value, bins beyond the map are empty",
         misconceptions={
             MISTAKES["roi-pool-empty-bin-not-zero"]: ref_roi_pool(
                 features, rois, size, scale, "empty-inf"
             ),
-            **pool_mistakes(features, rois, size, scale),
         },
     )
 
 
 @pytest.mark.points(1)
 def test_roi_pool_reads_the_image_of_its_batch_index(kata):
+    # A constant map per image and channel: only the image read decides the result.
     seed = 5
-    features = feature_map(seed, (3, 2, 6, 6))
+    features = constant_map(seed, (3, 2, 6, 6))
     rois = torch.tensor([[2.0, 0.0, 0.0, 5.0, 5.0], [1.0, 1.0, 1.0, 4.0, 3.0]], dtype=torch.float64)
+    expected = ref_roi_pool(features, rois, (2, 2), 1.0)
+    same_under_other_bin_cuts(features, rois, (2, 2), 1.0, expected)
     wrong = ref_roi_pool(
         features, torch.cat([torch.zeros(2, 1, dtype=torch.float64), rois[:, 1:]], 1), (2, 2), 1.0
     )
     assert_close(
         kata.roi_pool(features, rois, (2, 2), 1.0),
-        ref_roi_pool(features, rois, (2, 2), 1.0),
+        expected,
         what="roi_pool with batch indices 2 and 1",
-        where=describe(seed, features=features, rois=rois),
+        where=describe(seed, features=features, rois=rois)
+        + "; every cell of an image's channel holds the same value",
         misconceptions={MISTAKES["roi-batch-index-ignored"]: wrong},
     )
 
@@ -316,7 +347,9 @@ def test_roi_align_samples_outside_and_at_the_border(kata):
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize(
-    "seed, shape, levels", [(11, (2, 3, 13, 9), (1, 2, 4)), (12, (1, 2, 6, 10), (3, 1, 2))]
+    # the second map is smaller than its finest grid (8 rows of bins over 6 rows of cells)
+    "seed, shape, levels",
+    [(11, (2, 3, 13, 9), (1, 2, 4)), (12, (1, 2, 6, 10), (3, 1, 8))],
 )
 def test_spp_matches_adaptive_max_pooling(kata, seed, shape, levels):
     features = feature_map(seed, shape)
@@ -335,19 +368,12 @@ def test_spp_output_length_is_fixed_for_any_input_size(kata):
     for k, (h, w) in enumerate([(3, 5), (7, 7), (16, 11), (1, 1)]):
         features = feature_map(seed + k, (1, 2, h, w))
         got = as_array(kata.spatial_pyramid_pool(features, levels), "spatial_pyramid_pool")
+        # the length only: the values are test_spp_matches_adaptive_max_pooling's promise
         if got.shape != (1, 2 * 21):
             fail(
-                f"spatial_pyramid_pool of a (1, 2, {h}, {w}) map: expected shape (1, 42), "
-                f"got {got.shape}"
+                f"spatial_pyramid_pool of a (1, 2, {h}, {w}) map with levels {levels}: "
+                f"expected shape (1, 42), got {got.shape}"
             )
-        assert_close(
-            got,
-            oracle_spp(features, levels),
-            what="spatial_pyramid_pool",
-            where=describe(seed + k, features=features)
-            + "; maps smaller than the finest grid reuse cells",
-            misconceptions=spp_mistakes(features, levels),
-        )
 
 
 @pytest.mark.points(1)
