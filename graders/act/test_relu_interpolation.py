@@ -12,6 +12,7 @@ import pytest
 
 from katakit import misconceptions
 from katakit.checks import as_array, as_number, assert_close, fail, rng
+from katakit.sandbox import kind_of
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -170,6 +171,33 @@ def test_at_most_one_hidden_unit_per_knot(kata):
                 f"{w1.size} hidden units for {n} knots; one unit per knot is enough (H <= n) "
                 f"[seed {seed}]"
             )
+
+
+@pytest.mark.points(1)
+def test_parameters_are_float_arrays_of_shape_h_and_a_float(kata):
+    # the types and shapes the statement promises, whatever the values
+    kx, ky = knots(17, 5)
+    result = kata.relu_interpolant(kx.copy(), ky.copy())
+    if not isinstance(result, tuple) or len(result) != 4:
+        fail(f"relu_interpolant must return a tuple (w1, b1, w2, b2), got {kind_of(result)}")
+    w1, b1, w2, b2 = result
+    for name, part in (("w1", w1), ("b1", b1), ("w2", w2)):
+        dtype = getattr(part, "dtype", None)
+        if (
+            kind_of(part) != "numpy.ndarray"
+            or getattr(dtype, "kind", "") != "f"
+            or part.ndim != 1
+            or part.shape != w1.shape
+        ):
+            fail(
+                f"relu_interpolant: {name} must be a float NumPy array of shape (H,) like w1, got "
+                f"{kind_of(part)} of dtype {dtype} and shape {getattr(part, 'shape', None)}"
+            )
+    if not isinstance(b2, float):
+        fail(
+            f"relu_interpolant: b2 must be a float, got {kind_of(b2)} {b2!r} (float(y[k]) is "
+            "one; y[k:k+1] or a 0-d array is not)"
+        )
 
 
 @pytest.mark.points(1)

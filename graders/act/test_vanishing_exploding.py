@@ -14,7 +14,16 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, as_plain, assert_close, describe, fail, rng
+from katakit.checks import (
+    as_array,
+    as_number,
+    as_plain,
+    assert_close,
+    assert_float64_array,
+    describe,
+    fail,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -84,6 +93,20 @@ def test_layer_grad_norms_match_autograd(kata, seed, activation, widths):
         atol=0,
         misconceptions=wrong,
     )
+
+
+@pytest.mark.points(1)
+def test_layer_grad_norms_is_a_float64_array_with_one_norm_per_layer(kata):
+    # the type and shape the statement promises, whatever the values
+    seed, activation, widths = NET_CASES[1]
+    weights, x = make_net(seed, widths)
+    got = kata.layer_grad_norms([w.copy() for w in weights], x.copy(), activation)
+    assert_float64_array(got, f"layer_grad_norms(weights, x, {activation!r})")
+    if got.shape != (len(weights),):
+        fail(
+            f"layer_grad_norms(weights, x, {activation!r}): expected shape ({len(weights)},), "
+            f"one norm per layer, got {got.shape} [widths {widths}]"
+        )
 
 
 @pytest.mark.points(1)
