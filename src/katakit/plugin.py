@@ -122,9 +122,7 @@ class KatakitSession:
         if kata.id not in self._modules:
             try:
                 self._modules[kata.id] = (
-                    self._load_remote(kata)
-                    if self.limits is not None
-                    else self._load_here(kata)
+                    self._load_remote(kata) if self.limits is not None else self._load_here(kata)
                 )
             except (KataMissing, KataImportError) as exc:
                 self._modules[kata.id] = exc
