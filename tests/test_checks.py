@@ -4,10 +4,12 @@ import torch
 
 from katakit.checks import (
     Mismatch,
+    agrees,
     as_array,
     as_number,
     assert_close,
     assert_equal,
+    assert_finite,
     assert_float64_array,
     assert_python_ints,
     assert_unchanged,
@@ -216,3 +218,20 @@ def test_float64_numpy_arrays_pass_and_others_are_named():
     assert "torch.Tensor of dtype float64" in message_of(
         lambda: assert_float64_array(torch.zeros(3, dtype=torch.float64), "he_normal")
     )
+
+
+def test_agrees_compares_shape_and_values_and_never_fails():
+    assert agrees(torch.tensor([1.0, 2.0]), np.array([1.0, 2.0]))
+    assert not agrees(np.array([1.0, 2.0]), np.array([[1.0, 2.0]]))
+    assert not agrees(np.array([1.0, 2.5]), np.array([1.0, 2.0]))
+    assert not agrees("garbage", np.array([1.0]))
+
+
+def test_assert_finite_counts_the_bad_values_and_gives_the_advice():
+    assert assert_finite(np.ones(3), "softmax", advice="subtract the max").shape == (3,)
+    message = message_of(
+        lambda: assert_finite(
+            np.array([1.0, np.nan, np.inf]), "softmax", advice="subtract the max", where="seed 1"
+        )
+    )
+    assert message == "softmax: 2 of 3 values are NaN or infinite; subtract the max [seed 1]"

@@ -7,12 +7,20 @@ edge, the zero op masked to -inf, a stable descending sort) for the discrete cel
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_plain, assert_close, assert_equal, describe, fail, rng
+from katakit.checks import (
+    agrees,
+    as_plain,
+    assert_close,
+    assert_equal,
+    assert_finite,
+    describe,
+    fail,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 DARTS_OPS = [
@@ -170,29 +178,16 @@ def test_mixed_op_keeps_float32(kata):
         )
 
 
-def right_at(got, expected):
-    """Whether a learner's result equals the oracle's (the check that decides whether a
-    stability test also judges the values: it does only where the values are right at ordinary
-    logits, so that a wrong formula costs its own tests' points, not the stability test's)."""
-    try:
-        got = as_array(got, "result")
-    except AssertionError:
-        return False
-    want = as_array(expected, "expected")
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
-
-
 def check_at_extreme(got, expected, *, ordinary_right, what, where, overflow):
     """A stability promise: a finite result at logits of 1e4, and the right one wherever the
-    learner's formula is right at ordinary logits (a wrong formula is its own tests' concern)."""
-    values = as_array(got, what)
-    if not np.isfinite(values).all():
-        fail(
-            f"{what}: {int((~np.isfinite(values)).sum())} of {values.size} values are NaN or "
-            f"infinite; the softmax must stay finite at logits of +-1e4 (subtract the max "
-            f"logit first) [{where}]",
-            MISTAKES["softmax-overflow"] if overflow else None,
-        )
+    learner's formula is right at ordinary logits (see checks.agrees)."""
+    assert_finite(
+        got,
+        what,
+        advice="the softmax must stay finite at logits of +-1e4 (subtract the max logit first)",
+        where=where,
+        misconception=MISTAKES["softmax-overflow"] if overflow else None,
+    )
     if ordinary_right:
         assert_close(got, expected, what=what, where=where, atol=1e-9)
 
@@ -207,9 +202,7 @@ def test_mixed_op_is_finite_at_logits_of_1e4(kata):
     check_at_extreme(
         got,
         oracle_mixed(alpha, outs),
-        ordinary_right=right_at(
-            kata.mixed_op(ordinary, outs.clone()), oracle_mixed(ordinary, outs)
-        ),
+        ordinary_right=agrees(kata.mixed_op(ordinary, outs.clone()), oracle_mixed(ordinary, outs)),
         what="mixed_op output",
         where=describe(seed, op_outputs=outs) + ", alpha=[1e4, -1e4, 9999, 0]",
         overflow=True,
@@ -245,7 +238,7 @@ def test_alpha_gradient_is_finite_at_logits_of_1e4(kata):
     check_at_extreme(
         got,
         oracle_grad(alpha, outs, grad),
-        ordinary_right=right_at(
+        ordinary_right=agrees(
             kata.mixed_op_alpha_grad(ordinary, outs.clone(), grad.clone()),
             oracle_grad(ordinary, outs, grad),
         ),

@@ -8,12 +8,20 @@ weights.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, assert_close, describe, fail, naming, rng
+from katakit.checks import (
+    agrees,
+    as_array,
+    assert_close,
+    assert_finite,
+    describe,
+    fail,
+    naming,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 
@@ -245,28 +253,16 @@ def test_mixed_op_rejects_indivisible_channels(kata):
     fail(f"10 channels with k=4 should raise ValueError, got {getattr(got, 'shape', got)}")
 
 
-def right_at(got, expected):
-    """Whether a learner's result equals the oracle's at ordinary logits: a stability test
-    judges the values at 1e4 only then, so that a wrong formula costs its own tests' points."""
-    try:
-        got = as_array(got, "result")
-    except AssertionError:
-        return False
-    want = as_array(expected, "expected")
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
-
-
 def check_at_extreme(got, expected, *, ordinary_right, what, where):
     """A finite result at logits of 1e4, and the right one where the formula is right at
-    ordinary logits."""
-    values = as_array(got, what)
-    if not np.isfinite(values).all():
-        fail(
-            f"{what}: {int((~np.isfinite(values)).sum())} of {values.size} values are NaN or "
-            f"infinite; the softmax must stay finite at logits of +-1e4 (subtract the max "
-            f"first) [{where}]",
-            MISTAKES["softmax-overflow"],
-        )
+    ordinary logits (see checks.agrees)."""
+    assert_finite(
+        got,
+        what,
+        advice="the softmax must stay finite at logits of +-1e4 (subtract the max first)",
+        where=where,
+        misconception=MISTAKES["softmax-overflow"],
+    )
     if ordinary_right:
         assert_close(got, expected, what=what, where=where)
 
@@ -285,7 +281,7 @@ def test_mixed_op_is_finite_at_logits_of_1e4(kata):
     check_at_extreme(
         run(alpha),
         oracle(x, alpha, k, shuf)[0],
-        ordinary_right=right_at(run(ordinary), oracle(x, ordinary, k, shuf)[0]),
+        ordinary_right=agrees(run(ordinary), oracle(x, ordinary, k, shuf)[0]),
         what="mixed op output",
         where=describe(seed, x=x, k=k) + ", alpha=[1e4, -1e4, 1e4 - 1, 0, -1e4]",
     )
@@ -323,7 +319,7 @@ def test_edge_normalisation_is_finite_at_logits_of_1e4(kata):
     check_at_extreme(
         kata.edge_normalised_node(outs.clone(), beta.clone()),
         oracle_node(beta),
-        ordinary_right=right_at(
+        ordinary_right=agrees(
             kata.edge_normalised_node(outs.clone(), ordinary.clone()), oracle_node(ordinary)
         ),
         what="node",

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
+from katakit.checks import agrees, as_array, as_number, assert_close, describe, fail, naming, rng
 
 MISTAKES = misconceptions.of(__file__)
 L, K = 2, 3
@@ -85,16 +85,6 @@ def test_log_prob_grad_matches_autograd(kata, seed):
             MISTAKES["score-softmax-over-decisions"]: one_hot - torch.softmax(logits, 0),
         },
     )
-
-
-def agrees(got, expected, rtol=1e-6, atol=1e-9):
-    """Whether a learner's result equals ``expected`` (shapes and values), without failing."""
-    try:
-        got = as_array(got, "result")
-    except AssertionError:
-        return False
-    want = as_array(expected, "expected")
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=atol))
 
 
 @pytest.mark.points(1)

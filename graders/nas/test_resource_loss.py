@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 import torch
 
 from katakit import misconceptions
-from katakit.checks import as_array, as_number, assert_close, describe, fail, naming, rng
+from katakit.checks import (
+    agrees,
+    as_number,
+    assert_close,
+    assert_finite,
+    describe,
+    fail,
+    naming,
+    rng,
+)
 
 MISTAKES = misconceptions.of(__file__)
 OPS = ["k3_e1", "k3_e3", "k5_e6", "skip"]
@@ -106,28 +114,16 @@ def test_expected_latency_is_sum_of_cost_times_probability(kata, seed, layers, o
     )
 
 
-def right_at(got, expected):
-    """Whether a learner's result equals the oracle's at ordinary logits: a stability test
-    judges the values at 1e4 only then, so that a wrong formula costs its own tests' points."""
-    try:
-        got = as_array(got, "result")
-    except AssertionError:
-        return False
-    want = as_array(expected, "expected")
-    return got.shape == want.shape and bool(np.allclose(got, want, rtol=1e-6, atol=1e-9))
-
-
 def check_at_extreme(got, expected, *, ordinary_right, what, where):
     """A finite result at logits of 1e4, and the right one where the formula is right at
-    ordinary logits."""
-    values = as_array(got, what)
-    if not np.isfinite(values).all():
-        fail(
-            f"{what}: {int((~np.isfinite(values)).sum())} of {values.size} values are NaN or "
-            f"infinite; the softmax must stay finite at logits of +-1e4 (subtract each row's "
-            f"max first) [{where}]",
-            MISTAKES["softmax-overflow"],
-        )
+    ordinary logits (see checks.agrees)."""
+    assert_finite(
+        got,
+        what,
+        advice="the softmax must stay finite at logits of +-1e4 (subtract each row's max first)",
+        where=where,
+        misconception=MISTAKES["softmax-overflow"],
+    )
     if ordinary_right:
         assert_close(got, expected, what=what, where=where, atol=1e-9)
 
@@ -144,7 +140,7 @@ def test_expected_latency_is_finite_at_logits_of_1e4(kata):
     check_at_extreme(
         got,
         oracle(EXTREME, costs),
-        ordinary_right=right_at(
+        ordinary_right=agrees(
             kata.expected_latency(ORDINARY.clone(), costs.clone()), oracle(ORDINARY, costs)
         ),
         what="expected_latency",
@@ -188,7 +184,7 @@ def test_gradient_is_finite_at_logits_of_1e4(kata):
     check_at_extreme(
         got,
         oracle_grad(EXTREME, costs),
-        ordinary_right=right_at(
+        ordinary_right=agrees(
             kata.expected_latency_grad(ORDINARY.clone(), costs.clone()),
             oracle_grad(ORDINARY, costs),
         ),

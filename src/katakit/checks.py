@@ -20,11 +20,13 @@ from katakit.sandbox.rpc import kind_of
 
 __all__ = [
     "Mismatch",
+    "agrees",
     "as_array",
     "as_number",
     "as_plain",
     "assert_close",
     "assert_equal",
+    "assert_finite",
     "assert_float64_array",
     "assert_python_ints",
     "assert_unchanged",
@@ -308,6 +310,40 @@ def assert_equal(
         if actual_plain == as_plain(wrong, "misconception")
     )
     fail(message, matched)
+
+
+def agrees(actual: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Whether a learner's result has ``expected``'s shape and values; never fails.
+
+    For a test of a promise that stands on other values (a stable softmax at logits of 1e4): it
+    judges the values only where the learner's formula is right on ordinary inputs, so that a
+    wrong formula costs the formula's tests, not this one too.
+    """
+    try:
+        got = as_array(actual, "result")
+    except AssertionError:
+        return False
+    want = as_array(expected, "expected")
+    return got.shape == want.shape and bool(np.allclose(got, want, rtol=rtol, atol=atol))
+
+
+def assert_finite(
+    actual: Any, what: str, *, advice: str, where: str = "", misconception: Any = None
+) -> np.ndarray:
+    """Assert that every value of a learner's result is finite (no NaN, no inf); return it as an
+    array. ``advice`` says how to keep it finite (subtract the max before exp, say)."""
+    __tracebackhide__ = True
+    values = as_array(actual, what)
+    bad = int((~np.isfinite(values)).sum())
+    if bad:
+        case = f" [{where}]" if where else ""
+        fail(
+            _("{what}: {bad} of {size} values are NaN or infinite; {advice}{case}").format(
+                what=what, bad=bad, size=values.size, advice=advice, case=case
+            ),
+            misconception,
+        )
+    return values
 
 
 def assert_python_ints(value: Any, what: str, *, hint: str = "") -> None:
