@@ -69,6 +69,11 @@ def spin():
         pass
 
 
+def call_forever(function):
+    while True:
+        function()
+
+
 def shout():
     print("x" * 4096)
     while True:
@@ -366,6 +371,17 @@ def test_a_limit_stops_the_learner_and_names_why(learner, function, outcome, say
     assert says in gone.value.message
     with pytest.raises(LearnerGone):
         module.echo(1)  # everything after that reports the same
+
+
+def test_a_learner_calling_back_forever_still_runs_out_of_cpu(learner):
+    """The allowance for the learner's polling, given per message, at most doubles the test's
+    CPU limit: a loop of calls back to the grader cannot earn itself unlimited time."""
+    module, process = learner
+    process.link.start_test()
+    with pytest.raises(LearnerGone) as gone:
+        module.call_forever(lambda: None)
+    assert gone.value.outcome == "timeout"
+    assert process.link.test_messages * wire.LEARNER_SPIN_SECONDS > process.link.budget.test_cpu
 
 
 def test_without_namespaces_the_learner_still_runs_contained_by_its_session(tmp_path):

@@ -30,6 +30,7 @@ from katakit.sandbox import contain, rpc, wire
 from katakit.sandbox.zygote import Spawned, zygote
 
 SPIN_SECONDS = 200e-6  # how long a wait for the learner's answer polls before it sleeps
+CHECK_SECONDS = 0.05  # how often the learner's CPU and wall time are checked while it works
 WHERE_SECONDS = 2.0  # how long a stopped learner has to say where it was (a busy machine is slow)
 OUTPUT_SHOWN = 1024  # bytes of a test's printed output kept for its failure message
 CURRENT: list[LearnerProcess] = []  # the learner process of the kata being graded, if any
@@ -130,6 +131,7 @@ class WatchedLink(wire.Link):
         self.test_started_cpu = self.cpu_seconds()
         self.test_started_wall = time.monotonic()
         self.test_messages = 0  # received in this test: each may follow a learner's poll
+        self.last_check = time.monotonic()
 
     def test_cpu_limit(self) -> float:
         """The test's CPU seconds, plus the most the learner side spent polling for answers
@@ -158,7 +160,7 @@ class WatchedLink(wire.Link):
                 pass
             except OSError:  # the learner's end is closed: it has ended
                 self.stop("crashed", None)
-            if not select.select([], [self.sock], [], 0.05)[1]:
+            if not select.select([], [self.sock], [], CHECK_SECONDS)[1]:
                 self._check()
             self._drain_output()
 
@@ -179,14 +181,24 @@ class WatchedLink(wire.Link):
     def read_some(self) -> memoryview:
         if self.gone is not None:
             raise self.gone
-        chunk = self._poll()
+        try:
+            chunk = self._poll()
+        except ConnectionResetError:  # the learner's end closed with our answer unread
+            chunk = b""
         if chunk:
             # what the learner printed before it answered is in the pipe by now: read it, so a
             # failure message shows it
             self._drain_output()
+            if time.monotonic() - self.last_check > CHECK_SECONDS:
+                # a learner that keeps the door busy (a loop of calls back to the grader) never
+                # lets a wait time out below: its limits are checked here too
+                self._check()
             return chunk
+        if chunk is not None:
+            self._drain_output()
+            self.stop("crashed", None)
         while True:
-            readable = select.select([self.sock, self.spawned.output], [], [], 0.05)[0]
+            readable = select.select([self.sock, self.spawned.output], [], [], CHECK_SECONDS)[0]
             if not readable:
                 self._check()  # CPU and wall time, only while the answer is slow to come
                 continue
@@ -197,6 +209,8 @@ class WatchedLink(wire.Link):
                     chunk = super().read_some()
                 except BlockingIOError:
                     continue
+                except ConnectionResetError:
+                    chunk = b""
                 if not chunk:
                     self._drain_output()
                     self.stop("crashed", None)
@@ -235,6 +249,7 @@ class WatchedLink(wire.Link):
     def _check(self) -> None:
         if self.gone is not None:
             raise self.gone
+        self.last_check = time.monotonic()
         cpu = self.cpu_seconds()
         if cpu - self.test_started_cpu > self.test_cpu_limit():
             self.stop("timeout", _test_cpu(), seconds=self.budget.test_cpu)
