@@ -14,6 +14,7 @@ from katakit.checks import (
     assert_python_ints,
     assert_unchanged,
     describe,
+    naming,
     snapshot,
 )
 
@@ -235,3 +236,11 @@ def test_assert_finite_counts_the_bad_values_and_gives_the_advice():
         )
     )
     assert message == "softmax: 2 of 3 values are NaN or infinite; subtract the max [seed 1]"
+
+
+def test_naming_one_mistake_or_several_candidates():
+    assert naming(None) == naming([]) == ""
+    assert naming("eps outside [bn/eps]") == naming(["eps outside [bn/eps]"])
+    assert "a known mistake: eps outside [bn/eps]." in naming("eps outside [bn/eps]")
+    both = naming(["a [t/a]", "b [t/b]"])
+    assert both == "\n  This matches one of these known mistakes: a [t/a]; b [t/b]."

@@ -296,8 +296,9 @@ def test_extreme_inputs_raise_no_warning(kata, name, kw):
         fail(
             f"{name} raised floating-point warnings at extreme inputs "
             f"(float64 z = {EXTREME.tolist()}, and float32 z = {EXTREME_32.tolist()}): "
-            f"{'; '.join(found)}.\n  This matches a known mistake: {MISTAKES['naive-exp-overflow']}"
-            " (np.where computes both branches: clamp the argument of exp on the unused one)."
+            f"{'; '.join(found)}; np.where computes both branches: clamp the argument of exp on "
+            "the unused one",
+            MISTAKES["naive-exp-overflow"],
         )
 
 

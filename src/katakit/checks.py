@@ -231,9 +231,16 @@ def _only(matches: Iterable[Any]) -> Any:
 
 def naming(mistake: Any) -> str:
     """The line that names a known mistake (with its newline), in the learner's language; ""
-    for None. For messages built by hand; ``fail(message, mistake)`` appends it itself."""
-    if mistake is None:
+    for None. For messages built by hand; ``fail(message, mistake)`` appends it itself. A list
+    of several mistakes (an answer that each of them gives) names them all as candidates."""
+    if mistake is None or (isinstance(mistake, list) and not mistake):
         return ""
+    if isinstance(mistake, list) and len(mistake) > 1:
+        return "\n" + _("  This matches one of these known mistakes: {mistakes}.").format(
+            mistakes="; ".join(map(str, mistake))
+        )
+    if isinstance(mistake, list):
+        mistake = mistake[0]
     return "\n" + _("  This matches a known mistake: {mistake}.").format(mistake=mistake)
 
 
