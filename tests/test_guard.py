@@ -105,3 +105,20 @@ def test_an_operator_with_overloads_only_torchscript_knows_can_be_forbidden(tmp_
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert "refused:" in run.stdout and "aten.tanh" in run.stdout
+
+
+def test_every_binding_is_replaced_also_in_modules_loaded_after_the_index(monkeypatch):
+    """The learner side's guard finds other bindings of a forbidden name through an index built
+    once in the zygote; a module loaded since (by resolving a forbidden name) is indexed too."""
+    import types
+
+    guard.index_bindings()
+    original = np.cov
+    late = types.ModuleType("katakit_test_late_helper")
+    late.cov = original  # as `from numpy import cov` would
+    monkeypatch.setitem(sys.modules, late.__name__, late)
+    with guard.Guard("demo/x", ["numpy.cov"], "/nowhere.py", everywhere=True):
+        assert late.cov is not original
+        with pytest.raises(guard.ForbiddenCall, match=r"numpy\.cov is not allowed in demo/x"):
+            late.cov(np.ones((2, 3)))
+    assert late.cov is original

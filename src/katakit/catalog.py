@@ -271,9 +271,11 @@ HEAVY_LIBRARIES = ("numpy", "torch")
 
 
 def learner_libraries(catalog: Catalog, katas: Iterable[Kata]) -> tuple[str, ...]:
-    """The :data:`HEAVY_LIBRARIES` that the learner side of ``katas`` uses."""
+    """The :data:`HEAVY_LIBRARIES` that the learner side of ``katas`` uses (its guard imports
+    the packages of the kata's forbidden names too)."""
     used: set[str] = set()
     for kata in katas:
+        used.update(name.split(".")[0] for name in kata.forbidden)
         files = catalog.files(kata)
         for path in (files.stub, files.examples, files.grader):
             with contextlib.suppress(OSError):

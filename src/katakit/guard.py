@@ -94,8 +94,8 @@ class Guard:
                 self, dotted, original
             )
             self._patches.append((owner, attr, original, stand_in))
-        if everywhere:
-            if not _BINDINGS:
+        if everywhere and self._patches:
+            if len(sys.modules) != _INDEXED[0]:  # resolving a name imported modules: index again
                 index_bindings()
             self._patches.extend(_other_bindings(self._patches))
 
@@ -201,11 +201,13 @@ def _other_bindings(patches: list[tuple[Any, str, Any, Any]]) -> list:
 # copying the pages whose reference counts the scan touches (the process is a fork); so the
 # zygote builds this index once, before it forks, and every learner inherits it.
 _BINDINGS: dict[int, list[tuple[Any, str]]] = {}
+_INDEXED = [0]  # how many modules were loaded when the index was built
 
 
 def index_bindings() -> None:
     """(Re)build the index of module attributes from every module loaded now."""
     _BINDINGS.clear()
+    _INDEXED[0] = len(sys.modules)
     for module in list(sys.modules.values()):
         namespace = getattr(module, "__dict__", None)
         if isinstance(namespace, dict):
