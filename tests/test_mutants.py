@@ -164,3 +164,21 @@ def test_every_test_runs_each_mutant_through_all_tests_and_lists_what_it_loses(d
     table = verify_table([full], every_test=True)
     assert "mutant off_by_one: loses 3 in 3 tests: test_adds_small_numbers, " in table
     assert "killed by" not in table
+    assert full.unexercised == [] and "no mutant fails" not in table
+
+
+def test_every_test_lists_the_tests_no_mutant_fails(demo_project):
+    """A test no mutant fails checks a promise whose mistakes no mutant models yet (or cannot
+    fail at all): --every-test names it."""
+    patches = demo_project / "graders/demo/mutants/add.toml"
+    patches.write_text(
+        patches.read_text().replace('new = "return a + b + 1"', 'new = "return a + b + (a == 2)"')
+    )
+    patches.write_text(
+        patches.read_text().replace('new = "a - b"', 'new = "a + b if a != 2 else -1"')
+    )
+    catalog = Catalog.load(demo_project)
+    (full,) = verify(catalog, catalog.select(["demo/add"]), every_test=True)
+    assert full.unexercised == ["test_adds_negative_numbers", "test_adds_fractions"]
+    table = verify_table([full], every_test=True)
+    assert "no mutant fails: test_adds_negative_numbers, test_adds_fractions" in table

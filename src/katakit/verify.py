@@ -82,6 +82,14 @@ class KataCheck:
     mutants: dict[str, MutantCheck] = field(default_factory=dict)
     # what is wrong with the mutants before any is graded: stale patches, a bad mutants file
     static: list[str] = field(default_factory=list)
+    tests: tuple[str, ...] = ()  # the grader's tests, as the reference ran them
+
+    @property
+    def unexercised(self) -> list[str]:
+        """The tests no mutant fails (meaningful when every mutant ran every test): a promise
+        whose mistakes no mutant models yet, or a test that cannot fail."""
+        failed = {name for check in self.mutants.values() for name in check.failed}
+        return [name for name in self.tests if name not in failed]
 
     @property
     def problems(self) -> list[str]:
@@ -153,6 +161,7 @@ def verify(catalog: Catalog, katas: list[Kata], *, every_test: bool = False) -> 
     seconds: dict[str, dict[str, float]] = {}
     for kata_id, result in results(Target("solutions", catalog.root / "solutions"), katas).items():
         checks[kata_id].reference = (result.score, result.max_score)
+        checks[kata_id].tests = tuple(test.name for test in result.tests)
         seconds[kata_id] = {test.name: test.seconds for test in result.tests}
 
     def cost(kata_id: str, name: str) -> float:
@@ -215,5 +224,8 @@ def verify_table(results: list[KataCheck], *, every_test: bool = False) -> str:
             else:
                 verdict = f"killed by {mutant.killed_by}"
             lines.append(f"{'':<{id_width}}    mutant {name}: {verdict}")
+        if every_test and check.unexercised:
+            names = ", ".join(check.unexercised)
+            lines.append(f"{'':<{id_width}}    no mutant fails: {names}")
         lines.extend(f"{'':<{id_width}}    ! {problem}" for problem in check.problems)
     return "\n".join(lines)
