@@ -228,17 +228,26 @@ def test_attention_sums_to_one_over_the_branches(kata, seed, shape, branches):
         where=where,
         rtol=0,
         atol=1e-5,
-        misconceptions={
+        misconceptions=normalisation_mistakes(state, maps),
+    )
+    if not bool((a >= 0).all()):
+        fail(f"attention has negative weights (min {a.min().item():.6g}) [{where}]")
+
+
+def normalisation_mistakes(state, maps):
+    """The attention sums that a sigmoid, or a softmax over channels, would give; none when the
+    learner's parameters are named otherwise (the layer test's concern, not this test's)."""
+    try:
+        return {
             MISTAKES["sk-sigmoid-attention"]: attention_pass(state, maps, normalise="sigmoid").sum(
                 dim=1
             ),
             MISTAKES["sk-softmax-over-channels"]: attention_pass(
                 state, maps, normalise="softmax-channels"
             ).sum(dim=1),
-        },
-    )
-    if not bool((a >= 0).all()):
-        fail(f"attention has negative weights (min {a.min().item():.6g}) [{where}]")
+        }
+    except (AssertionError, KeyError, RuntimeError):
+        return {}
 
 
 @pytest.mark.points(3)
