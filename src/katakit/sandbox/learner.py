@@ -19,9 +19,7 @@ import contextlib
 import linecache
 import math
 import os
-import socket
 import sys
-import time
 import types
 from typing import Any
 
@@ -82,20 +80,12 @@ class Learner:
 
 
 class PollingLink(wire.Link):
-    """The learner side's end: a wait for an answer polls for ``LEARNER_SPIN_SECONDS``, yielding
-    the CPU between tries, before it sleeps (see :data:`wire.LEARNER_SPIN_SECONDS`)."""
+    """The learner side's end: a wait for an answer polls for ``LEARNER_SPIN_SECONDS`` before it
+    sleeps (see :data:`wire.LEARNER_SPIN_SECONDS`)."""
 
     def read_some(self) -> memoryview:
-        deadline = time.perf_counter() + wire.LEARNER_SPIN_SECONDS
-        while True:
-            try:
-                size = self.sock.recv_into(self._scratch, 0, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                if time.perf_counter() < deadline:
-                    os.sched_yield()
-                    continue
-                return super().read_some()
-            return memoryview(self._scratch)[:size]
+        chunk = self.read_within(wire.LEARNER_SPIN_SECONDS)
+        return super().read_some() if chunk is None else chunk
 
 
 class Interrupted(BaseException):

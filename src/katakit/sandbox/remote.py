@@ -182,7 +182,7 @@ class WatchedLink(wire.Link):
         if self.gone is not None:
             raise self.gone
         try:
-            chunk = self._poll()
+            chunk = self.read_within(SPIN_SECONDS)
         except ConnectionResetError:  # the learner's end closed with our answer unread
             chunk = b""
         if chunk:
@@ -215,20 +215,6 @@ class WatchedLink(wire.Link):
                     self._drain_output()
                     self.stop("crashed", None)
                 return chunk
-
-    def _poll(self) -> memoryview | None:
-        """What arrives within ``SPIN_SECONDS``, read without sleeping. A short answer (most
-        calls of a grader) then costs no wake-up: on a virtual machine, waking a process that
-        slept in ``select`` takes tens of microseconds, more than the call itself. The polling
-        yields the CPU between tries, so a learner on the same core is not held up."""
-        deadline = time.perf_counter() + SPIN_SECONDS
-        while True:
-            try:
-                return super().read_some()
-            except BlockingIOError:
-                if time.perf_counter() > deadline:
-                    return None
-                os.sched_yield()
 
     def _drain_output(self) -> None:
         while select.select([self.spawned.output], [], [], 0)[0]:

@@ -179,7 +179,7 @@ class Zygote:
         self._owner = os.getpid()
         self._libraries: tuple[str, ...] = ()
 
-    def start(self, libraries: tuple[str, ...] = ("numpy", "torch")) -> None:
+    def start(self, libraries: tuple[str, ...] = tuple(_MODULES)) -> None:
         """Start the zygote without waiting for it, loading ``libraries`` (``numpy``, ``torch``:
         what the katas to be graded use) meanwhile; a running one loads those it lacks."""
         if self._control is not None and self._owner == os.getpid():
@@ -218,7 +218,7 @@ class Zygote:
         for attempt in range(2):
             if self._owner != os.getpid() or self._control is None:
                 self._control = None
-                self.start(self._libraries or ("numpy", "torch"))
+                self.start(self._libraries or tuple(_MODULES))
             assert self._control is not None
             try:
                 if not self._ready:
